@@ -1,0 +1,94 @@
+//! The environment fingerprint recorded with every result: CPU, cores, SIMD
+//! flags, OS, compiler, crate versions from Cargo.lock and the git commit.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use serde::{Deserialize, Serialize};
+
+use crate::paths;
+
+/// Crates whose exact versions matter to the claims.
+pub const TRACKED_CRATES: &[&str] = &[
+    "whisper-rs", "whisper-rs-sys", "ort", "ort-sys", "ffmpeg-next", "ffmpeg-sys-next", "image", "zune-jpeg",
+    "jpeg-decoder", "mozjpeg", "mozjpeg-sys", "rustfft", "rayon", "tokenizers", "pprof", "criterion", "loom",
+];
+
+/// SIMD features that change which code paths the decoders and ggml take.
+pub const SIMD_FLAGS: &[&str] = &["sse4_1", "sse4_2", "ssse3", "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx_vnni", "neon", "asimd"];
+
+/// Where and with what a result was produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Environment {
+    pub cpu_model: String,
+    pub logical_cores: usize,
+    pub simd: Vec<String>,
+    pub os: String,
+    pub kernel: String,
+    pub rustc: String,
+    pub crates: BTreeMap<String, String>,
+    pub git_commit: String,
+    pub git_dirty: bool,
+}
+
+fn cpuinfo() -> (String, Vec<String>) {
+    let text = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let field = |name: &str| {
+        text.lines()
+            .find(|l| l.split(':').next().is_some_and(|k| k.trim() == name))
+            .and_then(|l| l.split_once(':'))
+            .map(|(_, v)| v.trim().to_string())
+    };
+    let model = field("model name").or_else(|| field("Model")).unwrap_or_else(|| std::env::consts::ARCH.into());
+    let flags = field("flags").or_else(|| field("Features")).unwrap_or_default();
+    let present: Vec<&str> = flags.split_whitespace().collect();
+    let simd = SIMD_FLAGS.iter().filter(|f| present.contains(f)).map(|f| f.to_string()).collect();
+    (model, simd)
+}
+
+fn os_name() -> String {
+    std::fs::read_to_string("/etc/os-release")
+        .ok()
+        .and_then(|t| t.lines().find_map(|l| l.strip_prefix("PRETTY_NAME=").map(|v| v.trim_matches('"').to_string())))
+        .unwrap_or_else(|| std::env::consts::OS.into())
+}
+
+fn git(args: &[&str]) -> Option<String> {
+    let out = Command::new("git").args(args).current_dir(paths::workspace_root()).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// Versions of the tracked crates from the workspace's Cargo.lock (several
+/// versions of one crate are joined with `, `).
+pub fn locked_versions() -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    let Ok(text) = std::fs::read_to_string(paths::workspace_root().join("Cargo.lock")) else { return out };
+    let Ok(lock) = text.parse::<toml::Table>() else { return out };
+    for pkg in lock.get("package").and_then(|p| p.as_array()).into_iter().flatten() {
+        let (Some(name), Some(version)) = (pkg.get("name").and_then(|v| v.as_str()), pkg.get("version").and_then(|v| v.as_str())) else {
+            continue;
+        };
+        if TRACKED_CRATES.contains(&name) {
+            out.entry(name.to_string()).and_modify(|v| *v = format!("{v}, {version}")).or_insert_with(|| version.to_string());
+        }
+    }
+    out
+}
+
+impl Environment {
+    /// Reads the fingerprint of this machine and checkout.
+    pub fn capture() -> Self {
+        let (cpu_model, simd) = cpuinfo();
+        Environment {
+            cpu_model,
+            logical_cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            simd,
+            os: os_name(),
+            kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease").map(|s| s.trim().to_string()).unwrap_or_default(),
+            rustc: env!("HARNESS_RUSTC_VERSION").to_string(),
+            crates: locked_versions(),
+            git_commit: git(&["rev-parse", "HEAD"]).unwrap_or_else(|| "unknown (not a git checkout)".into()),
+            git_dirty: git(&["status", "--porcelain"]).is_some_and(|s| !s.is_empty()),
+        }
+    }
+}

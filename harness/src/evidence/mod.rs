@@ -1,0 +1,4 @@
+//! Evidence: what every result carries so it can be judged and rebuilt
+//! elsewhere. Only this module writes run data.
+
+pub mod environment;

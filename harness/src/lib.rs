@@ -1,0 +1,15 @@
+//! The harness library: stages of the extraction pipeline, the models they
+//! need, measurement helpers and the evidence they produce.
+//!
+//! See `ARCHITECTURE.md` at the workspace root for the code map.
+
+pub mod doctor;
+pub mod evidence;
+pub mod measure;
+pub mod media;
+pub mod models;
+pub mod paths;
+pub mod quality;
+pub mod setup;
+pub mod smoke;
+pub mod stages;

@@ -1,0 +1,118 @@
+//! The `harness` command line. Errors reach the user through `anyhow` with
+//! the file and the fix named by the library's error types.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use harness::models::catalog::{self, id};
+use harness::models::{ggml, locate};
+
+#[derive(Parser)]
+#[command(name = "harness", version, about = "Measure upstream claims before filing them")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Fetch, check and convert every model and data file into the cache.
+    Setup,
+    /// List every component with its version and source; non-zero if any is missing or corrupt.
+    Doctor {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run every component once on real media and models (short).
+    Smoke {
+        /// Also write the results as JSON here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Convert a CTranslate2 Whisper model (faster-whisper) to whisper.cpp's ggml format.
+    ConvertWhisper {
+        /// CTranslate2 `model.bin` (default: the catalog's tiny.en).
+        #[arg(long)]
+        model_bin: Option<PathBuf>,
+        /// Its `tokenizer.json` (default: the catalog's).
+        #[arg(long)]
+        tokenizer: Option<PathBuf>,
+        /// Output ggml file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,whisper_rs=error")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Cmd::Setup => {
+            let outcomes = harness::setup::run();
+            let failed: Vec<_> = outcomes.iter().filter(|o| o.result.is_err()).collect();
+            for o in &failed {
+                eprintln!("setup: {} failed: {}", o.id, o.result.as_ref().err().map(String::as_str).unwrap_or(""));
+            }
+            println!("setup: {} assets ready, {} failed (cache: {})", outcomes.len() - failed.len(), failed.len(), harness::paths::cache_dir().display());
+            Ok(if failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Cmd::Doctor { json } => {
+            let report = harness::doctor::run();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", harness::doctor::render(&report));
+            }
+            Ok(if report.healthy() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Cmd::Smoke { out } => {
+            let steps = harness::smoke::run();
+            for s in &steps {
+                println!("{} {:<30} {:>9.1} ms  {}", if s.ok { "ok  " } else { "FAIL" }, s.component, s.millis, s.detail);
+            }
+            if let Some(out) = out {
+                let doc = serde_json::json!({
+                    "environment": harness::evidence::environment::Environment::capture(),
+                    "steps": steps,
+                });
+                std::fs::write(&out, serde_json::to_string_pretty(&doc)?).with_context(|| format!("writing {}", out.display()))?;
+            }
+            Ok(if steps.iter().all(|s| s.ok) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Cmd::ConvertWhisper { model_bin, tokenizer, out } => {
+            let model_bin = match model_bin {
+                Some(p) => p,
+                None => locate::require(id::WHISPER_CT2)?,
+            };
+            let tokenizer = match tokenizer {
+                Some(p) => p,
+                None => locate::require(id::WHISPER_BPE)?,
+            };
+            let hp = ggml::convert_ct2_whisper(&model_bin, &tokenizer, &out)?;
+            let sha = locate::sha256_file(&out)?;
+            println!("wrote {} (whisper {}, {:?})\nsha256 {sha}", out.display(), hp.size_name(), hp);
+            let _ = catalog::ASSETS;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

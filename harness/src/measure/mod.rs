@@ -1,0 +1,3 @@
+//! Measurement helpers shared by the pipeline and the benches.
+
+pub mod profiler;

@@ -1,0 +1,102 @@
+//! Test media: real speech (the librivox clips) muxed with a SYNTHETIC
+//! picture (ffmpeg's `testsrc2`), made with the ffmpeg CLI at set-up. No
+//! real video ships in any reachable registry, so the picture is labelled
+//! synthetic wherever it is used; the speech is real.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::models::catalog::{self, id, Asset};
+
+/// Frame rate of the generated videos.
+pub const FPS: u32 = 25;
+/// Picture size of the generated videos.
+pub const SIZE: (u32, u32) = (640, 360);
+
+/// Why media could not be generated.
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    #[error("ffmpeg CLI not runnable: {0}\n  fix: apt-get install ffmpeg (or run scripts/setup.sh)")]
+    NoFfmpeg(std::io::Error),
+    #[error("ffmpeg failed making {out}:\n{stderr}")]
+    Ffmpeg { out: PathBuf, stderr: String },
+    #[error("speech clip {0} is missing\n  fix: apt-get install pocketsphinx-testdata")]
+    NoSpeech(PathBuf),
+}
+
+/// The librivox WAV files, in transcript order.
+pub fn speech_clips() -> Vec<PathBuf> {
+    catalog::LIBRIVOX_CLIPS
+        .iter()
+        .map(|c| Path::new(catalog::LIBRIVOX_DIR).join(format!("{c}.wav")))
+        .collect()
+}
+
+/// The reference transcripts, by clip id (lower case, as the file has them).
+pub fn transcripts() -> std::io::Result<Vec<(String, String)>> {
+    let text = std::fs::read_to_string(Path::new(catalog::LIBRIVOX_DIR).join("transcription"))?;
+    Ok(text
+        .lines()
+        .filter_map(|l| {
+            let (words, id) = l.rsplit_once(" (")?;
+            let words = words.replace("<s>", "").replace("</s>", "");
+            Some((id.trim_end_matches(')').to_string(), words.trim().to_string()))
+        })
+        .collect())
+}
+
+/// Codec settings of one generated video.
+struct Recipe {
+    video: &'static [&'static str],
+    audio: &'static [&'static str],
+}
+
+fn recipe(asset_id: &str) -> Option<Recipe> {
+    match asset_id {
+        id::VIDEO_MP4 => Some(Recipe {
+            video: &["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-g", "50", "-threads", "2"],
+            audio: &["-c:a", "aac", "-b:a", "96k"],
+        }),
+        id::VIDEO_WEBM => Some(Recipe {
+            video: &["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "600k", "-g", "50", "-threads", "2"],
+            audio: &["-c:a", "libopus", "-b:a", "64k"],
+        }),
+        _ => None,
+    }
+}
+
+/// Generates a catalog video asset at `dest` from the speech clips.
+pub fn generate(asset: &Asset, dest: &Path) -> Result<(), MediaError> {
+    let Some(r) = recipe(asset.id) else { return Ok(()) };
+    let clips = speech_clips();
+    for c in &clips {
+        if !c.is_file() {
+            return Err(MediaError::NoSpeech(c.clone()));
+        }
+    }
+    if let Some(d) = dest.parent() {
+        let _ = std::fs::create_dir_all(d);
+    }
+    let tmp = dest.with_file_name(format!(".partial-{}", dest.file_name().unwrap_or_default().to_string_lossy()));
+    let mut cmd = Command::new("ffmpeg");
+    cmd.args(["-nostdin", "-y", "-v", "error"]);
+    for c in &clips {
+        cmd.arg("-i").arg(c);
+    }
+    let n = clips.len();
+    let concat: String = (0..n).map(|i| format!("[{i}:a]")).collect::<String>() + &format!("concat=n={n}:v=0:a=1[a]");
+    cmd.args(["-f", "lavfi", "-i", &format!("testsrc2=size={}x{}:rate={FPS}", SIZE.0, SIZE.1)]);
+    cmd.args(["-filter_complex", &concat, "-map", &format!("{n}:v"), "-map", "[a]", "-shortest"]);
+    cmd.args(r.video).args(r.audio);
+    cmd.args(["-metadata", "comment=real speech (librivox, pocketsphinx-testdata) + SYNTHETIC testsrc2 picture"]);
+    // The muxer is chosen from the final extension, not the temporary name.
+    let fmt = if dest.extension().is_some_and(|e| e == "webm") { "webm" } else { "mp4" };
+    cmd.args(["-f", fmt]).arg(&tmp);
+    let out = cmd.output().map_err(MediaError::NoFfmpeg)?;
+    if !out.status.success() {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(MediaError::Ffmpeg { out: dest.to_path_buf(), stderr: String::from_utf8_lossy(&out.stderr).into_owned() });
+    }
+    std::fs::rename(&tmp, dest).map_err(|e| MediaError::Ffmpeg { out: dest.to_path_buf(), stderr: e.to_string() })?;
+    Ok(())
+}

@@ -1,0 +1,191 @@
+//! Reader for CTranslate2's `model.bin` (binary spec version 6): named
+//! variables with a dtype and a shape, then aliases.
+//!
+//! Layout (from CTranslate2's `specs/model_spec.py`, checked against the
+//! faster-whisper tiny.en file): u32 version, string spec name, u32 revision,
+//! u32 variable count, then per variable: string name, u8 rank, u32 dims,
+//! u8 dtype, u32 byte count, bytes; then u32 alias count and (alias, target)
+//! string pairs. Strings are u16 length (including a NUL) + bytes.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Errors while reading a CTranslate2 model.
+#[derive(Debug, thiserror::Error)]
+pub enum Ct2Error {
+    #[error("cannot read {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("{path} is not a CTranslate2 model: {reason}")]
+    Format { path: String, reason: String },
+}
+
+/// Element type of a variable (CTranslate2's `DataType` numbering).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DType {
+    F32,
+    I8,
+    I16,
+    I32,
+    F16,
+    BF16,
+}
+
+impl DType {
+    fn from_id(id: u8) -> Option<Self> {
+        Some(match id {
+            0 => DType::F32,
+            1 => DType::I8,
+            2 => DType::I16,
+            3 => DType::I32,
+            4 => DType::F16,
+            5 => DType::BF16,
+            _ => return None,
+        })
+    }
+
+    /// Bytes per element.
+    pub fn size(self) -> usize {
+        match self {
+            DType::I8 => 1,
+            DType::I16 | DType::F16 | DType::BF16 => 2,
+            DType::F32 | DType::I32 => 4,
+        }
+    }
+}
+
+/// One named tensor or scalar.
+#[derive(Debug, Clone)]
+pub struct Variable {
+    pub shape: Vec<usize>,
+    pub dtype: DType,
+    pub data: Vec<u8>,
+}
+
+impl Variable {
+    /// Values as f32, whatever the stored float type.
+    pub fn to_f32(&self) -> Vec<f32> {
+        match self.dtype {
+            DType::F32 => self.data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
+            DType::F16 => self
+                .data
+                .chunks_exact(2)
+                .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
+                .collect(),
+            DType::BF16 => self
+                .data
+                .chunks_exact(2)
+                .map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32())
+                .collect(),
+            DType::I8 => self.data.iter().map(|&b| b as i8 as f32).collect(),
+            DType::I16 => self.data.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]]) as f32).collect(),
+            DType::I32 => self
+                .data
+                .chunks_exact(4)
+                .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f32)
+                .collect(),
+        }
+    }
+
+    /// A scalar integer value (e.g. `encoder/num_heads`).
+    pub fn scalar_i64(&self) -> Option<i64> {
+        if !self.shape.is_empty() {
+            return None;
+        }
+        Some(self.to_f32().first().copied()? as i64)
+    }
+}
+
+/// A parsed model: spec name, revision and variables by name (aliases
+/// resolved to copies of their targets' metadata on lookup).
+#[derive(Debug)]
+pub struct Ct2Model {
+    pub spec: String,
+    pub revision: u32,
+    pub variables: BTreeMap<String, Variable>,
+    pub aliases: BTreeMap<String, String>,
+}
+
+impl Ct2Model {
+    /// Reads a model file.
+    pub fn read(path: &Path) -> Result<Self, Ct2Error> {
+        let bytes = std::fs::read(path).map_err(|source| Ct2Error::Io { path: path.display().to_string(), source })?;
+        Self::parse(&bytes).map_err(|reason| Ct2Error::Format { path: path.display().to_string(), reason })
+    }
+
+    /// Parses the bytes of a model file.
+    pub fn parse(bytes: &[u8]) -> Result<Self, String> {
+        let mut r = Reader { bytes, pos: 0 };
+        let version = r.u32()?;
+        if version != 6 {
+            return Err(format!("binary version {version}, this reader knows version 6"));
+        }
+        let spec = r.string()?;
+        let revision = r.u32()?;
+        let count = r.u32()? as usize;
+        let mut variables = BTreeMap::new();
+        for _ in 0..count {
+            let name = r.string()?;
+            let rank = r.u8()? as usize;
+            let shape = (0..rank).map(|_| r.u32().map(|d| d as usize)).collect::<Result<Vec<_>, _>>()?;
+            let dtype_id = r.u8()?;
+            let dtype = DType::from_id(dtype_id).ok_or_else(|| format!("variable {name}: unknown dtype {dtype_id}"))?;
+            let nbytes = r.u32()? as usize;
+            let expected = shape.iter().product::<usize>() * dtype.size();
+            if nbytes != expected {
+                return Err(format!("variable {name}: {nbytes} bytes for shape {shape:?} of {dtype:?}"));
+            }
+            let data = r.take(nbytes)?.to_vec();
+            variables.insert(name, Variable { shape, dtype, data });
+        }
+        let n_alias = r.u32()? as usize;
+        let mut aliases = BTreeMap::new();
+        for _ in 0..n_alias {
+            let alias = r.string()?;
+            let target = r.string()?;
+            aliases.insert(alias, target);
+        }
+        if r.pos != bytes.len() {
+            return Err(format!("{} trailing bytes", bytes.len() - r.pos));
+        }
+        Ok(Ct2Model { spec, revision, variables, aliases })
+    }
+
+    /// A variable by name (following an alias).
+    pub fn get(&self, name: &str) -> Option<&Variable> {
+        self.variables
+            .get(name)
+            .or_else(|| self.aliases.get(name).and_then(|t| self.variables.get(t)))
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
+        let end = end.ok_or_else(|| format!("truncated at byte {} (wanted {n} more)", self.pos))?;
+        let s = &self.bytes[self.pos..end];
+        self.pos = end;
+        Ok(s)
+    }
+    fn u8(&mut self) -> Result<u8, String> {
+        Ok(self.take(1)?[0])
+    }
+    fn u16(&mut self) -> Result<u16, String> {
+        let b = self.take(2)?;
+        Ok(u16::from_le_bytes([b[0], b[1]]))
+    }
+    fn u32(&mut self) -> Result<u32, String> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    fn string(&mut self) -> Result<String, String> {
+        let n = self.u16()? as usize;
+        let b = self.take(n)?;
+        let b = b.strip_suffix(&[0]).unwrap_or(b);
+        String::from_utf8(b.to_vec()).map_err(|e| format!("bad string: {e}"))
+    }
+}

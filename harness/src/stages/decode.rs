@@ -1,0 +1,284 @@
+//! Demuxing and decoding with ffmpeg-next: video frames as decoded (the
+//! caller converts what it keeps) and audio resampled by swresample to
+//! 16 kHz mono f32, streamed through a sink so memory does not grow with the
+//! file's length.
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use ffmpeg_next as ffmpeg;
+use ffmpeg::format::{sample::Type as SampleType, Sample};
+use ffmpeg::media::Type;
+use ffmpeg::ChannelLayout;
+
+/// Whisper's (and Silero's) input rate.
+pub const TARGET_RATE: u32 = 16_000;
+
+/// A media file that cannot be decoded; names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("{path}: cannot open as media ({reason}); is it a video/audio file, and not empty or truncated?")]
+    Open { path: PathBuf, reason: String },
+    #[error("{path}: no {kind} stream")]
+    NoStream { path: PathBuf, kind: &'static str },
+    #[error("{path}: {kind} decoder: {reason}")]
+    Codec { path: PathBuf, kind: &'static str, reason: String },
+    #[error("{path}: {reason}")]
+    Stream { path: PathBuf, reason: String },
+    #[error("{path}: stopped by the consumer: {reason}")]
+    Sink { path: PathBuf, reason: String },
+}
+
+static INIT: Once = Once::new();
+
+/// Initialises FFmpeg once and quietens its stderr logging (errors reach the
+/// caller as `DecodeError`s instead).
+pub fn init() {
+    INIT.call_once(|| {
+        ffmpeg::init().expect("FFmpeg libraries initialise");
+        ffmpeg::util::log::set_level(ffmpeg::util::log::Level::Fatal);
+    });
+}
+
+/// Which streams to decode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wanted {
+    pub video: bool,
+    pub audio: bool,
+}
+
+/// Receives decoded data in stream order. Returning `Err` stops decoding.
+pub trait FrameSink {
+    /// A decoded video frame and its presentation time in seconds.
+    fn video(&mut self, _frame: &ffmpeg::frame::Video, _pts_s: f64, _is_key: bool) -> Result<(), String> {
+        Ok(())
+    }
+    /// A block of 16 kHz mono f32 samples.
+    fn audio(&mut self, _samples: &[f32]) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// Video stream facts.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct VideoInfo {
+    pub codec: String,
+    pub width: u32,
+    pub height: u32,
+    pub pixel_format: String,
+    pub frame_rate: f64,
+    pub frames_decoded: u64,
+}
+
+/// Audio stream facts.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AudioInfo {
+    pub codec: String,
+    pub sample_rate: u32,
+    pub channels: u16,
+    /// Samples delivered at 16 kHz.
+    pub samples_16k: u64,
+}
+
+impl AudioInfo {
+    /// Decoded duration in seconds.
+    pub fn duration_s(&self) -> f64 {
+        self.samples_16k as f64 / TARGET_RATE as f64
+    }
+}
+
+/// What a decode pass saw.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MediaSummary {
+    pub container: String,
+    pub duration_s: f64,
+    pub video: Option<VideoInfo>,
+    pub audio: Option<AudioInfo>,
+    /// Packets the decoders rejected (damaged data); decoding went on.
+    pub corrupt_packets: u64,
+}
+
+struct AudioPath {
+    index: usize,
+    decoder: ffmpeg::decoder::Audio,
+    resampler: Option<ffmpeg::software::resampling::Context>,
+    info: AudioInfo,
+}
+
+impl AudioPath {
+    fn layout(decoder: &ffmpeg::decoder::Audio) -> ChannelLayout {
+        let l = decoder.channel_layout();
+        if l.is_empty() { ChannelLayout::default(decoder.channels() as i32) } else { l }
+    }
+
+    fn resampler_for(&mut self, frame: &ffmpeg::frame::Audio) -> Result<&mut ffmpeg::software::resampling::Context, ffmpeg::Error> {
+        if self.resampler.is_none() {
+            let layout = if frame.channel_layout().is_empty() { Self::layout(&self.decoder) } else { frame.channel_layout() };
+            self.resampler = Some(ffmpeg::software::resampling::Context::get(
+                frame.format(),
+                layout,
+                frame.rate(),
+                Sample::F32(SampleType::Packed),
+                ChannelLayout::MONO,
+                TARGET_RATE,
+            )?);
+        }
+        Ok(self.resampler.as_mut().expect("just set"))
+    }
+
+    fn drain(&mut self, sink: &mut dyn FrameSink) -> Result<(), String> {
+        let mut frame = ffmpeg::frame::Audio::empty();
+        while self.decoder.receive_frame(&mut frame).is_ok() {
+            let mut out = ffmpeg::frame::Audio::empty();
+            let rs = self.resampler_for(&frame).map_err(|e| format!("swresample: {e}"))?;
+            rs.run(&frame, &mut out).map_err(|e| format!("swresample: {e}"))?;
+            self.emit(&out, sink)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, sink: &mut dyn FrameSink) -> Result<(), String> {
+        let Some(mut rs) = self.resampler.take() else { return Ok(()) };
+        let result = loop {
+            let mut out = ffmpeg::frame::Audio::new(Sample::F32(SampleType::Packed), 4096, ChannelLayout::MONO);
+            let more = match rs.flush(&mut out) {
+                Ok(m) => m,
+                Err(e) => break Err(format!("swresample flush: {e}")),
+            };
+            if out.samples() == 0 {
+                break Ok(());
+            }
+            if let Err(e) = self.emit(&out, sink) {
+                break Err(e);
+            }
+            if more.is_none() {
+                break Ok(());
+            }
+        };
+        self.resampler = Some(rs);
+        result
+    }
+
+    fn emit(&mut self, out: &ffmpeg::frame::Audio, sink: &mut dyn FrameSink) -> Result<(), String> {
+        let n = out.samples();
+        if n == 0 {
+            return Ok(());
+        }
+        let samples: &[f32] = &out.plane::<f32>(0)[..n];
+        self.info.samples_16k += n as u64;
+        sink.audio(samples)
+    }
+}
+
+/// Decodes `path`, feeding `sink`. Fails if a wanted stream is missing.
+pub fn decode_file(path: &Path, wanted: Wanted, sink: &mut dyn FrameSink) -> Result<MediaSummary, DecodeError> {
+    init();
+    let p = || path.to_path_buf();
+    if std::fs::metadata(path).map(|m| m.len() == 0).unwrap_or(false) {
+        return Err(DecodeError::Open { path: p(), reason: "the file is empty".into() });
+    }
+    let mut ictx = ffmpeg::format::input(path).map_err(|e| DecodeError::Open { path: p(), reason: e.to_string() })?;
+    let mut summary = MediaSummary {
+        container: ictx.format().name().to_string(),
+        duration_s: if ictx.duration() > 0 { ictx.duration() as f64 / f64::from(ffmpeg::ffi::AV_TIME_BASE) } else { 0.0 },
+        ..Default::default()
+    };
+
+    let mut video = None;
+    if wanted.video {
+        let st = ictx.streams().best(Type::Video).ok_or(DecodeError::NoStream { path: p(), kind: "video" })?;
+        let ctx = ffmpeg::codec::context::Context::from_parameters(st.parameters())
+            .map_err(|e| DecodeError::Codec { path: p(), kind: "video", reason: e.to_string() })?;
+        let dec = ctx.decoder().video().map_err(|e| DecodeError::Codec { path: p(), kind: "video", reason: e.to_string() })?;
+        let rate = st.avg_frame_rate();
+        let info = VideoInfo {
+            codec: dec.codec().map(|c| c.name().to_string()).unwrap_or_default(),
+            width: dec.width(),
+            height: dec.height(),
+            pixel_format: format!("{:?}", dec.format()),
+            frame_rate: if rate.denominator() != 0 { f64::from(rate) } else { 0.0 },
+            frames_decoded: 0,
+        };
+        if info.width == 0 || info.height == 0 {
+            return Err(DecodeError::Stream { path: p(), reason: format!("video stream has size {}x{}", info.width, info.height) });
+        }
+        video = Some((st.index(), dec, st.time_base(), info));
+    }
+    let mut audio = None;
+    if wanted.audio {
+        let st = ictx.streams().best(Type::Audio).ok_or(DecodeError::NoStream { path: p(), kind: "audio" })?;
+        let ctx = ffmpeg::codec::context::Context::from_parameters(st.parameters())
+            .map_err(|e| DecodeError::Codec { path: p(), kind: "audio", reason: e.to_string() })?;
+        let dec = ctx.decoder().audio().map_err(|e| DecodeError::Codec { path: p(), kind: "audio", reason: e.to_string() })?;
+        let info = AudioInfo {
+            codec: dec.codec().map(|c| c.name().to_string()).unwrap_or_default(),
+            sample_rate: dec.rate(),
+            channels: dec.channels(),
+            samples_16k: 0,
+        };
+        audio = Some(AudioPath { index: st.index(), decoder: dec, resampler: None, info });
+    }
+
+    let sink_err = |reason: String| DecodeError::Sink { path: path.to_path_buf(), reason };
+    let mut frame = ffmpeg::frame::Video::empty();
+    let mut drain_video = |dec: &mut ffmpeg::decoder::Video, tb: ffmpeg::Rational, info: &mut VideoInfo, sink: &mut dyn FrameSink| {
+        while dec.receive_frame(&mut frame).is_ok() {
+            info.frames_decoded += 1;
+            let pts = frame.timestamp().or(frame.pts()).unwrap_or(0) as f64 * f64::from(tb);
+            sink.video(&frame, pts, frame.is_key())?;
+        }
+        Ok::<(), String>(())
+    };
+    for (stream, packet) in ictx.packets() {
+        if let Some((idx, dec, tb, info)) = video.as_mut() {
+            if stream.index() == *idx {
+                if dec.send_packet(&packet).is_err() {
+                    summary.corrupt_packets += 1;
+                }
+                drain_video(dec, *tb, info, sink).map_err(sink_err)?;
+                continue;
+            }
+        }
+        if let Some(a) = audio.as_mut() {
+            if stream.index() == a.index {
+                if a.decoder.send_packet(&packet).is_err() {
+                    summary.corrupt_packets += 1;
+                }
+                a.drain(sink).map_err(sink_err)?;
+            }
+        }
+    }
+    if let Some((_, mut dec, tb, mut info)) = video {
+        let _ = dec.send_eof();
+        drain_video(&mut dec, tb, &mut info, sink).map_err(sink_err)?;
+        if info.frames_decoded == 0 {
+            return Err(DecodeError::Stream { path: p(), reason: "the video stream decoded to no frames (damaged or truncated)".into() });
+        }
+        summary.video = Some(info);
+    }
+    if let Some(mut a) = audio {
+        let _ = a.decoder.send_eof();
+        a.drain(sink).map_err(sink_err)?;
+        a.flush(sink).map_err(sink_err)?;
+        summary.audio = Some(a.info);
+    }
+    Ok(summary)
+}
+
+/// Collects audio into one buffer (for short files and tests).
+#[derive(Debug, Default)]
+pub struct CollectAudio(pub Vec<f32>);
+
+impl FrameSink for CollectAudio {
+    fn audio(&mut self, samples: &[f32]) -> Result<(), String> {
+        self.0.extend_from_slice(samples);
+        Ok(())
+    }
+}
+
+/// The whole audio track of a file as 16 kHz mono f32.
+pub fn read_audio_16k(path: &Path) -> Result<Vec<f32>, DecodeError> {
+    let mut sink = CollectAudio::default();
+    decode_file(path, Wanted { video: false, audio: true }, &mut sink)?;
+    Ok(sink.0)
+}

@@ -1,0 +1,198 @@
+//! JPEG: the three decoders the seed's pipeline can use (image/zune-jpeg,
+//! jpeg-decoder, mozjpeg/libjpeg-turbo), mozjpeg encoding of keyframes, and
+//! PSNR to check decoders agree before anything is timed.
+//!
+//! Every decoder writes RGB8 into a caller-owned buffer, so benchmarks and
+//! the pipeline can reuse output buffers where the decoder allows it.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Which decoder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum JpegDecoder {
+    /// `image` 0.25 (zune-jpeg inside), single-threaded.
+    Image,
+    /// `jpeg-decoder` 0.3 in a one-thread rayon pool.
+    JpegDecoder,
+    /// `jpeg-decoder` 0.3 on the global rayon pool (its multithreaded mode).
+    JpegDecoderRayon,
+    /// `mozjpeg` 0.10 (libjpeg-turbo with NASM SIMD).
+    Mozjpeg,
+}
+
+impl JpegDecoder {
+    /// Every decoder, in report order.
+    pub const ALL: [JpegDecoder; 4] = [JpegDecoder::Image, JpegDecoder::JpegDecoder, JpegDecoder::JpegDecoderRayon, JpegDecoder::Mozjpeg];
+
+    /// Stable name (as in scenario files).
+    pub fn name(self) -> &'static str {
+        match self {
+            JpegDecoder::Image => "image",
+            JpegDecoder::JpegDecoder => "jpeg-decoder",
+            JpegDecoder::JpegDecoderRayon => "jpeg-decoder-rayon",
+            JpegDecoder::Mozjpeg => "mozjpeg",
+        }
+    }
+}
+
+/// A JPEG that could not be decoded or encoded.
+#[derive(Debug, thiserror::Error)]
+pub enum JpegError {
+    #[error("{decoder}: {message}")]
+    Decode { decoder: &'static str, message: String },
+    #[error("{decoder}: the image is {found}, only RGB and greyscale JPEGs are supported")]
+    Colour { decoder: &'static str, found: String },
+    #[error("mozjpeg encode: {0}")]
+    Encode(String),
+}
+
+/// A decoded image's geometry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decoded {
+    pub width: usize,
+    pub height: usize,
+}
+
+fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "libjpeg error".into())
+}
+
+fn one_thread_pool() -> &'static rayon::ThreadPool {
+    static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("rayon pool"))
+}
+
+fn grey_to_rgb(grey: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    out.extend(grey.iter().flat_map(|&g| [g, g, g]));
+}
+
+/// Decodes `jpeg` into `out` as packed RGB8.
+pub fn decode_rgb(decoder: JpegDecoder, jpeg: &[u8], out: &mut Vec<u8>) -> Result<Decoded, JpegError> {
+    let name = decoder.name();
+    match decoder {
+        JpegDecoder::Image => {
+            let img = image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg)
+                .map_err(|e| JpegError::Decode { decoder: name, message: e.to_string() })?;
+            let (width, height) = (img.width() as usize, img.height() as usize);
+            match img {
+                image::DynamicImage::ImageRgb8(rgb) => {
+                    *out = rgb.into_raw();
+                }
+                image::DynamicImage::ImageLuma8(l) => grey_to_rgb(l.as_raw(), out),
+                other => return Err(JpegError::Colour { decoder: name, found: format!("{:?}", other.color()) }),
+            }
+            Ok(Decoded { width, height })
+        }
+        JpegDecoder::JpegDecoder | JpegDecoder::JpegDecoderRayon => {
+            let run = || {
+                let mut d = jpeg_decoder::Decoder::new(jpeg);
+                let pixels = d.decode().map_err(|e| JpegError::Decode { decoder: name, message: e.to_string() })?;
+                let info = d.info().ok_or_else(|| JpegError::Decode { decoder: name, message: "no frame info".into() })?;
+                Ok::<_, JpegError>((pixels, info))
+            };
+            let (pixels, info) = if decoder == JpegDecoder::JpegDecoder { one_thread_pool().install(run)? } else { run()? };
+            match info.pixel_format {
+                jpeg_decoder::PixelFormat::RGB24 => *out = pixels,
+                jpeg_decoder::PixelFormat::L8 => grey_to_rgb(&pixels, out),
+                other => return Err(JpegError::Colour { decoder: name, found: format!("{other:?}") }),
+            }
+            Ok(Decoded { width: info.width as usize, height: info.height as usize })
+        }
+        JpegDecoder::Mozjpeg => {
+            let res = catch_unwind(AssertUnwindSafe(|| -> std::io::Result<Decoded> {
+                let d = mozjpeg::Decompress::new_mem(jpeg)?;
+                let mut started = d.rgb()?;
+                let (width, height) = (started.width(), started.height());
+                out.resize(width * height * 3, 0);
+                started.read_scanlines_into::<u8>(out)?;
+                started.finish()?;
+                Ok(Decoded { width, height })
+            }));
+            match res {
+                Ok(Ok(d)) => Ok(d),
+                Ok(Err(e)) => Err(JpegError::Decode { decoder: name, message: e.to_string() }),
+                Err(p) => Err(JpegError::Decode { decoder: name, message: panic_message(p) }),
+            }
+        }
+    }
+}
+
+/// Chroma subsampling for encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Subsampling {
+    /// 4:2:0 (what cameras and the pipeline use).
+    S420,
+    /// 4:4:4 (no chroma subsampling).
+    S444,
+}
+
+/// Encoder settings.
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+pub struct EncodeOptions {
+    pub quality: f32,
+    pub subsampling: Subsampling,
+    pub progressive: bool,
+}
+
+impl Default for EncodeOptions {
+    fn default() -> Self {
+        EncodeOptions { quality: 85.0, subsampling: Subsampling::S420, progressive: false }
+    }
+}
+
+/// Encodes packed RGB8 with mozjpeg.
+pub fn encode_rgb(rgb: &[u8], width: usize, height: usize, opts: EncodeOptions) -> Result<Vec<u8>, JpegError> {
+    if rgb.len() != width * height * 3 {
+        return Err(JpegError::Encode(format!("{} bytes is not {width}x{height} RGB8", rgb.len())));
+    }
+    let res = catch_unwind(AssertUnwindSafe(|| -> std::io::Result<Vec<u8>> {
+        let mut c = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_RGB);
+        c.set_size(width, height);
+        c.set_quality(opts.quality);
+        let s = match opts.subsampling {
+            Subsampling::S420 => (2, 2),
+            Subsampling::S444 => (1, 1),
+        };
+        c.set_chroma_sampling_pixel_sizes(s, s);
+        if opts.progressive {
+            c.set_progressive_mode();
+        } else {
+            // mozjpeg defaults to progressive; baseline needs these off.
+            c.set_optimize_scans(false);
+            c.set_scan_optimization_mode(mozjpeg::ScanMode::AllComponentsTogether);
+        }
+        let mut started = c.start_compress(Vec::with_capacity(rgb.len() / 8))?;
+        started.write_scanlines(rgb)?;
+        started.finish()
+    }));
+    match res {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(JpegError::Encode(e.to_string())),
+        Err(p) => Err(JpegError::Encode(panic_message(p))),
+    }
+}
+
+/// Peak signal-to-noise ratio of two equal-size 8-bit buffers, in dB
+/// (`f64::INFINITY` when identical).
+///
+/// # Panics
+/// If the lengths differ.
+pub fn psnr(a: &[u8], b: &[u8]) -> f64 {
+    assert_eq!(a.len(), b.len(), "PSNR needs equal-size images");
+    let se: u64 = a.iter().zip(b).map(|(&x, &y)| (x as i64 - y as i64).pow(2) as u64).sum();
+    if se == 0 {
+        return f64::INFINITY;
+    }
+    let mse = se as f64 / a.len() as f64;
+    10.0 * (255.0f64 * 255.0 / mse).log10()
+}
+
+/// FNV-1a over the pixels: a cheap checksum to compare with a reference tool.
+pub fn pixel_checksum(pixels: &[u8]) -> u64 {
+    pixels.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3))
+}

@@ -1,0 +1,225 @@
+//! Whisper's log-mel spectrogram front end, on rustfft.
+//!
+//! Matches openai/whisper `audio.py`: 16 kHz input, n_fft 400 (not a power
+//! of two), hop 160, periodic Hann window, centred frames with reflect
+//! padding, power spectrum, librosa's Slaney mel filter bank (80 bins),
+//! `log10(max(x, 1e-10))`, floor at `max - 8`, then `(x + 4) / 4`.
+//!
+//! The same filter bank is written into converted ggml models, so whisper.cpp
+//! and this front end use identical filters.
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use rustfft::num_complex::Complex;
+use rustfft::{Fft, FftPlanner};
+
+/// Whisper's sample rate.
+pub const WHISPER_SAMPLE_RATE: u32 = 16_000;
+/// Whisper's FFT size.
+pub const WHISPER_N_FFT: usize = 400;
+/// Whisper's hop length.
+pub const WHISPER_HOP: usize = 160;
+/// Whisper's mel bins (large-v3 uses 128).
+pub const WHISPER_N_MELS: usize = 80;
+
+fn hz_to_mel(f: f64) -> f64 {
+    // Slaney: linear below 1 kHz, logarithmic above.
+    let f_sp = 200.0 / 3.0;
+    let min_log_hz = 1000.0;
+    let min_log_mel = min_log_hz / f_sp;
+    let logstep = (6.4f64).ln() / 27.0;
+    if f >= min_log_hz {
+        min_log_mel + (f / min_log_hz).ln() / logstep
+    } else {
+        f / f_sp
+    }
+}
+
+fn mel_to_hz(m: f64) -> f64 {
+    let f_sp = 200.0 / 3.0;
+    let min_log_hz = 1000.0;
+    let min_log_mel = min_log_hz / f_sp;
+    let logstep = (6.4f64).ln() / 27.0;
+    if m >= min_log_mel {
+        min_log_hz * (logstep * (m - min_log_mel)).exp()
+    } else {
+        f_sp * m
+    }
+}
+
+/// librosa's `filters.mel(sr, n_fft, n_mels, norm="slaney")`, row-major
+/// `[n_mels][n_fft/2 + 1]`, computed in f64 and stored as f32 (as librosa).
+pub fn mel_filters(sample_rate: u32, n_fft: usize, n_mels: usize) -> Vec<f32> {
+    let n_bins = n_fft / 2 + 1;
+    let sr = sample_rate as f64;
+    let fft_freqs: Vec<f64> = (0..n_bins).map(|i| i as f64 * (sr / 2.0) / (n_bins - 1) as f64).collect();
+    let (lo, hi) = (hz_to_mel(0.0), hz_to_mel(sr / 2.0));
+    let mel_f: Vec<f64> = (0..n_mels + 2)
+        .map(|i| mel_to_hz(lo + (hi - lo) * i as f64 / (n_mels + 1) as f64))
+        .collect();
+    let mut out = vec![0f32; n_mels * n_bins];
+    for m in 0..n_mels {
+        let enorm = 2.0 / (mel_f[m + 2] - mel_f[m]);
+        for (k, &f) in fft_freqs.iter().enumerate() {
+            let lower = (f - mel_f[m]) / (mel_f[m + 1] - mel_f[m]);
+            let upper = (mel_f[m + 2] - f) / (mel_f[m + 2] - mel_f[m + 1]);
+            out[m * n_bins + k] = (lower.min(upper).max(0.0) * enorm) as f32;
+        }
+    }
+    out
+}
+
+/// How frames are spread over threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FftMode {
+    /// One thread, one scratch buffer.
+    Serial,
+    /// Frames split over the current rayon pool, a scratch buffer per task.
+    Rayon,
+}
+
+/// A log-mel spectrogram, frame-major: `data[frame * n_mels + mel]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MelSpectrogram {
+    pub n_mels: usize,
+    pub n_frames: usize,
+    pub data: Vec<f32>,
+}
+
+/// One mel filter: its first non-zero FFT bin and weights (the filters are
+/// narrow triangles, so skipping zeros saves most of the matrix product).
+#[derive(Debug, Clone)]
+struct SparseFilter {
+    start: usize,
+    weights: Vec<f32>,
+}
+
+/// A planned log-mel front end: plan once, call many times from many threads
+/// (`Fft` is `Send + Sync`).
+#[derive(Clone)]
+pub struct LogMel {
+    n_fft: usize,
+    hop: usize,
+    n_mels: usize,
+    fft: Arc<dyn Fft<f32>>,
+    window: Vec<f32>,
+    filters: Vec<SparseFilter>,
+}
+
+impl std::fmt::Debug for LogMel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogMel").field("n_fft", &self.n_fft).field("hop", &self.hop).field("n_mels", &self.n_mels).finish()
+    }
+}
+
+impl LogMel {
+    /// Whisper's front end (16 kHz, 400/160, 80 mels).
+    pub fn whisper() -> Self {
+        Self::new(WHISPER_SAMPLE_RATE, WHISPER_N_FFT, WHISPER_HOP, WHISPER_N_MELS)
+    }
+
+    /// A front end with other sizes (e.g. the seed's 2048/4096-point FFTs).
+    pub fn new(sample_rate: u32, n_fft: usize, hop: usize, n_mels: usize) -> Self {
+        let fft = FftPlanner::<f32>::new().plan_fft_forward(n_fft);
+        // Periodic Hann, as torch.hann_window(n_fft).
+        let window = (0..n_fft)
+            .map(|i| (0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / n_fft as f64).cos()) as f32)
+            .collect();
+        let n_bins = n_fft / 2 + 1;
+        let dense = mel_filters(sample_rate, n_fft, n_mels);
+        let filters = dense
+            .chunks(n_bins)
+            .map(|row| {
+                let start = row.iter().position(|&w| w != 0.0).unwrap_or(0);
+                let end = row.iter().rposition(|&w| w != 0.0).map_or(start, |e| e + 1);
+                SparseFilter { start, weights: row[start..end].to_vec() }
+            })
+            .collect();
+        LogMel { n_fft, hop, n_mels, fft, window, filters }
+    }
+
+    /// Number of mel bins.
+    pub fn n_mels(&self) -> usize {
+        self.n_mels
+    }
+
+    /// Frames produced for `n` samples (whisper drops the last centred frame).
+    pub fn n_frames(&self, n: usize) -> usize {
+        n / self.hop
+    }
+
+    /// The sample at padded position `p` (reflect padding of `n_fft / 2`).
+    fn padded(&self, samples: &[f32], p: isize) -> f32 {
+        let n = samples.len() as isize;
+        let mut i = p - (self.n_fft / 2) as isize;
+        if i < 0 {
+            i = -i;
+        }
+        if i >= n {
+            i = 2 * (n - 1) - i;
+        }
+        samples[i.clamp(0, n - 1) as usize]
+    }
+
+    /// Power-spectrum mel energies of frame `t` into `out` (pre-log).
+    fn frame(&self, samples: &[f32], t: usize, buf: &mut [Complex<f32>], scratch: &mut [Complex<f32>], out: &mut [f32]) {
+        let start = (t * self.hop) as isize;
+        let half = (self.n_fft / 2) as isize;
+        let interior = start >= half && (start as usize + self.n_fft) <= samples.len() + half as usize;
+        if interior {
+            let s = &samples[(start - half) as usize..(start - half) as usize + self.n_fft];
+            for ((b, &x), &w) in buf.iter_mut().zip(s).zip(&self.window) {
+                *b = Complex::new(x * w, 0.0);
+            }
+        } else {
+            for (k, b) in buf.iter_mut().enumerate() {
+                *b = Complex::new(self.padded(samples, start + k as isize) * self.window[k], 0.0);
+            }
+        }
+        self.fft.process_with_scratch(buf, scratch);
+        for (o, f) in out.iter_mut().zip(&self.filters) {
+            *o = f
+                .weights
+                .iter()
+                .zip(&buf[f.start..f.start + f.weights.len()])
+                .map(|(w, c)| w * c.norm_sqr())
+                .sum();
+        }
+    }
+
+    /// The log-mel spectrogram of 16 kHz mono samples.
+    ///
+    /// # Panics
+    /// If `samples` is not longer than `n_fft / 2` (reflect padding needs it).
+    pub fn compute(&self, samples: &[f32], mode: FftMode) -> MelSpectrogram {
+        assert!(samples.len() > self.n_fft / 2, "log-mel needs more than {} samples", self.n_fft / 2);
+        let n_frames = self.n_frames(samples.len());
+        let mut data = vec![0f32; n_frames * self.n_mels];
+        let scratch_len = self.fft.get_inplace_scratch_len();
+        let new_bufs = || (vec![Complex::default(); self.n_fft], vec![Complex::default(); scratch_len]);
+        match mode {
+            FftMode::Serial => {
+                let (mut buf, mut scratch) = new_bufs();
+                for (t, out) in data.chunks_mut(self.n_mels).enumerate() {
+                    self.frame(samples, t, &mut buf, &mut scratch, out);
+                }
+            }
+            FftMode::Rayon => {
+                data.par_chunks_mut(self.n_mels).enumerate().for_each_init(new_bufs, |(buf, scratch), (t, out)| {
+                    self.frame(samples, t, buf, scratch, out)
+                });
+            }
+        }
+        let mut max = f32::NEG_INFINITY;
+        for x in data.iter_mut() {
+            *x = x.max(1e-10).log10();
+            max = max.max(*x);
+        }
+        for x in data.iter_mut() {
+            *x = (x.max(max - 8.0) + 4.0) / 4.0;
+        }
+        MelSpectrogram { n_mels: self.n_mels, n_frames, data }
+    }
+}

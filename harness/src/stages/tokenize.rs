@@ -1,0 +1,45 @@
+//! Tokenising transcripts with Hugging Face `tokenizers`.
+
+use std::path::{Path, PathBuf};
+
+/// A tokenizer file that cannot be loaded or used.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenizeError {
+    #[error(transparent)]
+    Asset(#[from] crate::models::locate::AssetError),
+    #[error("{path}: not a usable tokenizer.json: {reason}\n  fix: re-run scripts/setup.sh")]
+    Load { path: PathBuf, reason: String },
+    #[error("encoding failed: {0}")]
+    Encode(String),
+}
+
+/// A loaded tokenizer.
+pub struct TextTokenizer {
+    inner: tokenizers::Tokenizer,
+}
+
+impl std::fmt::Debug for TextTokenizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TextTokenizer").finish_non_exhaustive()
+    }
+}
+
+impl TextTokenizer {
+    /// Loads a catalog tokenizer by asset id (e.g. the MiniLM WordPiece one).
+    pub fn from_catalog(id: &str) -> Result<Self, TokenizeError> {
+        Self::load(&crate::models::locate::require(id)?)
+    }
+
+    /// Loads any `tokenizer.json`.
+    pub fn load(path: &Path) -> Result<Self, TokenizeError> {
+        let inner = tokenizers::Tokenizer::from_file(path)
+            .map_err(|e| TokenizeError::Load { path: path.to_path_buf(), reason: e.to_string() })?;
+        Ok(TextTokenizer { inner })
+    }
+
+    /// Token ids of `text`, with the model's special tokens (e.g. [CLS]/[SEP]).
+    pub fn encode(&self, text: &str) -> Result<Vec<u32>, TokenizeError> {
+        let enc = self.inner.encode(text, true).map_err(|e| TokenizeError::Encode(e.to_string()))?;
+        Ok(enc.get_ids().to_vec())
+    }
+}
