@@ -22,6 +22,8 @@ pub enum MediaError {
     Ffmpeg { out: PathBuf, stderr: String },
     #[error("speech clip {0} is missing\n  fix: apt-get install pocketsphinx-testdata")]
     NoSpeech(PathBuf),
+    #[error(transparent)]
+    Decode(#[from] crate::stages::decode::DecodeError),
 }
 
 /// The librivox WAV files, in transcript order.
@@ -43,6 +45,19 @@ pub fn transcripts() -> std::io::Result<Vec<(String, String)>> {
             Some((id.trim_end_matches(')').to_string(), words.trim().to_string()))
         })
         .collect())
+}
+
+/// Total length of the speech clips in seconds (exact: they are 16 kHz WAVs).
+pub fn speech_seconds() -> Result<f64, MediaError> {
+    let mut samples = 0usize;
+    for c in speech_clips() {
+        if !c.is_file() {
+            return Err(MediaError::NoSpeech(c));
+        }
+        let audio = crate::stages::decode::read_audio_16k(&c)?;
+        samples += audio.len();
+    }
+    Ok(samples as f64 / crate::stages::decode::TARGET_RATE as f64)
 }
 
 /// Codec settings of one generated video.
@@ -86,7 +101,11 @@ pub fn generate(asset: &Asset, dest: &Path) -> Result<(), MediaError> {
     let n = clips.len();
     let concat: String = (0..n).map(|i| format!("[{i}:a]")).collect::<String>() + &format!("concat=n={n}:v=0:a=1[a]");
     cmd.args(["-f", "lavfi", "-i", &format!("testsrc2=size={}x{}:rate={FPS}", SIZE.0, SIZE.1)]);
-    cmd.args(["-filter_complex", &concat, "-map", &format!("{n}:v"), "-map", "[a]", "-shortest"]);
+    // Cut at the speech's exact length: `-shortest` overshoots by a few
+    // frames, and tests derive the expected frame count from the clips.
+    let seconds = speech_seconds()?;
+    cmd.args(["-filter_complex", &concat, "-map", &format!("{n}:v"), "-map", "[a]"]);
+    cmd.args(["-t", &format!("{seconds:.6}")]);
     cmd.args(r.video).args(r.audio);
     cmd.args(["-metadata", "comment=real speech (librivox, pocketsphinx-testdata) + SYNTHETIC testsrc2 picture"]);
     // The muxer is chosen from the final extension, not the temporary name.

@@ -17,11 +17,27 @@ pub fn normalise_words(text: &str) -> Vec<String> {
 /// Word error rate: (substitutions + deletions + insertions) / reference
 /// words, by Levenshtein distance over normalised words.
 pub fn word_error_rate(reference: &str, hypothesis: &str) -> f64 {
+    let (edits, words) = word_edits(reference, hypothesis);
+    if words == 0 {
+        return if edits == 0 { 0.0 } else { 1.0 };
+    }
+    edits as f64 / words as f64
+}
+
+/// Corpus word error rate: total edits over total reference words (the
+/// standard figure; per-utterance rates over-weight short clips).
+pub fn corpus_word_error_rate<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> f64 {
+    let (edits, words) = pairs
+        .into_iter()
+        .map(|(r, h)| word_edits(r, h))
+        .fold((0, 0), |(e, w), (e2, w2)| (e + e2, w + w2));
+    if words == 0 { 0.0 } else { edits as f64 / words as f64 }
+}
+
+/// (word edits, reference words) between two texts.
+pub fn word_edits(reference: &str, hypothesis: &str) -> (usize, usize) {
     let r = normalise_words(reference);
     let h = normalise_words(hypothesis);
-    if r.is_empty() {
-        return if h.is_empty() { 0.0 } else { 1.0 };
-    }
     let mut prev: Vec<usize> = (0..=h.len()).collect();
     for (i, rw) in r.iter().enumerate() {
         let mut cur = vec![i + 1; h.len() + 1];
@@ -31,7 +47,7 @@ pub fn word_error_rate(reference: &str, hypothesis: &str) -> f64 {
         }
         prev = cur;
     }
-    prev[h.len()] as f64 / r.len() as f64
+    (prev[h.len()], r.len())
 }
 
 #[cfg(test)]
@@ -45,5 +61,6 @@ mod tests {
         assert_eq!(word_error_rate("a b c d", "a c d"), 0.25);
         assert_eq!(word_error_rate("a b", "a b c d"), 1.0);
         assert_eq!(word_error_rate("Mister, John!", "mister john"), 0.0);
+        assert_eq!(corpus_word_error_rate([("a b c d", "a x c d"), ("e f", "e f")]), 1.0 / 6.0);
     }
 }

@@ -113,10 +113,9 @@ impl AudioPath {
 
     fn resampler_for(&mut self, frame: &ffmpeg::frame::Audio) -> Result<&mut ffmpeg::software::resampling::Context, ffmpeg::Error> {
         if self.resampler.is_none() {
-            let layout = if frame.channel_layout().is_empty() { Self::layout(&self.decoder) } else { frame.channel_layout() };
             self.resampler = Some(ffmpeg::software::resampling::Context::get(
                 frame.format(),
-                layout,
+                frame.channel_layout(),
                 frame.rate(),
                 Sample::F32(SampleType::Packed),
                 ChannelLayout::MONO,
@@ -129,6 +128,11 @@ impl AudioPath {
     fn drain(&mut self, sink: &mut dyn FrameSink) -> Result<(), String> {
         let mut frame = ffmpeg::frame::Audio::empty();
         while self.decoder.receive_frame(&mut frame).is_ok() {
+            // WAV and some other demuxers leave the layout unset; swresample
+            // refuses a frame whose layout differs from the one it was built for.
+            if frame.channel_layout().is_empty() {
+                frame.set_channel_layout(Self::layout(&self.decoder));
+            }
             let mut out = ffmpeg::frame::Audio::empty();
             let rs = self.resampler_for(&frame).map_err(|e| format!("swresample: {e}"))?;
             rs.run(&frame, &mut out).map_err(|e| format!("swresample: {e}"))?;

@@ -1,0 +1,132 @@
+//! Bad input gets a clear error naming the file and the fix, never a panic,
+//! an abort inside a C library, or a raw loader error.
+
+use std::process::Command;
+
+use harness::models::catalog::{self, id};
+use harness::models::{fetch, ggml, locate};
+use harness::stages::decode::{self, CollectAudio, Wanted};
+use harness::stages::detect::Detector;
+use harness::stages::onnx::SessionThreads;
+use harness::stages::transcribe::Transcriber;
+
+fn real(asset_id: &str) -> std::path::PathBuf {
+    locate::require(asset_id).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn converted_whisper_model_has_the_catalog_checksum_and_tiny_en_shape() -> anyhow::Result<()> {
+    let asset = catalog::asset(id::WHISPER_GGML).unwrap();
+    let (path, sha) = locate::verify(asset)?;
+    assert_eq!(sha, ggml::TINY_EN_SHA256);
+    let hp = ggml::check_header(&path)?;
+    assert_eq!((hp.n_vocab, hp.n_audio_state, hp.n_audio_layer, hp.n_audio_head, hp.n_mels), (51864, 384, 4, 6, 80));
+    Ok(())
+}
+
+#[test]
+fn reconverting_the_whisper_model_is_byte_identical() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let out = dir.path().join("again.bin");
+    ggml::convert_ct2_whisper(&real(id::WHISPER_CT2), &real(id::WHISPER_BPE), &out)?;
+    assert_eq!(locate::sha256_file(&out)?, ggml::TINY_EN_SHA256);
+    Ok(())
+}
+
+#[test]
+fn corrupt_or_truncated_whisper_model_is_refused_with_its_path() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let garbage = dir.path().join("garbage.bin");
+    std::fs::write(&garbage, vec![0x42u8; 4096])?;
+    let e = Transcriber::load(&garbage).unwrap_err().to_string();
+    assert!(e.contains("garbage.bin") && e.contains("magic"), "{e}");
+
+    let truncated = dir.path().join("truncated.bin");
+    let bytes = std::fs::read(real(id::WHISPER_GGML))?;
+    std::fs::write(&truncated, &bytes[..bytes.len() / 3])?;
+    let e = Transcriber::load(&truncated).unwrap_err().to_string();
+    assert!(e.contains("truncated.bin") && e.contains("truncated"), "{e}");
+
+    let missing = dir.path().join("nope.bin");
+    let e = Transcriber::load(&missing).unwrap_err().to_string();
+    assert!(e.contains("nope.bin"), "{e}");
+    Ok(())
+}
+
+#[test]
+fn corrupt_onnx_model_is_refused_with_its_path() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let bad = dir.path().join("broken.onnx");
+    std::fs::write(&bad, b"this is not a protobuf")?;
+    let e = Detector::load(&bad, SessionThreads::default()).unwrap_err().to_string();
+    assert!(e.contains("broken.onnx") && e.contains("fix"), "{e}");
+    Ok(())
+}
+
+#[test]
+fn wheel_with_wrong_checksum_is_reported_with_file_and_fix() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let fake = dir.path().join(catalog::NUDENET.file);
+    std::fs::write(&fake, b"not the wheel")?;
+    let e = fetch::verify_wheel(&catalog::NUDENET, &fake).unwrap_err().to_string();
+    assert!(e.contains(catalog::NUDENET.file) && e.contains(catalog::NUDENET.sha256) && e.contains("delete"), "{e}");
+    Ok(())
+}
+
+#[test]
+fn corrupt_empty_and_truncated_media_get_errors_naming_the_file() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let empty = dir.path().join("empty.mp4");
+    std::fs::write(&empty, b"")?;
+    let text = dir.path().join("notes.mp4");
+    std::fs::write(&text, b"just some text, not a video")?;
+    let truncated = dir.path().join("truncated.mp4");
+    let bytes = std::fs::read(real(id::VIDEO_MP4))?;
+    std::fs::write(&truncated, &bytes[..4096])?;
+    for f in [&empty, &text, &truncated] {
+        let e = decode::decode_file(f, Wanted { video: true, audio: true }, &mut CollectAudio::default())
+            .expect_err("bad media must fail")
+            .to_string();
+        assert!(e.contains(&*f.file_name().unwrap().to_string_lossy()), "{e}");
+    }
+    // A speech WAV has no video stream: asking for one is an error naming it.
+    let wav = &harness::media::speech_clips()[0];
+    let e = decode::decode_file(wav, Wanted { video: true, audio: true }, &mut CollectAudio::default()).unwrap_err().to_string();
+    assert!(e.contains("no video stream") && e.contains(".wav"), "{e}");
+    Ok(())
+}
+
+#[test]
+fn doctor_on_an_empty_cache_fails_naming_each_missing_file_and_its_fix() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let out = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .arg("doctor")
+        .env("HARNESS_CACHE", dir.path())
+        .env_remove("ORT_DYLIB_PATH")
+        .env_remove("HARNESS_WHISPER_MODEL")
+        .output()?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "doctor must fail:\n{stdout}");
+    assert!(stdout.contains("ONNX Runtime library not found") && stdout.contains("Looked at"), "{stdout}");
+    for a in catalog::ASSETS.iter().filter(|a| a.default && !matches!(a.origin, catalog::Origin::Debian { .. })) {
+        let line = stdout.lines().find(|l| l.contains(&format!("FAIL {}:", a.id)));
+        assert!(line.is_some_and(|l| l.contains(a.cache_path)), "{}: not reported missing with its path:\n{stdout}", a.id);
+    }
+    assert!(stdout.contains("fix: run scripts/setup.sh"), "{stdout}");
+    Ok(())
+}
+
+#[test]
+fn user_supplied_whisper_model_is_used_and_checked() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let bad = dir.path().join("my-ggml-base.en.bin");
+    std::fs::write(&bad, vec![1u8; 100])?;
+    let out = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .arg("doctor")
+        .env("HARNESS_WHISPER_MODEL", &bad)
+        .output()?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("my-ggml-base.en.bin") && stdout.contains("HARNESS_WHISPER_MODEL"), "{stdout}");
+    Ok(())
+}
