@@ -2,11 +2,17 @@
 # Set up (idempotent), then run every test: unit and integration tests of all
 # crates (release profile: whisper.cpp and the JPEG decoders are far too slow
 # unoptimised), build all benches, and run each bench once in criterion's
-# test mode (which checks the compared variants agree).
+# test mode (which checks the compared variants agree before timing).
+# Ends with one line totalling every `test result:` line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export GGML_NO_BACKTRACE=1   # ggml would try to attach gdb on an assert
-cargo test --release --locked --workspace
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 cargo bench --locked --no-run
-cargo bench --locked -- --test
+HARNESS_BENCH_QUICK=1 cargo bench --locked -- --test
+set -o pipefail
+cargo test --release --locked --workspace 2>&1 | tee "$log"
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
+     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"

@@ -98,7 +98,11 @@ fn native_checks(env: &Environment, checks: &mut Vec<Check>) {
     checks.push(ok(g, "libjpeg-turbo (bundled in mozjpeg-sys)", format!("mozjpeg {}, mozjpeg-sys {}", crate_v("mozjpeg"), crate_v("mozjpeg-sys"))));
     match onnxruntime::verify_library() {
         Ok(path) => match onnxruntime::environment() {
-            Ok(_) => checks.push(ok(g, "ONNX Runtime library", format!("{} ({}); ort {}", path.display(), ort::info(), crate_v("ort")))),
+            Ok(_) => checks.push(ok(
+                g,
+                "ONNX Runtime library",
+                format!("{} (version {} per catalog; {}); ort {}", path.display(), catalog::ONNXRUNTIME.version, ort::info(), crate_v("ort")),
+            )),
             Err(e) => checks.push(bad(g, "ONNX Runtime library", Status::Fail, e.to_string(), "re-run scripts/setup.sh")),
         },
         Err(e) => checks.push(bad(g, "ONNX Runtime library", Status::Fail, e, "run scripts/setup.sh, or set ORT_DYLIB_PATH")),
@@ -125,18 +129,25 @@ fn tool_checks(checks: &mut Vec<Check>) {
 
 fn asset_checks(checks: &mut Vec<Check>) {
     let g = "assets";
-    for a in catalog::ASSETS.iter().filter(|a| a.default) {
+    for a in catalog::ASSETS.iter() {
+        let optional = !a.default;
+        if optional && locate::require(a.id).is_err() {
+            let group = a.group.unwrap_or_default();
+            checks.push(bad(g, a.id, Status::Warn, "optional, not fetched", format!("harness setup --with {group}")));
+            continue;
+        }
         let source = match a.origin {
             Origin::InWheel { wheel, member } => format!("PyPI {}=={} ({member})", wheel.package, wheel.version),
             Origin::Debian { package, .. } => format!("Debian {package}"),
             Origin::Converted { how, .. } => how.to_string(),
+            Origin::Concatenated { parts } => format!("joined from {}", parts.join(" + ")),
             Origin::Generated { how } => how.to_string(),
         };
         let user = if locate::is_user_override(a) { " [user-supplied via $".to_string() + a.override_env.unwrap_or("") + "]" } else { String::new() };
         match locate::verify(a) {
             Ok((path, sha)) => {
                 let mut detail = format!("{}{user}\n      sha256 {sha}\n      from {source}; licence {}", path.display(), a.license);
-                if a.id == catalog::id::WHISPER_GGML {
+                if matches!(a.origin, Origin::Converted { .. }) {
                     match ggml::check_header(&path) {
                         Ok(hp) => detail += &format!("\n      whisper {} (n_vocab {}, {} mels)", hp.size_name(), hp.n_vocab, hp.n_mels),
                         Err(e) => {

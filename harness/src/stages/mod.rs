@@ -4,6 +4,7 @@
 pub mod colour;
 pub mod decode;
 pub mod detect;
+pub mod embed;
 pub mod jpeg;
 pub mod mel;
 pub mod onnx;

@@ -1,0 +1,246 @@
+//! One file through every stage, streaming: keyframes are handled as they
+//! are decoded, audio in fixed-length chunks, so memory does not grow with
+//! the file's length.
+
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use ffmpeg_next as ffmpeg;
+use whisper_rs::WhisperState;
+
+use super::shared::Handle;
+use super::RunContext;
+use crate::evidence::run::{FileResult, FileStatus, KeyframeResult};
+use crate::measure::clock;
+use crate::stages::colour::ToRgb;
+use crate::stages::decode::{self, FrameSink, Wanted};
+use crate::stages::detect::{DecodeParams, Detector};
+use crate::stages::embed::ImageEncoder;
+use crate::stages::jpeg::{self, EncodeOptions};
+use crate::stages::transcribe::TranscribeOptions;
+use crate::stages::vad::{self, Vad, VadParams};
+
+/// A worker's instances of the shared models.
+pub struct WorkerKit {
+    pub detect: Option<Handle<Detector>>,
+    pub embed: Option<Handle<ImageEncoder>>,
+    pub vad: Option<Handle<Vad>>,
+    pub whisper: Option<Handle<WhisperState>>,
+}
+
+struct Sink<'a> {
+    ctx: &'a RunContext,
+    kit: &'a mut WorkerKit,
+    worker: usize,
+    index: usize,
+    rel_dir: String,
+    stage: &'static str,
+    selector: super::keyframes::Selector,
+    to_rgb: ToRgb,
+    jpeg_buf: Vec<u8>,
+    audio: Vec<f32>,
+    audio_offset_s: f64,
+    chunk_len: usize,
+    result: FileResult,
+    /// Wall and thread-CPU nanoseconds spent inside callbacks, to separate
+    /// decode time from the stages it feeds.
+    inside_wall_ns: u64,
+    inside_cpu_ns: u64,
+}
+
+impl Sink<'_> {
+    fn enter(&mut self, stage: &'static str) {
+        self.stage = stage;
+        self.ctx.heartbeats.beat(self.worker, stage);
+        if self.ctx.scenario.faults.hang_in_stage.as_deref() == Some(stage) && self.index == 0 {
+            // Fault injection for the watchdog's tests: block without beating.
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+            }
+        }
+    }
+
+    fn keyframe(&mut self, frame: &ffmpeg::frame::Video, pts_s: f64) -> Result<(), String> {
+        let ctx = self.ctx;
+        let rec = &ctx.recorder;
+        self.enter("colour");
+        let rgb = rec.time("colour", || self.to_rgb.convert(frame)).map_err(|e| format!("swscale: {e}"))?;
+        self.enter("jpeg-encode");
+        let opts = EncodeOptions { quality: ctx.scenario.jpeg.quality, ..EncodeOptions::default() };
+        let bytes = rec.time("jpeg-encode", || jpeg::encode_rgb(rgb.as_raw(), rgb.width() as usize, rgb.height() as usize, opts)).map_err(|e| e.to_string())?;
+        let n = self.result.keyframes.len();
+        let rel = format!("{}/keyframes/{n:04}.jpg", self.rel_dir);
+        if ctx.scenario.measure.keep_keyframes {
+            ctx.run_dir.write(&rel, &bytes).map_err(|e| format!("writing {rel}: {e}"))?;
+        }
+        self.enter("jpeg-decode");
+        let decoder = ctx.scenario.jpeg.decoder;
+        let buf = &mut self.jpeg_buf;
+        let geo = rec
+            .time("jpeg-decode", || ctx.rayon.install(|| jpeg::decode_rgb(decoder, &bytes, buf)))
+            .map_err(|e| e.to_string())?;
+        let decoded = image::RgbImage::from_raw(geo.width as u32, geo.height as u32, std::mem::take(&mut self.jpeg_buf))
+            .ok_or("decoded JPEG has the wrong size")?;
+        let mut detections = Vec::new();
+        if self.kit.detect.is_some() {
+            self.enter("detect");
+            let h = self.kit.detect.as_mut().expect("checked above");
+            let d = &ctx.scenario.detect;
+            let params = DecodeParams { score_threshold: d.score_threshold, iou_threshold: d.iou_threshold };
+            let out = rec.time("detect", || h.with(|det| det.detect(&decoded, d.tensor_input, params))).map_err(|e| e.to_string())?;
+            ctx.tensor_bytes_copied.fetch_add(out.bytes_copied as u64, Ordering::Relaxed);
+            detections = out.detections;
+        }
+        let mut embedding_dim = None;
+        if self.kit.embed.is_some() {
+            self.enter("embed");
+            let h = self.kit.embed.as_mut().expect("checked above");
+            let v = rec.time("embed", || h.with(|enc| enc.embed(&decoded))).map_err(|e| e.to_string())?;
+            embedding_dim = Some(v.len());
+        }
+        self.jpeg_buf = decoded.into_raw();
+        self.result.keyframes.push(KeyframeResult { index: n, pts_s, jpeg: rel, jpeg_bytes: bytes.len(), detections, embedding_dim });
+        Ok(())
+    }
+
+    /// VAD, log-mel and transcription of one chunk of 16 kHz audio.
+    fn audio_chunk(&mut self, samples: &[f32]) -> Result<(), String> {
+        let ctx = self.ctx;
+        let rec = &ctx.recorder;
+        let offset = self.audio_offset_s;
+        if self.kit.vad.is_some() {
+            self.enter("vad");
+            let h = self.kit.vad.as_mut().expect("checked above");
+            let probs = rec.time("vad", || h.with(|v| v.probabilities(samples))).map_err(|e| e.to_string())?;
+            let segs = vad::segments_from_probabilities(&probs, VadParams::default());
+            self.result.speech_segments.extend(segs.into_iter().map(|s| vad::SpeechSegment { start_s: s.start_s + offset, end_s: s.end_s + offset }));
+        }
+        if ctx.scenario.mel.enabled && samples.len() > crate::stages::mel::WHISPER_N_FFT {
+            self.enter("mel");
+            let mode = ctx.scenario.mel.fft_mode;
+            let mel = rec.time("mel", || ctx.rayon.install(|| ctx.log_mel.compute(samples, mode)));
+            self.result.mel_frames += mel.n_frames as u64;
+        }
+        if let (true, Some(t)) = (self.kit.whisper.is_some(), ctx.transcriber.as_ref()) {
+            self.enter("transcribe");
+            let h = self.kit.whisper.as_mut().expect("checked above");
+            let opts = TranscribeOptions { n_threads: ctx.scenario.transcribe.n_threads };
+            let tr = rec.time("transcribe", || h.with(|st| t.transcribe(st, samples, opts))).map_err(|e| e.to_string())?;
+            for mut s in tr.segments {
+                s.start_s += offset;
+                s.end_s += offset;
+                self.result.transcript_segments.push(s);
+            }
+        }
+        self.audio_offset_s += samples.len() as f64 / decode::TARGET_RATE as f64;
+        Ok(())
+    }
+
+    fn timed<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        let (w, c) = (Instant::now(), clock::thread_cpu());
+        let out = f(self);
+        self.inside_wall_ns += w.elapsed().as_nanos() as u64;
+        self.inside_cpu_ns += (clock::thread_cpu() - c).as_nanos() as u64;
+        out
+    }
+}
+
+impl FrameSink for Sink<'_> {
+    fn video(&mut self, frame: &ffmpeg::frame::Video, pts_s: f64, is_key: bool) -> Result<(), String> {
+        self.timed(|s| {
+            s.enter("keyframe-select");
+            let (w, h) = (frame.width() as usize, frame.height() as usize);
+            let picked = s.ctx.recorder.time("keyframe-select", || s.selector.select(pts_s, is_key, (frame.data(0), frame.stride(0)), w, h));
+            if picked { s.keyframe(frame, pts_s) } else { Ok(()) }
+        })
+    }
+
+    fn audio(&mut self, samples: &[f32]) -> Result<(), String> {
+        self.timed(|s| {
+            s.ctx.heartbeats.beat(s.worker, "decode");
+            s.audio.extend_from_slice(samples);
+            while s.audio.len() >= s.chunk_len {
+                let chunk: Vec<f32> = s.audio.drain(..s.chunk_len).collect();
+                s.audio_chunk(&chunk)?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Processes file number `index` at `path`.
+pub fn process(ctx: &RunContext, kit: &mut WorkerKit, worker: usize, index: usize, path: &Path) -> FileResult {
+    let started = Instant::now();
+    let shown = path.display().to_string();
+    let (_, rel_dir) = match ctx.run_dir.file_dir(index, &shown) {
+        Ok(d) => d,
+        Err(e) => {
+            let mut r = FileResult::empty(&shown, FileStatus::Error);
+            r.error = Some(format!("cannot create the run's file folder: {e}"));
+            return r;
+        }
+    };
+    let chunk_len = (ctx.scenario.transcribe.chunk_s * decode::TARGET_RATE as f64) as usize;
+    let mut sink = Sink {
+        ctx,
+        kit,
+        worker,
+        index,
+        rel_dir: rel_dir.clone(),
+        stage: "decode",
+        selector: super::keyframes::Selector::new(ctx.scenario.keyframes.clone()),
+        to_rgb: ToRgb::default(),
+        jpeg_buf: Vec::new(),
+        audio: Vec::new(),
+        audio_offset_s: 0.0,
+        chunk_len,
+        result: FileResult::empty(&shown, FileStatus::Ok),
+        inside_wall_ns: 0,
+        inside_cpu_ns: 0,
+    };
+    let (w0, c0) = (Instant::now(), clock::thread_cpu());
+    let decoded = decode::decode_file(path, Wanted { video: true, audio: true }, &mut sink);
+    let tail = match &decoded {
+        Ok(_) => {
+            let rest = std::mem::take(&mut sink.audio);
+            if rest.is_empty() { Ok(()) } else { sink.timed(|s| s.audio_chunk(&rest)) }
+        }
+        Err(_) => Ok(()),
+    };
+    let decode_wall = (w0.elapsed().as_nanos() as u64).saturating_sub(sink.inside_wall_ns);
+    let decode_cpu = ((clock::thread_cpu() - c0).as_nanos() as u64).saturating_sub(sink.inside_cpu_ns);
+    ctx.recorder.add("decode", decode_wall, decode_cpu);
+
+    let stage = sink.stage;
+    let mut result = sink.result;
+    match decoded.map_err(|e| e.to_string()).and_then(|summary| tail.map(|_| summary)) {
+        Ok(summary) => result.media = Some(summary),
+        Err(e) => {
+            result.status = FileStatus::Error;
+            result.stage = Some(stage.to_string());
+            result.error = Some(e);
+        }
+    }
+    result.transcript = result.transcript_segments.iter().map(|s| s.text.trim()).filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" ");
+    if result.status == FileStatus::Ok {
+        if let Some(tok) = ctx.tokenizer.as_ref() {
+            ctx.heartbeats.beat(worker, "tokenize");
+            match ctx.recorder.time("tokenize", || tok.encode(&result.transcript)) {
+                Ok(ids) => result.tokens = ids.len(),
+                Err(e) => {
+                    result.status = FileStatus::Error;
+                    result.stage = Some("tokenize".into());
+                    result.error = Some(e.to_string());
+                }
+            }
+        }
+    }
+    result.keyframe_count = result.keyframes.len();
+    result.wall_s = started.elapsed().as_secs_f64();
+    let _ = ctx.run_dir.write(&format!("{rel_dir}/transcript.txt"), result.transcript.as_bytes());
+    if let Ok(json) = serde_json::to_vec_pretty(&result.keyframes) {
+        let _ = ctx.run_dir.write(&format!("{rel_dir}/keyframes.json"), &json);
+    }
+    result
+}
