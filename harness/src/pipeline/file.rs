@@ -18,6 +18,7 @@ use crate::stages::decode::{self, FrameSink, Wanted};
 use crate::stages::detect::{DecodeParams, Detector};
 use crate::stages::embed::ImageEncoder;
 use crate::stages::jpeg::{self, EncodeOptions};
+use crate::stages::mel::FftMode;
 use crate::stages::transcribe::TranscribeOptions;
 use crate::stages::vad::{self, Vad, VadParams};
 
@@ -78,7 +79,15 @@ impl Sink<'_> {
         let decoder = ctx.scenario.jpeg.decoder;
         let buf = &mut self.jpeg_buf;
         let geo = rec
-            .time("jpeg-decode", || ctx.rayon.install(|| jpeg::decode_rgb(decoder, &bytes, buf)))
+            .time("jpeg-decode", || {
+                // Only jpeg-decoder's rayon mode uses the pool; the others run
+                // on this thread, so their CPU time is charged here.
+                if decoder == jpeg::JpegDecoder::JpegDecoderRayon {
+                    ctx.rayon.install(|| jpeg::decode_rgb(decoder, &bytes, buf))
+                } else {
+                    jpeg::decode_rgb(decoder, &bytes, buf)
+                }
+            })
             .map_err(|e| e.to_string())?;
         let decoded = image::RgbImage::from_raw(geo.width as u32, geo.height as u32, std::mem::take(&mut self.jpeg_buf))
             .ok_or("decoded JPEG has the wrong size")?;
@@ -119,7 +128,10 @@ impl Sink<'_> {
         if ctx.scenario.mel.enabled && samples.len() > crate::stages::mel::WHISPER_N_FFT {
             self.enter("mel");
             let mode = ctx.scenario.mel.fft_mode;
-            let mel = rec.time("mel", || ctx.rayon.install(|| ctx.log_mel.compute(samples, mode)));
+            let mel = rec.time("mel", || match mode {
+                FftMode::Rayon => ctx.rayon.install(|| ctx.log_mel.compute(samples, mode)),
+                FftMode::Serial => ctx.log_mel.compute(samples, mode),
+            });
             self.result.mel_frames += mel.n_frames as u64;
         }
         if let (true, Some(t)) = (self.kit.whisper.is_some(), ctx.transcriber.as_ref()) {

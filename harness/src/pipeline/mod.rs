@@ -339,6 +339,10 @@ pub fn run(scenario: Scenario, scenario_path: &Path, out: &Path, progress: bool)
     Ok(record)
 }
 
+fn sharing_name(s: crate::scenario::Sharing) -> String {
+    serde_json::to_value(s).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+}
+
 /// The end-of-run summary table.
 pub fn summary(r: &RunRecord) -> String {
     let mut s = String::new();
@@ -360,7 +364,7 @@ pub fn summary(r: &RunRecord) -> String {
         for (name, res) in &r.resources {
             s += &format!(
                 "{:<16} {:<11} {:>9} {:>8} {:>12.3} {:>10.3}\n",
-                name, format!("{:?}", res.sharing).to_lowercase(), res.instances, res.acquisitions, res.lock_wait_s, res.max_wait_s
+                name, sharing_name(res.sharing), res.instances, res.acquisitions, res.lock_wait_s, res.max_wait_s
             );
         }
     }

@@ -87,7 +87,7 @@ pub fn spawn(hb: Arc<Heartbeats>, stall: Duration, gdb_timeout: Duration, tx: mp
             while !stop.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(200));
                 let now = hb.now_ms();
-                for s in &hb.slots {
+                for (worker, s) in hb.slots.iter().enumerate() {
                     let file = s.file.load(Ordering::Relaxed);
                     if file == IDLE || s.reported.load(Ordering::Relaxed) {
                         continue;
@@ -97,7 +97,10 @@ pub fn spawn(hb: Arc<Heartbeats>, stall: Duration, gdb_timeout: Duration, tx: mp
                         s.reported.store(true, Ordering::Relaxed);
                         let stage = s.stage.lock().map(|g| g.to_string()).unwrap_or_default();
                         let mut text = String::new();
-                        text += &format!("stall: file #{file} in stage `{stage}`, no progress for {:.1} s\n\n", idle as f64 / 1e3);
+                        text += &format!(
+                            "stall: file #{file} on thread `file-worker-{worker}`, stage `{stage}`, no progress for {:.1} s\n\n",
+                            idle as f64 / 1e3
+                        );
                         text += "== threads (/proc/self/task): tid state cpu_s wchan name ==\n";
                         for t in stacks::thread_states() {
                             text += &format!("{:>7} {} {:>9.3} {:<24} {}\n", t.tid, t.state, t.cpu_s, t.wchan, t.name);

@@ -1,0 +1,227 @@
+//! The extraction pipeline driven by scenario files (issue: the pipeline
+//! under configurable concurrency): correctness, determinism, bad input,
+//! the watchdog.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use harness::evidence::run::{FileStatus, RunRecord};
+use harness::media;
+use harness::quality::word_error_rate;
+use harness::scenario::{self, Sharing};
+use harness::stages::jpeg::{self, JpegDecoder};
+
+fn root() -> PathBuf {
+    harness::paths::workspace_root()
+}
+
+fn default_scenario(overrides: &[&str]) -> scenario::Scenario {
+    let o: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    scenario::load(&root().join("scenarios/default.toml"), &o).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn run_default(dir: &Path, overrides: &[&str]) -> RunRecord {
+    harness::pipeline::run(default_scenario(overrides), Path::new("scenarios/default.toml"), dir, false).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Runs the CLI with a deadline, so a regression that hangs fails the test
+/// instead of hanging CI.
+fn harness_cli(args: &[&str], envs: &[(&str, &str)], deadline: Duration) -> (Option<i32>, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_harness"));
+    cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("harness runs");
+    let t = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            let out = child.wait_with_output().expect("output");
+            return (status.code(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into());
+        }
+        if t.elapsed() > deadline {
+            let _ = child.kill();
+            panic!("harness {args:?} did not finish within {deadline:?}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn scenario_errors_name_the_file_the_key_and_what_was_expected() {
+    let p = Path::new("scenarios/broken.toml");
+    let cases = [
+        ("[input]\nfiles = [\"a.mp4\"]\n[concurrency]\nfiles = \"three\"\n", "concurrency.files"),
+        ("[input]\nfiles = [\"a.mp4\"]\n[concurrency]\nfiels = 3\n", "concurrency"),
+        ("[input]\nfiles = [\"a.mp4\"]\n[detect]\nsharing = \"global\"\n", "detect.sharing"),
+        ("[input]\nfiles = []\n", "input.files"),
+        ("[jpeg]\nquality = 85\n", "input"),
+        ("[input]\nfiles = [\"a.mp4\"]\n[jpeg]\nquality = 400\n", "jpeg.quality"),
+    ];
+    for (text, key) in cases {
+        let e = scenario::load_str(text, p, &[]).expect_err(text).to_string();
+        assert!(e.contains("scenarios/broken.toml") && e.contains(key), "{key}: {e}");
+    }
+    let e = scenario::load_str("[input\nfiles=", p, &[]).unwrap_err().to_string();
+    assert!(e.contains("broken.toml") && e.contains("TOML"), "{e}");
+    let e = scenario::load_str("[input]\nfiles=[\"a\"]\n", p, &["nonsense".into()]).unwrap_err().to_string();
+    assert!(e.contains("KEY=VALUE"), "{e}");
+}
+
+#[test]
+fn set_overrides_any_value_and_every_shipped_scenario_loads() {
+    let s = default_scenario(&["concurrency.files=3", "jpeg.decoder=mozjpeg", "transcribe.sharing=\"mutex\""]);
+    assert_eq!(s.concurrency.files, 3);
+    assert_eq!(s.jpeg.decoder, JpegDecoder::Mozjpeg);
+    assert_eq!(s.transcribe.sharing, Sharing::Mutex);
+    let mut n = 0;
+    for e in std::fs::read_dir(root().join("scenarios")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "toml") {
+            scenario::load(&p, &[]).unwrap_or_else(|e| panic!("{e}"));
+            n += 1;
+        }
+    }
+    assert!(n >= 5, "default, seed-bulk, per-worker, oversubscribed, large");
+}
+
+#[test]
+fn default_scenario_transcribes_within_wer_0_15_decodes_keyframes_alike_and_repeats_exactly() {
+    let reference = media::transcripts().unwrap().into_iter().map(|(_, t)| t).collect::<Vec<_>>().join(" ");
+    let dir = tempfile::tempdir().unwrap();
+    let a = run_default(&dir.path().join("a"), &[]);
+    let b = run_default(&dir.path().join("b"), &[]);
+    assert_eq!(a.totals.files_ok, 2, "{:#?}", a.files);
+    for f in &a.files {
+        let wer = word_error_rate(&reference, &f.transcript);
+        assert!(wer <= 0.15, "{}: WER {wer:.3}: {}", f.path, f.transcript);
+        assert!(f.keyframe_count > 0 && f.tokens > 0 && f.mel_frames > 0, "{}", f.path);
+        assert!(!f.speech_segments.is_empty());
+    }
+    // Same scenario twice: same transcripts, keyframes and detections.
+    for (x, y) in a.files.iter().zip(&b.files) {
+        assert_eq!(x.transcript, y.transcript);
+        assert_eq!(x.transcript_segments, y.transcript_segments);
+        let (kx, ky): (Vec<_>, Vec<_>) = (x.keyframes.iter().map(|k| (&k.detections, k.pts_s)).collect(), y.keyframes.iter().map(|k| (&k.detections, k.pts_s)).collect());
+        assert_eq!(kx, ky);
+    }
+    // The keyframe JPEGs the pipeline wrote decode alike in all three decoders.
+    for f in &a.files {
+        for k in &f.keyframes {
+            let bytes = std::fs::read(dir.path().join("a").join(&k.jpeg)).unwrap();
+            let mut reference = Vec::new();
+            jpeg::decode_rgb(JpegDecoder::Mozjpeg, &bytes, &mut reference).unwrap();
+            for dec in [JpegDecoder::Image, JpegDecoder::JpegDecoder] {
+                let mut out = Vec::new();
+                jpeg::decode_rgb(dec, &bytes, &mut out).unwrap();
+                let psnr = jpeg::psnr(&out, &reference);
+                assert!(psnr >= 40.0, "{}: {} at {psnr:.1} dB", k.jpeg, dec.name());
+            }
+        }
+    }
+    assert!(a.synthetic.iter().any(|s| s.contains("SYNTHETIC")), "the synthetic picture is labelled");
+}
+
+#[test]
+fn sharing_strategies_give_the_same_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let per_worker = run_default(&dir.path().join("w"), &[]);
+    let mutex = run_default(&dir.path().join("m"), &["detect.sharing=mutex", "vad.sharing=mutex", "transcribe.sharing=mutex", "detect.tensor_input=owned-copy"]);
+    for (x, y) in per_worker.files.iter().zip(&mutex.files) {
+        assert_eq!(x.transcript, y.transcript);
+        assert_eq!(x.keyframes.iter().map(|k| &k.detections).collect::<Vec<_>>(), y.keyframes.iter().map(|k| &k.detections).collect::<Vec<_>>());
+    }
+    assert_eq!(mutex.resources["detector"].instances, 1);
+    assert_eq!(per_worker.resources["detector"].instances, 2);
+    let keyframes: u64 = mutex.files.iter().map(|f| f.keyframe_count as u64).sum();
+    assert_eq!(mutex.totals.tensor_bytes_copied, keyframes * 4_915_200, "owned copies counted");
+    assert_eq!(per_worker.totals.tensor_bytes_copied, 0, "zero-copy views");
+}
+
+fn ffmpeg(args: &[&str]) {
+    let ok = Command::new("ffmpeg").args(["-nostdin", "-y", "-v", "error"]).args(args).status().expect("ffmpeg CLI").success();
+    assert!(ok, "ffmpeg {args:?}");
+}
+
+#[test]
+fn bad_media_gets_per_file_errors_while_the_rest_of_the_batch_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let good = harness::models::locate::require(harness::models::catalog::id::VIDEO_MP4).unwrap();
+    let bytes = std::fs::read(&good).unwrap();
+    std::fs::write(d.join("empty.mp4"), b"").unwrap();
+    std::fs::write(d.join("notes.mp4"), b"plain text, not a video").unwrap();
+    std::fs::write(d.join("truncated.mp4"), &bytes[..bytes.len() / 50]).unwrap();
+    let wav = &media::speech_clips()[1];
+    // Synthetic media made here for the edge cases (labelled by name).
+    ffmpeg(&["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=10", "-t", "2", "-an", "-c:v", "libx264", "-pix_fmt", "yuv420p", d.join("synthetic-video-only.mp4").to_str().unwrap()]);
+    ffmpeg(&["-f", "lavfi", "-i", "testsrc2=size=322x242:rate=10", "-i", wav.to_str().unwrap(), "-vf", "format=yuv444p,crop=321:241:0:0", "-t", "2.5", "-c:v", "libvpx-vp9", "-deadline", "realtime", "-pix_fmt", "yuv444p", "-c:a", "libopus", "-shortest", d.join("synthetic-odd-321x241.webm").to_str().unwrap()]);
+    let files = ["empty.mp4", "notes.mp4", "truncated.mp4", "synthetic-video-only.mp4", "synthetic-odd-321x241.webm", "does-not-exist.mp4"];
+    let mut list: Vec<String> = files.iter().map(|f| format!("{:?}", d.join(f).display().to_string())).collect();
+    list.push(format!("{:?}", good.display().to_string()));
+    list.push(format!("{:?}", wav.display().to_string()));
+    let sc = d.join("batch.toml");
+    std::fs::write(&sc, format!("[input]\nfiles = [{}]\n[concurrency]\nfiles = 2\n", list.join(", "))).unwrap();
+    let out = d.join("run");
+    let (code, stdout, stderr) = harness_cli(&["run", sc.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"], &[], Duration::from_secs(300));
+    assert_eq!(code, Some(1), "partial failure exits 1\n{stdout}\n{stderr}");
+    let record: RunRecord = serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    let by_name = |n: &str| record.files.iter().find(|f| f.path.contains(n)).unwrap_or_else(|| panic!("{n} in run.json"));
+    for bad in ["empty.mp4", "notes.mp4", "truncated.mp4", "synthetic-video-only.mp4", "does-not-exist.mp4", ".wav"] {
+        let f = by_name(bad);
+        assert_eq!(f.status, FileStatus::Error, "{bad}: {f:?}");
+        let e = f.error.as_deref().unwrap_or("");
+        assert!(!e.is_empty(), "{bad} has a message");
+    }
+    assert!(by_name("synthetic-video-only.mp4").error.as_deref().unwrap().contains("no audio stream"));
+    assert!(by_name(".wav").error.as_deref().unwrap().contains("no video stream"));
+    assert!(by_name("empty.mp4").error.as_deref().unwrap().contains("empty"));
+    let odd = by_name("synthetic-odd-321x241.webm");
+    assert_eq!(odd.status, FileStatus::Ok, "odd frame sizes work: {odd:?}");
+    assert_eq!(odd.media.as_ref().and_then(|m| m.video.as_ref()).map(|v| (v.width, v.height)), Some((321, 241)));
+    assert_eq!(by_name("librivox-testsrc2.mp4").status, FileStatus::Ok);
+    assert_eq!(record.totals.files_ok, 2);
+}
+
+#[test]
+fn watchdog_marks_a_stalled_file_hung_with_stacks_and_the_run_finishes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let default = root().join("scenarios/default.toml");
+    let args = [
+        "run", default.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet",
+        "--set", "faults.hang_in_stage=detect", "--set", "watchdog.stall_s=3", "--set", "watchdog.gdb_timeout_s=20",
+    ];
+    let (code, stdout, stderr) = harness_cli(&args, &[], Duration::from_secs(180));
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    let record: RunRecord = serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    let hung = &record.files[0];
+    assert_eq!(hung.status, FileStatus::Hung, "{hung:?}");
+    assert_eq!(hung.stage.as_deref(), Some("detect"));
+    let stacks = std::fs::read_to_string(out.join(hung.stacks.as_ref().unwrap())).unwrap();
+    let worker = stacks.split("thread `").nth(1).and_then(|s| s.split('`').next()).expect("header names the worker");
+    assert!(stacks.lines().any(|l| l.ends_with(worker) && l.contains("nanosleep")), "{worker} is shown asleep:\n{stacks}");
+    assert!(stacks.contains("thread apply all bt") || stacks.contains("Thread "), "{stacks}");
+    assert_eq!(record.files[1].status, FileStatus::Ok, "the other file completes");
+}
+
+#[test]
+fn bad_scenario_or_missing_model_exits_2_naming_the_file_and_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = dir.path().join("typo.toml");
+    std::fs::write(&sc, "[input]\nfiles = [\"asset:video-speech-h264-aac\"]\n[transcribe]\nn_thread = 2\n").unwrap();
+    let (code, _, stderr) = harness_cli(&["run", sc.to_str().unwrap(), "--quiet"], &[], Duration::from_secs(60));
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("typo.toml") && stderr.contains("n_thread"), "{stderr}");
+
+    let out = dir.path().join("run");
+    let default = root().join("scenarios/default.toml");
+    let (code, _, stderr) = harness_cli(
+        &["run", default.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"],
+        &[("HARNESS_WHISPER_MODEL", "/nonexistent/ggml-base.en.bin")],
+        Duration::from_secs(60),
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("/nonexistent/ggml-base.en.bin") && stderr.contains("fix"), "{stderr}");
+}
