@@ -5,12 +5,14 @@
 
 pub mod doctor;
 pub mod evidence;
+pub mod experiments;
 pub mod measure;
 pub mod media;
 pub mod models;
 pub mod paths;
 pub mod pipeline;
 pub mod quality;
+pub mod report;
 pub mod scenario;
 pub mod setup;
 pub mod single_stage;

@@ -59,6 +59,18 @@ enum Cmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Run an experiment and store its evidence under reports/data/ (pipeline-perf).
+    Experiment {
+        name: String,
+        /// Repeats per cell.
+        #[arg(long, default_value_t = 3)]
+        repeats: usize,
+        /// Short version (CI): the default scenario, no long media.
+        #[arg(long)]
+        quick: bool,
+    },
+    /// Render a report from stored evidence (pipeline-perf).
+    Report { name: String },
     /// Convert a CTranslate2 Whisper model (faster-whisper) to whisper.cpp's ggml format.
     ConvertWhisper {
         /// CTranslate2 `model.bin` (default: the catalog's tiny.en).
@@ -74,6 +86,12 @@ enum Cmd {
 }
 
 fn main() -> ExitCode {
+    // Behave like other command-line tools when the reader of our output
+    // goes away (`harness run ... | head`): exit quietly, no panic.
+    // SAFETY: restoring the default disposition of SIGPIPE at start-up.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -149,6 +167,27 @@ run.json: {}", out.join("run.json").display());
         Cmd::Stage { name, input, out } => {
             let output = harness::single_stage::run(&name, &input)?;
             harness::single_stage::emit(output, out.as_deref())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Experiment { name, repeats, quick } => {
+            match name.as_str() {
+                harness::experiments::pipeline_perf::EXPERIMENT => {
+                    let params = harness::experiments::pipeline_perf::Params { repeats, quick };
+                    let path = harness::experiments::pipeline_perf::run(params, &|m| eprintln!("[experiment] {m}")).map_err(anyhow::Error::msg)?;
+                    println!("evidence: {}", path.display());
+                }
+                other => anyhow::bail!("unknown experiment `{other}`; known: {}", harness::experiments::pipeline_perf::EXPERIMENT),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Report { name } => {
+            match name.as_str() {
+                harness::experiments::pipeline_perf::EXPERIMENT => {
+                    let p = harness::report::pipeline_perf::render_latest().map_err(anyhow::Error::msg)?;
+                    println!("wrote {}", p.display());
+                }
+                other => anyhow::bail!("unknown report `{other}`"),
+            }
             Ok(ExitCode::SUCCESS)
         }
         Cmd::ConvertWhisper { model_bin, tokenizer, out } => {

@@ -80,8 +80,33 @@ fn recipe(asset_id: &str) -> Option<Recipe> {
     }
 }
 
+/// Loops the H.264 speech video to `seconds` by stream copy (no re-encode,
+/// so a long file costs no set-up time).
+fn generate_loop(seconds: u32, dest: &Path) -> Result<(), MediaError> {
+    let src = crate::models::locate::require(id::VIDEO_MP4).map_err(|e| MediaError::Ffmpeg { out: dest.to_path_buf(), stderr: e.to_string() })?;
+    let tmp = dest.with_file_name(format!(".partial-{}", dest.file_name().unwrap_or_default().to_string_lossy()));
+    let loops = (seconds / 24 + 1).to_string();
+    let out = Command::new("ffmpeg")
+        .args(["-nostdin", "-y", "-v", "error", "-stream_loop", &loops, "-i"])
+        .arg(&src)
+        .args(["-c", "copy", "-t", &seconds.to_string(), "-f", "mp4"])
+        .arg(&tmp)
+        .output()
+        .map_err(MediaError::NoFfmpeg)?;
+    if !out.status.success() {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(MediaError::Ffmpeg { out: dest.to_path_buf(), stderr: String::from_utf8_lossy(&out.stderr).into_owned() });
+    }
+    std::fs::rename(&tmp, dest).map_err(|e| MediaError::Ffmpeg { out: dest.to_path_buf(), stderr: e.to_string() })
+}
+
 /// Generates a catalog video asset at `dest` from the speech clips.
 pub fn generate(asset: &Asset, dest: &Path) -> Result<(), MediaError> {
+    match asset.id {
+        id::VIDEO_LOOP_1MIN => return generate_loop(60, dest),
+        id::VIDEO_LOOP_10MIN => return generate_loop(600, dest),
+        _ => {}
+    }
     let Some(r) = recipe(asset.id) else { return Ok(()) };
     let clips = speech_clips();
     for c in &clips {

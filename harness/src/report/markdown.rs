@@ -1,0 +1,41 @@
+//! Markdown building blocks shared by every report.
+
+use crate::evidence::environment::Environment;
+use crate::measure::stats::Estimate;
+
+/// A table from a header and rows.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut s = format!("| {} |\n|{}\n", header.join(" | "), header.iter().map(|_| "---|").collect::<String>());
+    for r in rows {
+        s += &format!("| {} |\n", r.join(" | "));
+    }
+    s
+}
+
+/// `median [low, high]` with `digits` decimals.
+pub fn est(e: &Estimate, digits: usize) -> String {
+    format!("{:.d$} [{:.d$}, {:.d$}]", e.median, e.ci_low, e.ci_high, d = digits)
+}
+
+/// The environment section every report carries.
+pub fn environment(env: &Environment, source: &str) -> String {
+    let crates = env.crates.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ");
+    format!(
+        "## Environment\n\n- CPU: {} ({} logical cores; SIMD: {})\n- OS: {} (kernel {})\n- Compiler: {}\n- Commit: {}{}\n- Crates (Cargo.lock): {}\n- Data: `{}`\n",
+        env.cpu_model,
+        env.logical_cores,
+        env.simd.join(" "),
+        env.os,
+        env.kernel,
+        env.rustc,
+        env.git_commit,
+        if env.git_dirty { " (with uncommitted changes)" } else { "" },
+        crates,
+        source
+    )
+}
+
+/// "met" / "NOT met" for a goal.
+pub fn met(ok: bool) -> &'static str {
+    if ok { "met" } else { "**NOT met**" }
+}
