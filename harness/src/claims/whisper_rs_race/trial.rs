@@ -1,0 +1,188 @@
+//! One trial: run the race cell in its own process, watch its JSON lines as
+//! heartbeats, and record what happened: finished, crashed (signal or
+//! abort), or stalled. On a stall, before killing it, record whether its
+//! threads were burning CPU (spinning: progress possible, just starved) or
+//! asleep (blocked: a deadlock), with gdb's stacks.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use super::matrix::Cell;
+
+/// How a trial ended, as observed (the verdict comes later, from all trials).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ending {
+    /// Every worker finished and the process exited 0.
+    Finished,
+    /// Killed by a signal or aborted (non-zero exit).
+    Crashed,
+    /// No heartbeat for the stall limit, or over the time limit.
+    Stalled,
+}
+
+/// The threads of a stalled process.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct StallSnapshot {
+    /// Threads in state R (running) / S or D (sleeping).
+    pub running: usize,
+    pub sleeping: usize,
+    /// Process CPU seconds consumed per wall second over one second of
+    /// observation: ~cores when spinning, ~0 when blocked.
+    pub cpu_per_s: f64,
+    /// Per-thread `tid state cpu_s wchan name` lines.
+    pub threads: Vec<String>,
+    /// gdb `thread apply all bt` (bounded), trimmed.
+    pub stacks: String,
+}
+
+/// One trial's record.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Trial {
+    pub ending: Ending,
+    pub exit: String,
+    pub wall_s: f64,
+    pub cpu_s: f64,
+    pub states_created: usize,
+    pub workers_done: usize,
+    pub progress_events: usize,
+    /// Transcripts of the workers that finished.
+    pub texts: Vec<String>,
+    pub stall: Option<StallSnapshot>,
+    pub stderr_tail: String,
+}
+
+fn proc_cpu_s(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let rest: Vec<&str> = stat.rsplit_once(')').map(|(_, r)| r.split_whitespace().collect()).unwrap_or_default();
+    let f = |i: usize| rest.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (f(11) + f(12)) / 100.0
+}
+
+fn snapshot(pid: u32, gdb_timeout: Duration) -> StallSnapshot {
+    let c0 = proc_cpu_s(pid);
+    std::thread::sleep(Duration::from_secs(1));
+    let cpu_per_s = proc_cpu_s(pid) - c0;
+    let mut snap = StallSnapshot { cpu_per_s, ..Default::default() };
+    if let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/task")) {
+        let mut lines = Vec::new();
+        for e in dir.flatten() {
+            let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+            let (Some(o), Some(c)) = (stat.find('('), stat.rfind(')')) else { continue };
+            let rest: Vec<&str> = stat[c + 1..].split_whitespace().collect();
+            let state = rest.first().copied().unwrap_or("?");
+            match state {
+                "R" => snap.running += 1,
+                _ => snap.sleeping += 1,
+            }
+            let f = |i: usize| rest.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+            let wchan = std::fs::read_to_string(e.path().join("wchan")).unwrap_or_default();
+            lines.push(format!("{} {} {:.2} {} {}", e.file_name().to_string_lossy(), state, (f(11) + f(12)) / 100.0, wchan, &stat[o + 1..c]));
+        }
+        lines.sort();
+        snap.threads = lines;
+    }
+    let gdb = Command::new("timeout")
+        .args(["--kill-after=5", &gdb_timeout.as_secs().to_string(), "gdb", "-nx", "-batch", "-p", &pid.to_string(), "-ex", "set pagination off", "-ex", "thread apply all bt 12"])
+        .output();
+    snap.stacks = match gdb {
+        Ok(o) => String::from_utf8_lossy(&o.stdout).lines().filter(|l| l.starts_with("Thread ") || l.starts_with('#')).collect::<Vec<_>>().join("\n"),
+        Err(e) => format!("(gdb not runnable: {e})"),
+    };
+    snap
+}
+
+/// CPU seconds of all waited-for children so far (this process's
+/// `RUSAGE_CHILDREN`); trials run one at a time, so the difference across a
+/// trial is exactly that trial's CPU.
+fn children_cpu_s() -> f64 {
+    // SAFETY: getrusage fills the struct we own.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru) };
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    tv(ru.ru_utime) + tv(ru.ru_stime)
+}
+
+/// Runs one trial of `cell` with `exe`, bounded by `limit` overall and
+/// `stall` without a heartbeat.
+pub fn run(exe: &Path, model: &Path, clip: &Path, cell: &Cell, limit: Duration, stall: Duration) -> Trial {
+    let mut child = match Command::new(exe)
+        .arg(model)
+        .arg(clip)
+        .arg(cell.k.to_string())
+        .arg(cell.n_threads.to_string())
+        .arg(cell.phase.as_str())
+        .arg(cell.guard.as_str())
+        .env("GGML_NO_BACKTRACE", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            return Trial { ending: Ending::Crashed, exit: format!("could not start: {e}"), wall_s: 0.0, cpu_s: 0.0, states_created: 0, workers_done: 0, progress_events: 0, texts: vec![], stall: None, stderr_tail: String::new() }
+        }
+    };
+    let pid = child.id();
+    let cpu0 = children_cpu_s();
+    let t0 = Instant::now();
+    let last_beat = Arc::new(AtomicU64::new(0));
+    let counts = Arc::new(Mutex::new((0usize, 0usize, 0usize, Vec::<String>::new())));
+    let reader = {
+        let (out, last_beat, counts) = (child.stdout.take().expect("piped"), Arc::clone(&last_beat), Arc::clone(&counts));
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                last_beat.store(t0.elapsed().as_millis() as u64, Ordering::Relaxed);
+                let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else { continue };
+                let mut c = counts.lock().expect("counts");
+                match v["event"].as_str() {
+                    Some("created") => c.0 += 1,
+                    Some("done") => {
+                        c.1 += 1;
+                        c.3.push(v["text"].as_str().unwrap_or("").to_string());
+                    }
+                    Some("progress") => c.2 += 1,
+                    _ => {}
+                }
+            }
+        })
+    };
+    let (ending, exit, snap) = loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            use std::os::unix::process::ExitStatusExt;
+            let ending = if status.success() { Ending::Finished } else { Ending::Crashed };
+            let exit = match (status.code(), status.signal()) {
+                (Some(c), _) => format!("exit {c}"),
+                (None, Some(s)) => format!("signal {s}"),
+                _ => "unknown".into(),
+            };
+            break (ending, exit, None);
+        }
+        let idle = t0.elapsed().saturating_sub(Duration::from_millis(last_beat.load(Ordering::Relaxed)));
+        if idle > stall || t0.elapsed() > limit {
+            let snap = snapshot(pid, Duration::from_secs(20));
+            let _ = child.kill();
+            let _ = child.wait();
+            let why = if t0.elapsed() > limit { format!("over the {} s limit", limit.as_secs()) } else { format!("no heartbeat for {} s", stall.as_secs()) };
+            break (Ending::Stalled, format!("killed: {why}"), Some(snap));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let wall_s = t0.elapsed().as_secs_f64();
+    let cpu_s = children_cpu_s() - cpu0;
+    let _ = reader.join();
+    let mut stderr_tail = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut e, &mut s);
+        stderr_tail = s.lines().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+    }
+    let c = counts.lock().expect("counts").clone();
+    Trial { ending, exit, wall_s, cpu_s, states_created: c.0, workers_done: c.1, progress_events: c.2, texts: c.3, stall: snap, stderr_tail }
+}
