@@ -78,6 +78,9 @@ enum Cmd {
         /// Also run concurrent create_state + full under valgrind's helgrind (minutes).
         #[arg(long)]
         helgrind: bool,
+        /// Only build the whisper-rs variants the matrix needs, then stop.
+        #[arg(long)]
+        prepare: bool,
     },
     /// Render reports from stored evidence (pipeline-perf, whisper-rs-race).
     Report { name: String },
@@ -190,8 +193,13 @@ run.json: {}", out.join("run.json").display());
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Repro { name, quick, helgrind } => {
+        Cmd::Repro { name, quick, helgrind, prepare } => {
             match name.as_str() {
+                "whisper-race" | "whisper-rs-race" if prepare => {
+                    for exe in harness::claims::whisper_rs_race::prepare(quick, helgrind, &|m| eprintln!("[repro] {m}")).map_err(anyhow::Error::msg)? {
+                        println!("built {}", exe.display());
+                    }
+                }
                 "whisper-race" | "whisper-rs-race" => {
                     let params = harness::claims::whisper_rs_race::Params { quick, helgrind };
                     let path = harness::claims::whisper_rs_race::run(params, &|m| eprintln!("[repro] {m}")).map_err(anyhow::Error::msg)?;

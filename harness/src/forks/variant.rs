@@ -16,6 +16,13 @@ pub struct WhisperVariant {
     pub whisper_rs: String,
     /// Extra whisper-rs features, e.g. ["openmp"].
     pub features: Vec<String>,
+    /// `GGML_*` settings passed to whisper.cpp's cmake through the
+    /// environment (whisper-rs-sys forwards them), with a short tag for the
+    /// name; e.g. an AVX2-only build that valgrind can run.
+    #[serde(default)]
+    pub cmake_env: Vec<(String, String)>,
+    #[serde(default)]
+    pub tag: Option<String>,
 }
 
 /// Why a variant could not be built.
@@ -34,7 +41,24 @@ pub enum VariantError {
 impl WhisperVariant {
     /// The version the workspace itself builds (no extra build needed).
     pub fn workspace_default() -> Self {
-        WhisperVariant { whisper_rs: "0.16.0".into(), features: vec![] }
+        WhisperVariant { whisper_rs: "0.16.0".into(), features: vec![], cmake_env: vec![], tag: None }
+    }
+
+    /// A registry version with features and nothing else.
+    pub fn registry(version: &str, features: &[&str]) -> Self {
+        WhisperVariant { whisper_rs: version.into(), features: features.iter().map(|f| f.to_string()).collect(), cmake_env: vec![], tag: None }
+    }
+
+    /// The workspace version built for valgrind: valgrind 3.19 cannot decode
+    /// AVX-512, which `GGML_NATIVE` enables on this CPU, so build AVX2 only.
+    pub fn valgrind_compatible() -> Self {
+        let env = [("GGML_NATIVE", "OFF"), ("GGML_AVX", "ON"), ("GGML_AVX2", "ON"), ("GGML_FMA", "ON"), ("GGML_F16C", "ON")];
+        WhisperVariant {
+            whisper_rs: "0.16.0".into(),
+            features: vec![],
+            cmake_env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            tag: Some("avx2-only".into()),
+        }
     }
 
     /// A short name: `whisper-rs-0.16.0`, `whisper-rs-0.16.0+openmp`.
@@ -42,6 +66,9 @@ impl WhisperVariant {
         let mut n = format!("whisper-rs-{}", self.whisper_rs);
         for f in &self.features {
             n += &format!("+{f}");
+        }
+        if let Some(t) = &self.tag {
+            n += &format!("+{t}");
         }
         n
     }
@@ -111,6 +138,7 @@ pub fn build_race_cell(variant: &WhisperVariant, progress: &dyn Fn(&str)) -> Res
         .args(["build", "--release", "--quiet"])
         .current_dir(&dir)
         .env("CARGO_TARGET_DIR", dir.join("target"))
+        .envs(variant.cmake_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .output()
         .map_err(io)?;
     let log = dir.join("build.log");

@@ -2,7 +2,8 @@
 //! (K = 2, one ggml thread each, no lock). Helgrind sees pthread locks in C;
 //! it does not understand Rust's futex-based `std::sync` locks nor ggml's
 //! atomics-based barrier, so some reports are false positives; each distinct
-//! report is summarised by where it is and a judgement of harm.
+//! report is summarised by where it is and a judgement of harm. The cell is
+//! built AVX2-only for this (valgrind 3.19 cannot decode AVX-512).
 
 use std::path::Path;
 use std::process::Command;

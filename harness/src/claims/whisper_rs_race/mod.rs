@@ -53,19 +53,41 @@ pub struct Params {
     pub helgrind: bool,
 }
 
+/// The newest built loom test binary (`cargo test` builds it); running it
+/// directly avoids a nested cargo, which would wait on the build lock when
+/// this runs inside `cargo test`.
+fn loom_binary() -> Option<PathBuf> {
+    let deps = crate::paths::workspace_root().join("target/release/deps");
+    let mut found: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(deps)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            let n = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            n.starts_with("whisper_rs_race_loom-") && p.extension().is_none()
+        })
+        .filter_map(|p| Some((p.metadata().ok()?.modified().ok()?, p)))
+        .collect();
+    found.sort();
+    found.pop().map(|(_, p)| p)
+}
+
 fn run_loom() -> LoomResult {
-    let command = "cargo test --release -p repro --test whisper_rs_race_loom".to_string();
-    let out = Command::new("cargo")
-        .args(["test", "--release", "--quiet", "-p", "repro", "--test", "whisper_rs_race_loom"])
-        .current_dir(crate::paths::workspace_root())
-        .output();
-    match out {
+    let Some(bin) = loom_binary() else {
+        return LoomResult {
+            command: "repro/tests/whisper_rs_race_loom.rs".into(),
+            passed: false,
+            summary: "the loom test binary is not built: run `cargo test --release -p repro --test whisper_rs_race_loom` first".into(),
+        };
+    };
+    let command = "cargo test --release -p repro --test whisper_rs_race_loom (its binary, run directly)".to_string();
+    match Command::new(&bin).arg("--test-threads=1").output() {
         Ok(o) => {
             let text = String::from_utf8_lossy(&o.stdout);
             let summary = text.lines().filter(|l| l.starts_with("test ")).collect::<Vec<_>>().join("\n");
             LoomResult { command, passed: o.status.success(), summary }
         }
-        Err(e) => LoomResult { command, passed: false, summary: format!("could not run cargo: {e}") },
+        Err(e) => LoomResult { command, passed: false, summary: format!("could not run {}: {e}", bin.display()) },
     }
 }
 
@@ -82,13 +104,25 @@ fn vad_check(v: &WhisperVariant, progress: &dyn Fn(&str)) -> Result<serde_json::
     }
 }
 
+/// Builds every whisper-rs variant the run would need (so the timed part
+/// does not wait on compilers).
+pub fn prepare(quick: bool, helgrind: bool, progress: &dyn Fn(&str)) -> Result<Vec<PathBuf>, String> {
+    let mut variants: Vec<WhisperVariant> = matrix::cells(quick).into_iter().map(|c| c.variant).collect();
+    if helgrind {
+        variants.push(WhisperVariant::valgrind_compatible());
+    }
+    variants.sort();
+    variants.dedup();
+    variants.iter().map(|v| variant::build_race_cell(v, progress).map_err(|e| e.to_string())).collect()
+}
+
 /// Runs the experiment and stores its evidence.
 pub fn run(params: Params, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
     let started_at = crate::evidence::run::now_utc();
     let limits = if params.quick {
         matrix::Limits { trial_limit_s: 20, stall_s: 8, budget_s: 100 }
     } else {
-        matrix::Limits { trial_limit_s: 60, stall_s: 15, budget_s: 1500 }
+        matrix::Limits { trial_limit_s: 60, stall_s: 30, budget_s: 1500 }
     };
     let cells = matrix::cells(params.quick);
     let (results, clip) = matrix::run(&cells, limits, progress)?;
@@ -98,7 +132,7 @@ pub fn run(params: Params, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
     let variants: Vec<WhisperVariant> = if params.quick {
         vec![WhisperVariant::workspace_default()]
     } else {
-        vec![WhisperVariant::workspace_default(), WhisperVariant { whisper_rs: "0.15.1".into(), features: vec![] }]
+        vec![WhisperVariant::workspace_default(), WhisperVariant::registry("0.15.1", &[])]
     };
     for v in variants {
         progress(&format!("VAD lead on {}", v.name()));
@@ -107,7 +141,7 @@ pub fn run(params: Params, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
     }
     if params.helgrind {
         progress("helgrind: concurrent create_state + full, K = 2 (slow: minutes)");
-        let r = variant::build_race_cell(&WhisperVariant::workspace_default(), progress).map_err(|e| e.to_string()).and_then(|exe| {
+        let r = variant::build_race_cell(&WhisperVariant::valgrind_compatible(), progress).map_err(|e| e.to_string()).and_then(|exe| {
             let model = locate::require(catalog::id::WHISPER_GGML).map_err(|e| e.to_string())?;
             helgrind::run(&exe, &model, &crate::media::speech_clips()[1], 900)
         });

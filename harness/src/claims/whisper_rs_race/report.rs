@@ -186,7 +186,6 @@ pub fn render(path: &Path) -> Result<String, String> {
     let ok_under = osub.iter().filter(|(c, j)| j.class == Class::Ok && c.cell.k * c.cell.n_threads <= n_cores).count();
     let deadlocks = rows.iter().filter(|(_, j)| j.class == Class::Deadlock).count();
     let fix: Vec<_> = rows.iter().filter(|(c, _)| c.cell.guard == Guard::All).collect();
-    let fix_ok = !fix.is_empty() && fix.iter().all(|(_, j)| j.class == Class::Ok);
 
     s += "\n## Verdict\n\n";
     let v1 = if !create_bad.is_empty() {
@@ -220,20 +219,31 @@ pub fn render(path: &Path) -> Result<String, String> {
     } else {
         "**Not reproduced here**: no cell hung or collapsed; the seed's hang did not appear at these settings on this machine.".to_string()
     };
+    let fix_fit: Vec<_> = fix.iter().filter(|(c, _)| c.cell.n_threads <= n_cores).collect();
+    let fix_over: Vec<_> = fix.iter().filter(|(c, _)| c.cell.n_threads > n_cores).collect();
     let v4 = if fix.is_empty() {
         "Not measured.".to_string()
-    } else if fix_ok {
-        let rec = rows.iter().filter(|(c, j)| c.cell.guard == Guard::Create && j.audio_s_per_s > 0.0).map(|(_, j)| j.audio_s_per_s).fold(0.0, f64::max);
-        let best = osub.iter().filter(|(c, _)| c.cell.k == 3).map(|(_, j)| j.audio_s_per_s).fold(0.0, f64::max);
-        let seed = fix.iter().map(|(_, j)| j.audio_s_per_s).fold(0.0, f64::max);
+    } else if !fix_fit.is_empty() && fix_fit.iter().all(|(_, j)| j.class == Class::Ok) {
+        let seed = fix_fit.iter().map(|(_, j)| j.audio_s_per_s).fold(0.0, f64::max);
+        let best = osub.iter().filter(|(c, j)| c.cell.k == 3 && j.class == Class::Ok).map(|(_, j)| j.audio_s_per_s).fold(0.0, f64::max);
+        let rec = rows.iter().filter(|(c, j)| c.cell.guard == Guard::Create && j.class == Class::Ok).map(|(_, j)| j.audio_s_per_s).fold(0.0, f64::max);
         format!(
-            "**It works, because it serialises inference**: with the mutex around `create_state` + `full`, only one state computes at a time, so at most n_threads ggml threads run and the cores are never oversubscribed. \
-             Its cost is parallelism: {seed:.2} audio-s per s at K = 3, against {best:.2} for three unlocked states with n_threads chosen to fit the cores{}. \
-             The lock around `create_state` alone does not prevent oversubscription (see group D).",
-            if rec > 0.0 { format!(" ({rec:.2} for the best create-only-lock cell)") } else { String::new() }
+            "**It works when n_threads fits the cores, because it serialises inference**: with the mutex around `create_state` + `full` only one state computes at a time, \
+             so at most n_threads ggml threads spin. Its cost is the parallelism: best {seed:.2} audio-s per s at K = 3, against {best:.2} for three unlocked states with \
+             n_threads chosen so that K x n_threads fits the cores{}. {}",
+            if rec > 0.0 { format!(" ({rec:.2} with the lock around `create_state` only)") } else { String::new() },
+            if fix_over.iter().any(|(_, j)| j.class != Class::Ok) {
+                format!("With n_threads = {} > {n_cores} cores even the serialised state is starved ({}): the mutex hides the problem only on machines where n_threads alone fits.", fix_over.iter().map(|(c, _)| c.cell.n_threads.to_string()).collect::<Vec<_>>().join("/"), fix_over.iter().map(|(_, j)| j.class.as_str()).collect::<Vec<_>>().join(", "))
+            } else {
+                String::new()
+            }
         )
     } else {
-        format!("**Not confirmed**: the seed's fix cells were {}.", fix.iter().map(|(_, j)| j.class.as_str()).collect::<Vec<_>>().join(", "))
+        format!(
+            "**Not confirmed here**: the seed's fix cells were {} (n_threads {} on {n_cores} cores).",
+            fix.iter().map(|(_, j)| j.class.as_str()).collect::<Vec<_>>().join(", "),
+            fix.iter().map(|(c, _)| c.cell.n_threads.to_string()).collect::<Vec<_>>().join("/")
+        )
     };
     s += &table(
         &["part of the claim", "verdict"],
