@@ -82,7 +82,9 @@ enum Cmd {
         #[arg(long)]
         prepare: bool,
     },
-    /// Render reports from stored evidence (pipeline-perf, whisper-rs-race).
+    /// Import criterion results (raw.csv) of a bench-backed claim as evidence (ort-tensor-copy).
+    BenchImport { claim: String },
+    /// Render reports from stored evidence (pipeline-perf, whisper-rs-race, ort-tensor-copy).
     Report { name: String },
     /// Convert a CTranslate2 Whisper model (faster-whisper) to whisper.cpp's ggml format.
     ConvertWhisper {
@@ -209,7 +211,18 @@ run.json: {}", out.join("run.json").display());
             }
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::BenchImport { claim } => {
+            let c = harness::claims::bench_claim(&claim).ok_or_else(|| anyhow::anyhow!("unknown bench-backed claim `{claim}`"))?;
+            let p = harness::claims::import_bench(c, &harness::evidence::run::now_utc()).map_err(anyhow::Error::msg)?;
+            println!("evidence: {}", p.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Cmd::Report { name } => {
+            if let Some(c) = harness::claims::bench_claim(&name) {
+                let p = harness::claims::render_bench_report(c).map_err(anyhow::Error::msg)?;
+                println!("wrote {}", p.display());
+                return Ok(ExitCode::SUCCESS);
+            }
             match name.as_str() {
                 harness::claims::whisper_rs_race::CLAIM => {
                     for p in harness::claims::whisper_rs_race::report::render_latest().map_err(anyhow::Error::msg)? {

@@ -1,4 +1,61 @@
 //! Claims: one module per upstream claim of the seed, holding how it is
 //! measured, the rule that decides it and how its report reads.
 
+pub mod ort_tensor_copy;
 pub mod whisper_rs_race;
+
+use std::path::{Path, PathBuf};
+
+use crate::evidence::environment::Environment;
+use crate::evidence::store::{self, Evidence};
+
+/// A claim decided from criterion benchmarks: where its samples come from
+/// and how its report renders.
+pub struct BenchClaim {
+    pub claim: &'static str,
+    /// The `cargo bench --bench NAME` that measures it.
+    pub bench: &'static str,
+    /// Group-name prefix of its benchmarks.
+    pub prefix: &'static str,
+    pub report_file: &'static str,
+    pub render: fn(&Path) -> Result<String, String>,
+}
+
+/// The bench-backed claims.
+pub const BENCH_CLAIMS: &[BenchClaim] = &[BenchClaim {
+    claim: ort_tensor_copy::CLAIM,
+    bench: "copy",
+    prefix: ort_tensor_copy::PREFIX,
+    report_file: ort_tensor_copy::FILE,
+    render: ort_tensor_copy::render,
+}];
+
+/// Looks a bench-backed claim up.
+pub fn bench_claim(name: &str) -> Option<&'static BenchClaim> {
+    BENCH_CLAIMS.iter().find(|c| c.claim == name)
+}
+
+/// Imports the claim's criterion samples (`raw.csv`) into a new evidence file.
+pub fn import_bench(c: &BenchClaim, started_at: &str) -> Result<PathBuf, String> {
+    let benches = crate::evidence::criterion::import(&crate::evidence::criterion::default_dir(), c.prefix)?;
+    if benches.is_empty() {
+        return Err(format!("no criterion results with group prefix `{}` under target/criterion: run `cargo bench --bench {}` first", c.prefix, c.bench));
+    }
+    let evidence = Evidence {
+        schema: store::SCHEMA.into(),
+        experiment: c.claim.into(),
+        started_at: started_at.into(),
+        finished_at: crate::evidence::run::now_utc(),
+        environment: Environment::capture(),
+        parameters: serde_json::json!({ "bench": c.bench, "source": "target/criterion/**/new/raw.csv" }),
+        synthetic: vec![],
+        data: ort_tensor_copy::Data { benches },
+    };
+    store::write_new(c.claim, &evidence).map_err(|e| e.to_string())
+}
+
+/// Renders the claim's report from its newest evidence.
+pub fn render_bench_report(c: &BenchClaim) -> Result<PathBuf, String> {
+    let p = store::latest(c.claim).ok_or_else(|| format!("no `{}` evidence: run `cargo bench --bench {}` then `harness bench import {}`", c.claim, c.bench, c.claim))?;
+    crate::report::write(c.report_file, &(c.render)(&p)?).map_err(|e| e.to_string())
+}

@@ -1,6 +1,7 @@
 //! Evidence: what every result carries so it can be judged and rebuilt
 //! elsewhere. Only this module writes run data.
 
+pub mod criterion;
 pub mod environment;
 pub mod run;
 pub mod store;

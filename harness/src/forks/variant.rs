@@ -133,7 +133,7 @@ pub fn build_race_cell(variant: &WhisperVariant, progress: &dyn Fn(&str)) -> Res
         variant.sys_version()?
     );
     std::fs::write(dir.join("Cargo.toml"), manifest).map_err(io)?;
-    progress(&format!("building the race cell against {name} (first time: compiles whisper.cpp)"));
+    progress(&format!("building the race cell against {name} (cached after the first build, which compiles whisper.cpp)"));
     let out = Command::new("cargo")
         .args(["build", "--release", "--quiet"])
         .current_dir(&dir)

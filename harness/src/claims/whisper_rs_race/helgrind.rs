@@ -74,8 +74,9 @@ pub fn parse(log: &str) -> (Vec<RaceReport>, String) {
 pub fn run(exe: &Path, model: &Path, clip: &Path, timeout_s: u64) -> Result<HelgrindSummary, String> {
     let t = std::time::Instant::now();
     let args = ["--tool=helgrind", "--error-limit=no", "--num-callers=8", "--history-level=approx"];
+    // valgrind may defer SIGTERM while its client is blocked; KILL follows.
     let out = Command::new("timeout")
-        .arg(timeout_s.to_string())
+        .args(["--kill-after=10", &timeout_s.to_string()])
         .arg("valgrind")
         .args(args)
         .arg(exe)
