@@ -9,7 +9,7 @@ use harness::measure::profiler::{FlamegraphProfiler, DEFAULT_FREQUENCY};
 /// `HARNESS_BENCH_QUICK=1` runs every benchmark briefly (CI); the full runs
 /// are for reports.
 pub fn quick() -> bool {
-    std::env::var("HARNESS_BENCH_QUICK").is_ok_and(|v| v != "0")
+    std::env::var("HARNESS_BENCH_QUICK").is_ok_and(|v| !v.is_empty() && v != "0")
 }
 
 /// The criterion configuration every bench uses.
