@@ -16,6 +16,14 @@ use harness::claims::whisper_rs_race::trial;
 use harness::forks::variant::WhisperVariant;
 use harness::models::{catalog, locate};
 
+/// Trials are timed against the cores: tests in this file must not run at
+/// the same time (cargo runs a binary's tests on parallel threads).
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 fn cell_exe() -> PathBuf {
     let exe = harness::paths::workspace_root().join("target/release/whisper-race-cell");
     assert!(exe.is_file(), "{} is missing: cargo build --release -p whisper-race-cell (scripts/test.sh does)", exe.display());
@@ -28,6 +36,7 @@ fn cell(k: usize, n_threads: usize, phase: Phase, guard: Guard) -> Cell {
 
 /// Runs `c` and the single-state baseline, and judges `c`.
 fn classify(c: Cell) -> (Class, String) {
+    let _one_at_a_time = serial();
     let model = locate::require(catalog::id::WHISPER_GGML).unwrap_or_else(|e| panic!("{e}"));
     let clip = harness::media::speech_clips()[1].clone();
     let run = |c: &Cell| CellResult {
@@ -63,6 +72,7 @@ fn test_recommended_usage_pattern() {
 
 #[test]
 fn quick_race_matrix_runs_and_renders_its_reports() {
+    let _one_at_a_time = serial();
     let dir = tempfile::tempdir().unwrap();
     let (ev, rep) = (dir.path().join("evidence"), dir.path().join("reports"));
     let run = |args: &[&str]| {

@@ -138,7 +138,9 @@ impl Sink<'_> {
             self.enter("transcribe");
             let h = self.kit.whisper.as_mut().expect("checked above");
             let opts = TranscribeOptions { n_threads: ctx.scenario.transcribe.n_threads };
-            let tr = rec.time("transcribe", || h.with(|st| t.transcribe(st, samples, opts))).map_err(|e| e.to_string())?;
+            let (hb, worker) = (std::sync::Arc::clone(&ctx.heartbeats), self.worker);
+            let beat: crate::stages::transcribe::Heartbeat = std::sync::Arc::new(move || hb.beat(worker, "transcribe"));
+            let tr = rec.time("transcribe", || h.with(|st| t.transcribe_with_heartbeat(st, samples, opts, Some(beat)))).map_err(|e| e.to_string())?;
             for mut s in tr.segments {
                 s.start_s += offset;
                 s.end_s += offset;

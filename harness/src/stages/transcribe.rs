@@ -43,6 +43,10 @@ impl std::fmt::Debug for Transcriber {
     }
 }
 
+/// Called often while whisper.cpp computes (from its abort callback, which
+/// ggml checks between graph nodes): a heartbeat for watchdogs.
+pub type Heartbeat = std::sync::Arc<dyn Fn() + Send + Sync>;
+
 /// Per-call settings.
 #[derive(Debug, Clone, Copy)]
 pub struct TranscribeOptions {
@@ -111,7 +115,19 @@ impl Transcriber {
 
     /// Transcribes 16 kHz mono f32 samples with greedy decoding, in English.
     pub fn transcribe(&self, state: &mut WhisperState, samples: &[f32], opts: TranscribeOptions) -> Result<Transcript, TranscribeError> {
+        self.transcribe_with_heartbeat(state, samples, opts, None)
+    }
+
+    /// As `transcribe`, calling `beat` while whisper.cpp computes, so a
+    /// watchdog can tell a long call from a stalled one.
+    pub fn transcribe_with_heartbeat(&self, state: &mut WhisperState, samples: &[f32], opts: TranscribeOptions, beat: Option<Heartbeat>) -> Result<Transcript, TranscribeError> {
         let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
+        if let Some(beat) = beat {
+            params.set_abort_callback_safe(move || {
+                beat();
+                false
+            });
+        }
         params.set_n_threads(opts.n_threads);
         params.set_language(Some("en"));
         params.set_print_special(false);
