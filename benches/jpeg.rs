@@ -35,7 +35,7 @@ fn decode(c: &mut Criterion) {
             let psnr = jpeg::psnr(&out, &reference);
             assert!(d == geo && psnr >= 40.0, "{name}: {} disagrees with libjpeg-turbo ({psnr:.1} dB); refusing to time it", dec.name());
         }
-        let mut group = c.benchmark_group(format!("jpeg-decode/{name}"));
+        let mut group = c.benchmark_group(format!("claim4-jpeg-decode/{name}"));
         group.throughput(Throughput::Elements((geo.width * geo.height) as u64));
         for dec in JpegDecoder::ALL {
             let mut out = Vec::with_capacity(reference.len());

@@ -1,13 +1,36 @@
 //! Claims: one module per upstream claim of the seed, holding how it is
 //! measured, the rule that decides it and how its report reads.
 
+pub mod ffmpeg_swscale;
+pub mod image_jpeg;
 pub mod ort_tensor_copy;
+pub mod rustfft_parallel;
 pub mod whisper_rs_race;
 
 use std::path::{Path, PathBuf};
 
 use crate::evidence::environment::Environment;
 use crate::evidence::store::{self, Evidence};
+
+/// The stored data of a bench-backed claim: its benchmarks' samples.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct BenchData {
+    pub benches: Vec<crate::evidence::criterion::BenchSamples>,
+    /// What the claim's probe recorded besides the benchmarks (may be null).
+    #[serde(default)]
+    pub extra: serde_json::Value,
+}
+
+impl BenchData {
+    /// Per-iteration nanoseconds of the benchmark named `function` (or
+    /// `value`) in a group ending with `group_suffix`.
+    pub fn samples(&self, group_suffix: &str, function: &str) -> Option<&[f64]> {
+        self.benches
+            .iter()
+            .find(|b| b.group.ends_with(group_suffix) && (b.function == function || b.value == function))
+            .map(|b| b.ns_per_iter.as_slice())
+    }
+}
 
 /// A claim decided from criterion benchmarks: where its samples come from
 /// and how its report renders.
@@ -19,16 +42,17 @@ pub struct BenchClaim {
     pub prefix: &'static str,
     pub report_file: &'static str,
     pub render: fn(&Path) -> Result<String, String>,
+    /// Extra measurements taken at import time (e.g. a CLI probe).
+    pub probe: Option<fn() -> serde_json::Value>,
 }
 
 /// The bench-backed claims.
-pub const BENCH_CLAIMS: &[BenchClaim] = &[BenchClaim {
-    claim: ort_tensor_copy::CLAIM,
-    bench: "copy",
-    prefix: ort_tensor_copy::PREFIX,
-    report_file: ort_tensor_copy::FILE,
-    render: ort_tensor_copy::render,
-}];
+pub const BENCH_CLAIMS: &[BenchClaim] = &[
+    BenchClaim { claim: rustfft_parallel::CLAIM, bench: "fft", prefix: rustfft_parallel::PREFIX, report_file: rustfft_parallel::FILE, render: rustfft_parallel::render, probe: None },
+    BenchClaim { claim: image_jpeg::CLAIM, bench: "jpeg", prefix: image_jpeg::PREFIX, report_file: image_jpeg::FILE, render: image_jpeg::render, probe: None },
+    BenchClaim { claim: ort_tensor_copy::CLAIM, bench: "copy", prefix: ort_tensor_copy::PREFIX, report_file: ort_tensor_copy::FILE, render: ort_tensor_copy::render, probe: None },
+    BenchClaim { claim: ffmpeg_swscale::CLAIM, bench: "swscale", prefix: ffmpeg_swscale::PREFIX, report_file: ffmpeg_swscale::FILE, render: ffmpeg_swscale::render, probe: Some(ffmpeg_swscale::probe) },
+];
 
 /// Looks a bench-backed claim up.
 pub fn bench_claim(name: &str) -> Option<&'static BenchClaim> {
@@ -49,7 +73,7 @@ pub fn import_bench(c: &BenchClaim, started_at: &str) -> Result<PathBuf, String>
         environment: Environment::capture(),
         parameters: serde_json::json!({ "bench": c.bench, "source": "target/criterion/**/new/raw.csv" }),
         synthetic: vec![],
-        data: ort_tensor_copy::Data { benches },
+        data: BenchData { benches, extra: c.probe.map(|p| p()).unwrap_or(serde_json::Value::Null) },
     };
     store::write_new(c.claim, &evidence).map_err(|e| e.to_string())
 }

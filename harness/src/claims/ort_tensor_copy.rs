@@ -10,9 +10,6 @@
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
-
-use crate::evidence::criterion::BenchSamples;
 use crate::evidence::store::{self, Evidence};
 use crate::measure::stats::{estimate, ratio};
 use crate::report::markdown::{environment, est, table};
@@ -24,22 +21,14 @@ pub const PREFIX: &str = "claim6-";
 /// Report file.
 pub const FILE: &str = "ort-tensor-copy.md";
 
-/// Stored data: the benchmarks' samples.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Data {
-    pub benches: Vec<BenchSamples>,
-}
-
-fn find<'a>(d: &'a Data, f: &str) -> Option<&'a BenchSamples> {
-    d.benches.iter().find(|b| b.function == f || b.value == f)
-}
+use super::BenchData as Data;
 
 /// Renders the report.
 pub fn render(path: &Path) -> Result<String, String> {
     let ev: Evidence<Data> = store::read(path)?;
     let d = &ev.data;
     let rel = path.strip_prefix(crate::paths::workspace_root()).unwrap_or(path).display().to_string();
-    let get = |f: &str| find(d, f).map(|b| b.ns_per_iter.clone()).ok_or_else(|| format!("{rel}: no `{f}` benchmark"));
+    let get = |f: &str| d.samples("", f).map(|b| b.to_vec()).ok_or_else(|| format!("{rel}: no `{f}` benchmark"));
     let (memcpy, copy, view, run_copy, run_view) = (get("memcpy")?, get("from_array-copy")?, get("from_array_view")?, get("run-owned-copy")?, get("run-zero-copy-view")?);
     let ms = |v: &[f64]| v.iter().map(|x| x / 1e6).collect::<Vec<_>>();
     let us = |v: &[f64]| v.iter().map(|x| x / 1e3).collect::<Vec<_>>();

@@ -127,7 +127,7 @@ impl<T: Send> Handle<T> {
                 f(&mut guard)
             }
             (Kind::Pool { items, ready }, _) => {
-                let mut item = {
+                let item = {
                     let mut g = items.lock().unwrap_or_else(|p| p.into_inner());
                     loop {
                         if let Some(it) = g.pop() {
@@ -150,9 +150,10 @@ impl<T: Send> Handle<T> {
                         }
                     }
                 }
-                let mut ret = Return { item: None, items, ready };
-                let out = f(&mut item);
-                ret.item = Some(item);
+                // The guard owns the instance during the call, so a panic in
+                // `f` still returns it to the pool.
+                let mut ret = Return { item: Some(item), items, ready };
+                let out = f(ret.item.as_mut().expect("checked out above"));
                 drop(ret);
                 out
             }
