@@ -207,7 +207,11 @@ run.json: {}", out.join("run.json").display());
                     let path = harness::claims::whisper_rs_race::run(params, &|m| eprintln!("[repro] {m}")).map_err(anyhow::Error::msg)?;
                     println!("evidence: {}", path.display());
                 }
-                other => anyhow::bail!("unknown reproduction `{other}`; known: whisper-race"),
+                "whisper-abort-callback" | "whisper-rs-abort-callback" => {
+                    let path = harness::claims::whisper_rs_abort_callback::run(&|m| eprintln!("[repro] {m}")).map_err(anyhow::Error::msg)?;
+                    println!("evidence: {}", path.display());
+                }
+                other => anyhow::bail!("unknown reproduction `{other}`; known: whisper-race, whisper-abort-callback"),
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -224,6 +228,10 @@ run.json: {}", out.join("run.json").display());
                 return Ok(ExitCode::SUCCESS);
             }
             match name.as_str() {
+                harness::claims::whisper_rs_abort_callback::CLAIM => {
+                    let p = harness::claims::whisper_rs_abort_callback::render_latest().map_err(anyhow::Error::msg)?;
+                    println!("wrote {}", p.display());
+                }
                 harness::claims::whisper_rs_race::CLAIM => {
                     for p in harness::claims::whisper_rs_race::report::render_latest().map_err(anyhow::Error::msg)? {
                         println!("wrote {}", p.display());

@@ -122,11 +122,24 @@ impl Transcriber {
     /// watchdog can tell a long call from a stalled one.
     pub fn transcribe_with_heartbeat(&self, state: &mut WhisperState, samples: &[f32], opts: TranscribeOptions, beat: Option<Heartbeat>) -> Result<Transcript, TranscribeError> {
         let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
-        if let Some(beat) = beat {
-            params.set_abort_callback_safe(move || {
-                beat();
-                false
-            });
+        // Not `set_abort_callback_safe`: in whisper-rs 0.16.0 it registers a
+        // trampoline for the closure's own type but passes a boxed trait
+        // object, so the closure runs on the wrong memory (see
+        // reports/whisper-rs-race.md, "abort callback"). The raw API with our
+        // own trampoline; `beat` outlives the call below.
+        unsafe extern "C" fn trampoline(user_data: *mut std::ffi::c_void) -> bool {
+            // SAFETY: user_data is `&beat` below, alive for the whole `full` call.
+            let beat = unsafe { &*(user_data as *const Heartbeat) };
+            beat();
+            false
+        }
+        if let Some(beat) = beat.as_ref() {
+            // SAFETY: the pointer stays valid until `full` returns (beat is a
+            // local of this function); the trampoline only reads it.
+            unsafe {
+                params.set_abort_callback(Some(trampoline));
+                params.set_abort_callback_user_data(beat as *const Heartbeat as *mut std::ffi::c_void);
+            }
         }
         params.set_n_threads(opts.n_threads);
         params.set_language(Some("en"));

@@ -3,6 +3,7 @@
 //! ```text
 //! whisper-race-cell MODEL CLIP.wav K N_THREADS PHASE GUARD
 //! whisper-race-cell MODEL CLIP.wav --vad-check
+//! whisper-race-cell MODEL CLIP.wav --abort-callback-check
 //! ```
 //! PHASE: `create` (K threads call `create_state` at once), `full` (states
 //! made one by one, then K threads run `full` at once), `both` (each thread
@@ -99,6 +100,25 @@ fn vad_check(model: &str, pcm: &[f32]) {
     }));
 }
 
+/// A third lead: `FullParams::set_abort_callback_safe` registers
+/// `trampoline::<F>` but hands it a `Box<Box<dyn FnMut() -> bool>>`, so the
+/// trampoline reads the box as if it were the closure. The closure below
+/// captures 42 and reports what it sees; a correct API reports 42. Run in its
+/// own process: the wrong read may also crash.
+fn abort_callback_check(model: &str, pcm: &[f32]) {
+    static SEEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let ctx = WhisperContext::new_with_params(model, WhisperContextParameters::default()).expect("model loads");
+    let mut st = ctx.create_state().expect("state");
+    let mut p = params(1, None);
+    let captured: u64 = 42;
+    p.set_abort_callback_safe(move || {
+        SEEN.store(captured, std::sync::atomic::Ordering::Relaxed);
+        false
+    });
+    let ok = st.full(p, pcm).is_ok();
+    emit(serde_json::json!({"event": "abort-callback-check", "expected": 42, "seen": SEEN.load(std::sync::atomic::Ordering::Relaxed), "full_ok": ok}));
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let usage = "usage: whisper-race-cell MODEL CLIP.wav (K N_THREADS create|full|both none|create|all | --vad-check)";
@@ -111,6 +131,10 @@ fn main() {
     }
     if args.get(3).map(String::as_str) == Some("--vad-check") {
         vad_check(&model, &pcm);
+        return;
+    }
+    if args.get(3).map(String::as_str) == Some("--abort-callback-check") {
+        abort_callback_check(&model, &pcm);
         return;
     }
     let k: usize = args.get(3).expect(usage).parse().expect("K");
