@@ -11,7 +11,10 @@
 //!
 //! Expected wall time for K states: `max(t1, c1 * K / cores)`, with `t1` and
 //! `c1` the median wall and CPU of the K = 1, n_threads = 1 cell of the same
-//! build (one state, no contention).
+//! build (one state, no contention); with the lock around everything the
+//! states run one after another by design, so `K * t1best`, `t1best` the
+//! fastest single state with n_threads <= cores. A cell is judged against
+//! what its own locking allows.
 
 use serde::{Deserialize, Serialize};
 
@@ -124,7 +127,17 @@ pub fn judge(all: &[CellResult], c: &CellResult, cores: usize) -> Judged {
             }
             let bfin: Vec<_> = base.trials.iter().filter(|t| t.ending == Ending::Finished).collect();
             let (t1, c1) = (median(&bfin.iter().map(|t| t.wall_s).collect::<Vec<_>>()), median(&bfin.iter().map(|t| t.cpu_s).collect::<Vec<_>>()));
-            let expected = t1.max(c1 * c.cell.k as f64 / cores as f64);
+            let expected = if c.cell.guard == super::matrix::Guard::All {
+                let t1best = all
+                    .iter()
+                    .filter(|b| b.cell.variant == c.cell.variant && b.cell.k == 1 && b.cell.phase == Phase::Both && b.cell.guard == super::matrix::Guard::None && b.cell.n_threads <= cores)
+                    .map(|b| median(&b.trials.iter().filter(|t| t.ending == Ending::Finished).map(|t| t.wall_s).collect::<Vec<_>>()))
+                    .filter(|t| t.is_finite())
+                    .fold(t1, f64::min);
+                t1best * c.cell.k as f64
+            } else {
+                t1.max(c1 * c.cell.k as f64 / cores as f64)
+            };
             j.efficiency = expected / j.wall_s;
             if j.wall_s > SLOW_FACTOR * expected {
                 j.class = Class::Slow;

@@ -107,7 +107,7 @@ pub fn render(path: &Path) -> Result<String, String> {
         "\nRule (code: `harness/src/claims/whisper_rs_race/judge.rs`): a cell is a *crash* if any trial died; *deadlock* if a trial \
          stalled with its threads asleep (under {} CPU-s per s) and no worker done; *slow* if a trial stalled while still burning CPU \
          (starved, not blocked), or all finished more than {}x slower than the cores allow (`max(t1, c1 K / cores)` from the single-state \
-         cell); *wrong output* if a transcript differs from the single-state one; else *ok*.\n\n",
+         cell; `K t1` under the lock around everything, which serialises by design, with `t1` the fastest single state that fits the cores); *wrong output* if a transcript differs from the single-state one; else *ok*.\n\n",
         judge::BLOCKED_CPU_PER_S,
         judge::SLOW_FACTOR
     );
