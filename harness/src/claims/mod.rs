@@ -10,7 +10,6 @@ pub mod whisper_rs_race;
 
 use std::path::{Path, PathBuf};
 
-use crate::evidence::environment::Environment;
 use crate::evidence::store::{self, Evidence};
 
 /// The stored data of a bench-backed claim: its benchmarks' samples.
@@ -66,16 +65,7 @@ pub fn import_bench(c: &BenchClaim, started_at: &str) -> Result<PathBuf, String>
     if benches.is_empty() {
         return Err(format!("no criterion results with group prefix `{}` under target/criterion: run `cargo bench --bench {}` first", c.prefix, c.bench));
     }
-    let evidence = Evidence {
-        schema: store::SCHEMA.into(),
-        experiment: c.claim.into(),
-        started_at: started_at.into(),
-        finished_at: crate::evidence::run::now_utc(),
-        environment: Environment::capture(),
-        parameters: serde_json::json!({ "bench": c.bench, "source": "target/criterion/**/new/raw.csv" }),
-        synthetic: vec![],
-        data: BenchData { benches, extra: c.probe.map(|p| p()).unwrap_or(serde_json::Value::Null) },
-    };
+    let evidence = Evidence::new(c.claim, started_at.into(), serde_json::json!({ "bench": c.bench, "source": "target/criterion/**/new/raw.csv" }), vec![], BenchData { benches, extra: c.probe.map(|p| p()).unwrap_or(serde_json::Value::Null) });
     store::write_new(c.claim, &evidence).map_err(|e| e.to_string())
 }
 

@@ -17,7 +17,6 @@ use std::process::Command;
 
 use serde::{Deserialize, Serialize};
 
-use crate::evidence::environment::Environment;
 use crate::evidence::store::{self, Evidence};
 use crate::forks::variant::{self, WhisperVariant};
 use crate::models::{catalog, locate};
@@ -62,16 +61,7 @@ pub fn run(progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
         let line = String::from_utf8_lossy(&out.stdout).lines().find(|l| l.contains("abort-callback-check")).and_then(|l| serde_json::from_str(l).ok());
         probes.push(Probe { variant: v.name(), exit, line });
     }
-    let evidence = Evidence {
-        schema: store::SCHEMA.into(),
-        experiment: CLAIM.into(),
-        started_at,
-        finished_at: crate::evidence::run::now_utc(),
-        environment: Environment::capture(),
-        parameters: serde_json::json!({}),
-        synthetic: vec![],
-        data: Data { probes },
-    };
+    let evidence = Evidence::new(CLAIM, started_at, serde_json::json!({}), vec![], Data { probes });
     store::write_new(CLAIM, &evidence).map_err(|e| e.to_string())
 }
 

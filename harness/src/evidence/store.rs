@@ -29,6 +29,23 @@ pub struct Evidence<T> {
     pub data: T,
 }
 
+impl<T> Evidence<T> {
+    /// Evidence of `experiment` begun at `started_at`, finished now, with this
+    /// machine's environment fingerprint.
+    pub fn new(experiment: &str, started_at: String, parameters: serde_json::Value, synthetic: Vec<String>, data: T) -> Self {
+        Evidence {
+            schema: SCHEMA.into(),
+            experiment: experiment.into(),
+            started_at,
+            finished_at: crate::evidence::run::now_utc(),
+            environment: Environment::capture(),
+            parameters,
+            synthetic,
+            data,
+        }
+    }
+}
+
 /// Root folder of the evidence store.
 pub fn root() -> PathBuf {
     match std::env::var_os("HARNESS_EVIDENCE_DIR") {

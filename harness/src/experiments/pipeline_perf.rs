@@ -10,7 +10,6 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::{anchors, run_scenario};
-use crate::evidence::environment::Environment;
 use crate::evidence::run::RunRecord;
 use crate::evidence::store::{self, Evidence};
 use crate::measure::stages::{Recorder, StageTotals};
@@ -135,16 +134,7 @@ pub fn run(params: Params, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
     progress("native anchors");
     data.anchors = anchors::run_all(if params.quick { 2 } else { 5 });
     data.errors = errors;
-    let evidence = Evidence {
-        schema: store::SCHEMA.into(),
-        experiment: EXPERIMENT.into(),
-        started_at,
-        finished_at: crate::evidence::run::now_utc(),
-        environment: Environment::capture(),
-        parameters: serde_json::to_value(params).unwrap_or_default(),
-        synthetic: vec!["video picture: ffmpeg testsrc2 pattern (SYNTHETIC); speech is real (librivox)".into()],
-        data,
-    };
+    let evidence = Evidence::new(EXPERIMENT, started_at, serde_json::to_value(params).unwrap_or_default(), vec!["video picture: ffmpeg testsrc2 pattern (SYNTHETIC); speech is real (librivox)".into()], data);
     let path = store::write_new(EXPERIMENT, &evidence).map_err(|e| format!("writing evidence: {e}"))?;
     let _ = std::fs::remove_dir_all(&work);
     Ok(path)

@@ -18,7 +18,6 @@ use std::process::Command;
 
 use serde::{Deserialize, Serialize};
 
-use crate::evidence::environment::Environment;
 use crate::evidence::store::{self, Evidence};
 use crate::forks::variant::{self, WhisperVariant};
 use crate::models::{catalog, locate};
@@ -147,15 +146,6 @@ pub fn run(params: Params, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
         });
         data.helgrind = Some(r);
     }
-    let evidence = Evidence {
-        schema: store::SCHEMA.into(),
-        experiment: CLAIM.into(),
-        started_at,
-        finished_at: crate::evidence::run::now_utc(),
-        environment: Environment::capture(),
-        parameters: serde_json::to_value(params).unwrap_or_default(),
-        synthetic: vec![],
-        data,
-    };
+    let evidence = Evidence::new(CLAIM, started_at, serde_json::to_value(params).unwrap_or_default(), vec![], data);
     store::write_new(CLAIM, &evidence).map_err(|e| format!("writing evidence: {e}"))
 }
