@@ -228,6 +228,10 @@ run.json: {}", out.join("run.json").display());
                 return Ok(ExitCode::SUCCESS);
             }
             match name.as_str() {
+                harness::claims::whisper_batch::CLAIM => {
+                    let p = harness::claims::whisper_batch::render_latest().map_err(anyhow::Error::msg)?;
+                    println!("wrote {}", p.display());
+                }
                 harness::claims::whisper_rs_abort_callback::CLAIM => {
                     let p = harness::claims::whisper_rs_abort_callback::render_latest().map_err(anyhow::Error::msg)?;
                     println!("wrote {}", p.display());

@@ -5,6 +5,7 @@ pub mod ffmpeg_swscale;
 pub mod image_jpeg;
 pub mod ort_tensor_copy;
 pub mod rustfft_parallel;
+pub mod whisper_batch;
 pub mod whisper_rs_abort_callback;
 pub mod whisper_rs_race;
 
