@@ -191,7 +191,11 @@ run.json: {}", out.join("run.json").display());
                     let path = harness::experiments::pipeline_perf::run(params, &|m| eprintln!("[experiment] {m}")).map_err(anyhow::Error::msg)?;
                     println!("evidence: {}", path.display());
                 }
-                other => anyhow::bail!("unknown experiment `{other}`; known: {}", harness::experiments::pipeline_perf::EXPERIMENT),
+                harness::experiments::ort_mutex::EXPERIMENT => {
+                    let path = harness::experiments::ort_mutex::run(repeats, quick, &|m| eprintln!("[experiment] {m}")).map_err(anyhow::Error::msg)?;
+                    println!("evidence: {}", path.display());
+                }
+                other => anyhow::bail!("unknown experiment `{other}`; known: pipeline-perf, ort-mutex"),
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -228,6 +232,10 @@ run.json: {}", out.join("run.json").display());
                 return Ok(ExitCode::SUCCESS);
             }
             match name.as_str() {
+                harness::experiments::ort_mutex::EXPERIMENT => {
+                    let p = harness::claims::ort_mutex::render_latest().map_err(anyhow::Error::msg)?;
+                    println!("wrote {}", p.display());
+                }
                 harness::claims::whisper_batch::CLAIM => {
                     let p = harness::claims::whisper_batch::render_latest().map_err(anyhow::Error::msg)?;
                     println!("wrote {}", p.display());

@@ -3,6 +3,7 @@
 
 pub mod ffmpeg_swscale;
 pub mod image_jpeg;
+pub mod ort_mutex;
 pub mod ort_tensor_copy;
 pub mod rustfft_parallel;
 pub mod whisper_batch;

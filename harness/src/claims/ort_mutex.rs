@@ -1,0 +1,128 @@
+//! Claim 2: "ort's `Session::run(&mut self)` forces `Arc<Mutex<Session>>`;
+//! if the Mutex has <1% overhead the API change is not critical; else add
+//! `run_shared(&self)`". Decided from `harness experiment ort-mutex`.
+//!
+//! Rules: (1) the uncontended lock's cost is mutex / per-thread throughput at
+//! one thread, decided against 1% only when its 95% interval is narrower than
+//! +/-0.5%; (2) the cost of sharing one session is mutex / per-thread
+//! throughput at threads = cores; (3) fairness is min/max completions per
+//! thread (1 = fair).
+
+use std::path::Path;
+
+use crate::evidence::store::{self, Evidence};
+use crate::experiments::ort_mutex::{CellRun, Data, EXPERIMENT};
+use crate::measure::stats::{estimate, median, ratio};
+use crate::report::markdown::{environment, est, table};
+
+/// Report file.
+pub const FILE: &str = "ort-mutex.md";
+
+fn throughput(r: &CellRun) -> f64 {
+    r.per_thread_calls.iter().sum::<u64>() as f64 / r.duration_s
+}
+
+fn cells<'a>(d: &'a Data, model: &str, strategy: &str, threads: usize) -> Vec<&'a CellRun> {
+    d.runs.iter().filter(|r| r.model == model && r.strategy == strategy && r.threads == threads).collect()
+}
+
+/// Renders the report.
+pub fn render(path: &Path) -> Result<String, String> {
+    let ev: Evidence<Data> = store::read(path)?;
+    let d = &ev.data;
+    let rel = path.strip_prefix(crate::paths::workspace_root()).unwrap_or(path).display().to_string();
+    let mut s = String::from("# ort: does `Session::run(&mut self)` cost throughput? (claim 2)\n\n## The claim\n\n");
+    s += "> API design requires `&mut self` for inference ... Forces users to use `Mutex<Session>` even though inference is read-only. \
+          Our workaround: `Arc<OnceCell<Mutex<Session>>>` ... Test: Arc<Session> vs Arc<Mutex<Session>> ... If Mutex has <1% overhead, API change not critical. \
+          Proposed: `run_shared(&self)`.\n>\n> (seed, claim 2, ort v2.0.0-rc.10)\n\n";
+    s += "## What upstream says\n\n- `run(&mut self)` since 2.0.0-rc.10 (commit bd2aff7), through rc.15; the stated reason: allowing `Sync` segfaulted with CUDA, DirectML \
+          and other non-CPU execution providers. ONNX Runtime itself documents concurrent `Run` on one session as safe (onnxruntime #114).\n\
+          - No `&self` alternative; PR #557 (\"Thread safe run\") was closed over `Allocator` not being `Sync`. The maintainer's advice: one session per thread, sharing \
+          weights through `PrepackedWeights` (`SessionBuilder::with_prepacked_weights`). Requests: #402, #403, #410, #415, #511, #533, #597.\n\n";
+    s += &format!(
+        "## Method\n\n`harness experiment ort-mutex`: the pipeline's own sharing (`pipeline::shared`): one session behind a `Mutex`, a session per thread, \
+         or a pool of two; 1-4 threads, one intra-op thread per session, so threads x intra-op threads exceed the {} cores from 3 threads on (the oversubscribed \
+         cells). Threads are spawned and warmed up before timing, released by a barrier, run for a fixed time, and count their own calls; latency includes the \
+         wait for the lock. Before timing, every strategy gave the same output ({}). Parameters: `{}`.\n\n## Results\n\n",
+        d.cores,
+        d.outputs_agree.iter().map(|(m, a)| format!("{m}: {}", if *a { "equal" } else { "DIFFERENT" })).collect::<Vec<_>>().join(", "),
+        ev.parameters
+    );
+    let mut models: Vec<&str> = d.runs.iter().map(|r| r.model.as_str()).collect();
+    models.dedup();
+    let mut verdict_rows = Vec::new();
+    let mut shared_loses = true;
+    let mut unfair = Vec::new();
+    for model in &models {
+        s += &format!("### {model}\n\nCalls per second (median [95% CI] over repeats), latency, lock wait as a share of thread time, fairness (fewest / most calls per thread):\n\n");
+        let mut rows = Vec::new();
+        for threads in 1..=4 {
+            for strategy in ["mutex", "per-worker", "pool"] {
+                let c = cells(d, model, strategy, threads);
+                if c.is_empty() {
+                    continue;
+                }
+                let tp: Vec<f64> = c.iter().map(|r| throughput(r)).collect();
+                let wait: Vec<f64> = c.iter().map(|r| r.lock_wait_s / (r.threads as f64 * r.duration_s)).collect();
+                let fair: Vec<f64> = c
+                    .iter()
+                    .map(|r| *r.per_thread_calls.iter().min().unwrap_or(&0) as f64 / (*r.per_thread_calls.iter().max().unwrap_or(&1)).max(1) as f64)
+                    .collect();
+                rows.push(vec![
+                    threads.to_string(),
+                    strategy.into(),
+                    est(&estimate(&tp), 1),
+                    format!("{:.2}", median(&c.iter().map(|r| r.p50_ms).collect::<Vec<_>>())),
+                    format!("{:.2}", median(&c.iter().map(|r| r.p99_ms).collect::<Vec<_>>())),
+                    format!("{:.0}%", 100.0 * median(&wait)),
+                    format!("{:.2}", median(&fair)),
+                ]);
+            }
+        }
+        s += &table(&["threads", "sharing", "calls/s", "p50 ms", "p99 ms", "lock wait", "fairness"], &rows);
+        let tp = |st: &str, t: usize| cells(d, model, st, t).iter().map(|r| throughput(r)).collect::<Vec<_>>();
+        let one = ratio(&tp("mutex", 1), &tp("per-worker", 1));
+        let full = ratio(&tp("mutex", d.cores), &tp("per-worker", d.cores));
+        let uncontended = if one.relative_half_width() > 0.005 {
+            format!("{} (interval too wide to decide 1%: undecided at this resolution)", est(&one, 4))
+        } else if one.ci_low >= 0.99 {
+            format!("{}: under 1%", est(&one, 4))
+        } else {
+            format!("{}: more than 1%", est(&one, 4))
+        };
+        verdict_rows.push(vec![format!("{model}: uncontended lock (mutex / per-thread at 1 thread)"), uncontended]);
+        verdict_rows.push(vec![format!("{model}: one shared session at {} threads (mutex / per-thread)", d.cores), format!("{}: sharing one session behind a lock {}", est(&full, 3), if full.ci_high < 0.9 { "loses throughput; sessions per thread keep it" } else { "costs little here" })]);
+        shared_loses &= full.ci_high < 0.9;
+        let fair: Vec<f64> = cells(d, model, "mutex", d.cores)
+            .iter()
+            .map(|r| *r.per_thread_calls.iter().min().unwrap_or(&0) as f64 / (*r.per_thread_calls.iter().max().unwrap_or(&1)).max(1) as f64)
+            .collect();
+        let f = median(&fair);
+        if f < 0.5 {
+            unfair.push(format!("{model} ({f:.2})"));
+        }
+        verdict_rows.push(vec![format!("{model}: fairness of the mutex at {} threads", d.cores), format!("{f:.2} (fewest / most calls per thread; 1 = fair){}", if f < 0.5 { ": `std::sync::Mutex` lets the thread that just released it take it again, so the others starve" } else { "" })]);
+        s += "\n";
+    }
+    s += "## Verdict\n\n";
+    s += &table(&["measure", "result"], &verdict_rows);
+    if shared_loses {
+        s += &format!(
+            "\nWhat costs measurably is funnelling all threads through one session (the uncontended lock is within the noise above){}. `&mut self` does not force that: `Session` is `Send`, so each thread can own one \
+             (with `PrepackedWeights` to share weight memory). **Do not file** a `run_shared(&self)` request: it was proposed and closed (PR #557) for reasons still open \
+             (non-CPU execution providers, `Allocator` not `Sync`), and sessions per thread give the throughput here. A documentation example of per-thread sessions with \
+             prepacked weights would answer the recurring requests.\n\n",
+            if unfair.is_empty() { String::new() } else { format!("; the seed's `Mutex<Session>` also starves threads: {}", unfair.join(", ")) }
+        );
+    } else {
+        s += "\nSharing one session did not lose throughput here; nothing to file.\n\n";
+    }
+    s += &environment(&ev.environment, &rel);
+    Ok(s)
+}
+
+/// Renders the newest evidence.
+pub fn render_latest() -> Result<std::path::PathBuf, String> {
+    let p = store::latest(EXPERIMENT).ok_or_else(|| format!("no `{EXPERIMENT}` evidence: run `harness experiment ort-mutex`"))?;
+    crate::report::write(FILE, &render(&p)?).map_err(|e| e.to_string())
+}
