@@ -1,0 +1,55 @@
+//! The claims' reports (issue: measure the overheads and render each claim's
+//! evidence report): each renders from the evidence committed under
+//! `reports/data/`, byte for byte the same every time, with a verdict; and
+//! the claim-2 experiment runs end to end in its quick form.
+
+use std::process::Command;
+
+fn harness(args: &[&str], envs: &[(&str, &std::path::Path)]) -> (bool, String, String) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_harness"));
+    c.args(args);
+    for (k, v) in envs {
+        c.env(k, v);
+    }
+    let o = c.output().expect("harness runs");
+    (o.status.success(), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
+}
+
+#[test]
+fn every_report_renders_from_committed_evidence_identically_with_a_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    let reports = [
+        ("pipeline-perf", "pipeline-performance.md", "## Stages against their native anchors"),
+        ("whisper-rs-race", "whisper-rs-race.md", "## Verdict"),
+        ("whisper-rs-abort-callback", "whisper-rs-abort-callback.md", "## Verdict"),
+        ("whisper-rs-batch", "whisper-rs-batch.md", "## Verdict"),
+        ("ort-mutex", "ort-mutex.md", "## Verdict"),
+        ("ort-tensor-copy", "ort-tensor-copy.md", "## Verdict"),
+        ("rustfft-parallel", "rustfft-parallel.md", "## Verdict"),
+        ("image-jpeg", "image-jpeg.md", "## Verdict"),
+        ("ffmpeg-swscale", "ffmpeg-swscale.md", "## Verdict"),
+    ];
+    for (name, file, section) in reports {
+        let (ok, _, err) = harness(&["report", name], &[("HARNESS_REPORTS_DIR", out)]);
+        assert!(ok, "{name}: {err}");
+        let first = std::fs::read_to_string(out.join(file)).unwrap();
+        assert!(first.contains(section) && first.contains("## Environment"), "{name} lacks {section}");
+        let committed = std::fs::read_to_string(harness::paths::workspace_root().join("reports").join(file)).unwrap();
+        assert_eq!(first, committed, "{file}: the committed report is not what its committed evidence renders to");
+        harness(&["report", name], &[("HARNESS_REPORTS_DIR", out)]);
+        assert_eq!(first, std::fs::read_to_string(out.join(file)).unwrap(), "{name}: rendering is not deterministic");
+    }
+}
+
+#[test]
+fn ort_mutex_quick_experiment_checks_outputs_then_times_and_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ev, rep) = (dir.path().join("ev"), dir.path().join("rep"));
+    let (ok, _, err) = harness(&["experiment", "ort-mutex", "--quick", "--repeats", "1"], &[("HARNESS_EVIDENCE_DIR", &ev)]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = harness(&["report", "ort-mutex"], &[("HARNESS_EVIDENCE_DIR", &ev), ("HARNESS_REPORTS_DIR", &rep)]);
+    assert!(ok, "{err}");
+    let md = std::fs::read_to_string(rep.join("ort-mutex.md")).unwrap();
+    assert!(md.contains("silero-vad-512: equal") && md.contains("| 4 | pool |"), "{md}");
+}
