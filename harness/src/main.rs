@@ -84,6 +84,8 @@ enum Cmd {
     },
     /// Import criterion results (raw.csv) of a bench-backed claim as evidence (ort-tensor-copy).
     BenchImport { claim: String },
+    /// Export a bench-backed claim's newest evidence as bencher.dev BMF JSON (stdout).
+    ExportBmf { claim: String },
     /// Render reports from stored evidence (pipeline-perf, whisper-rs-race, ort-tensor-copy).
     Report { name: String },
     /// Convert a CTranslate2 Whisper model (faster-whisper) to whisper.cpp's ggml format.
@@ -223,6 +225,12 @@ run.json: {}", out.join("run.json").display());
             let c = harness::claims::bench_claim(&claim).ok_or_else(|| anyhow::anyhow!("unknown bench-backed claim `{claim}`"))?;
             let p = harness::claims::import_bench(c, &harness::evidence::run::now_utc()).map_err(anyhow::Error::msg)?;
             println!("evidence: {}", p.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::ExportBmf { claim } => {
+            let c = harness::claims::bench_claim(&claim).ok_or_else(|| anyhow::anyhow!("unknown bench-backed claim `{claim}`"))?;
+            let p = harness::evidence::store::latest(c.claim).ok_or_else(|| anyhow::anyhow!("no `{claim}` evidence: run `harness bench-import {claim}` first"))?;
+            println!("{}", serde_json::to_string_pretty(&harness::report::bmf::from_evidence(&p).map_err(anyhow::Error::msg)?)?);
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Report { name } => {

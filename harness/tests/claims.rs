@@ -53,3 +53,13 @@ fn ort_mutex_quick_experiment_checks_outputs_then_times_and_renders() {
     let md = std::fs::read_to_string(rep.join("ort-mutex.md")).unwrap();
     assert!(md.contains("silero-vad-512: equal") && md.contains("| 4 | pool |"), "{md}");
 }
+
+#[test]
+fn bench_evidence_exports_as_bencher_metric_format() {
+    let (ok, out, err) = harness(&["export-bmf", "ort-tensor-copy"], &[]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let m = &v["claim6-tensor-input/yolov8n-640/memcpy"]["latency"];
+    let (lo, mid, hi) = (m["lower_value"].as_f64().unwrap(), m["value"].as_f64().unwrap(), m["upper_value"].as_f64().unwrap());
+    assert!(lo <= mid && mid <= hi && mid > 1e4, "memcpy of 4.9 MB in ns: {lo} {mid} {hi}");
+}

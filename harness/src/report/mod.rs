@@ -3,6 +3,7 @@
 //! Only this module writes files under `reports/` (other than
 //! `reports/data/`, which belongs to `evidence::store`).
 
+pub mod bmf;
 pub mod markdown;
 pub mod pipeline_perf;
 
