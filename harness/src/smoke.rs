@@ -1,6 +1,6 @@
 //! `harness smoke`: a short real run of every component on the real media
-//! and models, end to end, with a JSON summary. It is the main job until the
-//! scenario-driven pipeline lands.
+//! and models, end to end, with a JSON summary: a quick check that the
+//! native stack works, without a scenario (the main job is `harness run`).
 
 use std::time::Instant;
 
