@@ -51,7 +51,7 @@ pub struct BenchClaim {
 /// The bench-backed claims.
 pub const BENCH_CLAIMS: &[BenchClaim] = &[
     BenchClaim { claim: rustfft_parallel::CLAIM, bench: "fft", prefix: rustfft_parallel::PREFIX, report_file: rustfft_parallel::FILE, render: rustfft_parallel::render, probe: None },
-    BenchClaim { claim: image_jpeg::CLAIM, bench: "jpeg", prefix: image_jpeg::PREFIX, report_file: image_jpeg::FILE, render: image_jpeg::render, probe: None },
+    BenchClaim { claim: image_jpeg::CLAIM, bench: "jpeg", prefix: image_jpeg::PREFIX, report_file: image_jpeg::FILE, render: image_jpeg::render, probe: Some(image_jpeg::probe) },
     BenchClaim { claim: ort_tensor_copy::CLAIM, bench: "copy", prefix: ort_tensor_copy::PREFIX, report_file: ort_tensor_copy::FILE, render: ort_tensor_copy::render, probe: None },
     BenchClaim { claim: ffmpeg_swscale::CLAIM, bench: "swscale", prefix: ffmpeg_swscale::PREFIX, report_file: ffmpeg_swscale::FILE, render: ffmpeg_swscale::render, probe: Some(ffmpeg_swscale::probe) },
 ];
