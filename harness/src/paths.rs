@@ -30,8 +30,3 @@ pub fn cache_dir() -> PathBuf {
 pub fn downloads_dir() -> PathBuf {
     cache_dir().join("downloads")
 }
-
-/// Generated test media (videos muxed from real speech).
-pub fn media_dir() -> PathBuf {
-    cache_dir().join("media")
-}

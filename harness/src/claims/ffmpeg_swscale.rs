@@ -55,7 +55,7 @@ pub fn probe() -> serde_json::Value {
 pub fn render(path: &Path) -> Result<String, String> {
     let ev: Evidence<Data> = store::read(path)?;
     let d = &ev.data;
-    let rel = path.strip_prefix(crate::paths::workspace_root()).unwrap_or(path).display().to_string();
+    let rel = crate::report::markdown::data_path(path);
     let (Some(conv), Some(dec)) = (d.samples("", "yuv420p-to-rgb24-per-frame"), d.samples("", "decode-per-frame")) else {
         return Err(format!("{rel}: swscale benchmarks missing"));
     };

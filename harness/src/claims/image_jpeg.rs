@@ -71,7 +71,7 @@ pub fn probe() -> serde_json::Value {
 /// Renders the report.
 pub fn render(path: &Path) -> Result<String, String> {
     let ev: Evidence<Data> = store::read(path)?;
-    let rel = path.strip_prefix(crate::paths::workspace_root()).unwrap_or(path).display().to_string();
+    let rel = crate::report::markdown::data_path(path);
     let mut images: Vec<String> = ev.data.benches.iter().map(|b| b.group.trim_start_matches(PREFIX).to_string()).collect();
     images.sort();
     images.dedup();

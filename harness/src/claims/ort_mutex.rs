@@ -30,7 +30,7 @@ fn cells<'a>(d: &'a Data, model: &str, strategy: &str, threads: usize) -> Vec<&'
 pub fn render(path: &Path) -> Result<String, String> {
     let ev: Evidence<Data> = store::read(path)?;
     let d = &ev.data;
-    let rel = path.strip_prefix(crate::paths::workspace_root()).unwrap_or(path).display().to_string();
+    let rel = crate::report::markdown::data_path(path);
     let mut s = String::from("# ort: does `Session::run(&mut self)` cost throughput? (claim 2)\n\n## The claim\n\n");
     s += "> API design requires `&mut self` for inference ... Forces users to use `Mutex<Session>` even though inference is read-only. \
           Our workaround: `Arc<OnceCell<Mutex<Session>>>` ... Test: Arc<Session> vs Arc<Mutex<Session>> ... If Mutex has <1% overhead, API change not critical. \

@@ -27,7 +27,7 @@ use super::BenchData as Data;
 pub fn render(path: &Path) -> Result<String, String> {
     let ev: Evidence<Data> = store::read(path)?;
     let d = &ev.data;
-    let rel = path.strip_prefix(crate::paths::workspace_root()).unwrap_or(path).display().to_string();
+    let rel = crate::report::markdown::data_path(path);
     let get = |f: &str| d.samples("", f).map(|b| b.to_vec()).ok_or_else(|| format!("{rel}: no `{f}` benchmark"));
     let (memcpy, copy, view, run_copy, run_view) = (get("memcpy")?, get("from_array-copy")?, get("from_array_view")?, get("run-owned-copy")?, get("run-zero-copy-view")?);
     let ms = |v: &[f64]| v.iter().map(|x| x / 1e6).collect::<Vec<_>>();

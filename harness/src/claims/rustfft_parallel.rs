@@ -28,7 +28,7 @@ pub const FILE: &str = "rustfft-parallel.md";
 pub fn render(path: &Path) -> Result<String, String> {
     let ev: Evidence<Data> = store::read(path)?;
     let d = &ev.data;
-    let rel = path.strip_prefix(crate::paths::workspace_root()).unwrap_or(path).display().to_string();
+    let rel = crate::report::markdown::data_path(path);
     let mut s = String::from("# rustfft: does the mel spectrogram need a parallel FFT? (claim 3)\n\n## The claim\n\n");
     s += "> Current: Single-threaded FFT ... Proposed: `plan_fft_forward_parallel(n, num_threads)` ... For n > 4096, use Rayon to parallelize butterfly operations. \
           Typical speedup: 2-4x on 8-core CPUs for large FFTs. Use Case: Audio embeddings mel-spectrogram (2048-4096 point FFTs). Impact: +50-100% FFT speed.\n>\n> (seed, claim 3, rustfft v6.2)\n\n";

@@ -26,7 +26,7 @@ pub const FILE: &str = "whisper-rs-batch.md";
 /// Renders the report from race evidence.
 pub fn render(path: &Path) -> Result<String, String> {
     let ev: Evidence<Data> = store::read(path)?;
-    let rel = path.strip_prefix(crate::paths::workspace_root()).unwrap_or(path).display().to_string();
+    let rel = crate::report::markdown::data_path(path);
     let cores = ev.environment.logical_cores.max(1);
     let cells = &ev.data.cells;
     let default_variant = crate::forks::variant::WhisperVariant::workspace_default();

@@ -52,12 +52,7 @@ pub fn run(progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
         progress(&format!("abort-callback probe on {}", v.name()));
         let exe = variant::build_race_cell(&v, progress).map_err(|e| e.to_string())?;
         let out = Command::new(exe).arg(&model).arg(&clip).arg("--abort-callback-check").env("GGML_NO_BACKTRACE", "1").output().map_err(|e| e.to_string())?;
-        use std::os::unix::process::ExitStatusExt;
-        let exit = match (out.status.code(), out.status.signal()) {
-            (Some(c), _) => format!("exit {c}"),
-            (None, Some(s)) => format!("signal {s}"),
-            _ => "unknown".into(),
-        };
+        let exit = super::whisper_rs_race::trial::describe_exit(out.status);
         let line = String::from_utf8_lossy(&out.stdout).lines().find(|l| l.contains("abort-callback-check")).and_then(|l| serde_json::from_str(l).ok());
         probes.push(Probe { variant: v.name(), exit, line });
     }
@@ -68,7 +63,7 @@ pub fn run(progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
 /// Renders the report.
 pub fn render(path: &Path) -> Result<String, String> {
     let ev: Evidence<Data> = store::read(path)?;
-    let rel = path.strip_prefix(crate::paths::workspace_root()).unwrap_or(path).display().to_string();
+    let rel = crate::report::markdown::data_path(path);
     let mut s = String::from("# whisper-rs: `FullParams::set_abort_callback_safe` calls the closure on the wrong memory\n\n");
     s += "Not one of the seed's claims: found while building the pipeline's watchdog, whose transcription heartbeat segfaulted through this API.\n\n";
     s += "## The defect (from the source)\n\n`whisper_params.rs`, `set_abort_callback_safe<O, F>` (whisper-rs 0.16.0, same in 0.15.1): the closure is boxed twice \

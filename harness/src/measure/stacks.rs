@@ -29,24 +29,40 @@ pub struct ThreadState {
     pub wchan: String,
 }
 
-/// The threads of this process.
-pub fn thread_states() -> Vec<ThreadState> {
-    let ticks = 100.0; // USER_HZ on Linux
+/// Fields after the `(name)` of a `/proc/.../stat` line, and the name.
+fn parse_stat(stat: &str) -> Option<(String, Vec<&str>)> {
+    // The name is in parentheses and may contain spaces.
+    let (open, close) = (stat.find('(')?, stat.rfind(')')?);
+    Some((stat[open + 1..close].to_string(), stat[close + 1..].split_whitespace().collect()))
+}
+
+/// user + system CPU seconds from the fields after the name (USER_HZ = 100).
+fn cpu_of(rest: &[&str]) -> f64 {
+    let field = |i: usize| rest.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (field(11) + field(12)) / 100.0
+}
+
+/// CPU seconds used so far by process `pid` (all its threads).
+pub fn process_cpu_s(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).ok().as_deref().and_then(parse_stat).map_or(0.0, |(_, rest)| cpu_of(&rest))
+}
+
+/// The threads of process `pid` (`None`: this process).
+pub fn thread_states_of(pid: Option<u32>) -> Vec<ThreadState> {
+    let dir = match pid {
+        Some(p) => format!("/proc/{p}/task"),
+        None => "/proc/self/task".to_string(),
+    };
     let mut out = Vec::new();
-    let Ok(dir) = std::fs::read_dir("/proc/self/task") else { return out };
-    for e in dir.flatten() {
-        let tid: u32 = e.file_name().to_string_lossy().parse().unwrap_or(0);
+    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    for e in entries.flatten() {
         let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
-        // The name is in parentheses and may contain spaces.
-        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else { continue };
-        let name = stat[open + 1..close].to_string();
-        let rest: Vec<&str> = stat[close + 1..].split_whitespace().collect();
-        let field = |i: usize| rest.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        let Some((name, rest)) = parse_stat(&stat) else { continue };
         out.push(ThreadState {
-            tid,
+            tid: e.file_name().to_string_lossy().parse().unwrap_or(0),
             name,
             state: rest.first().unwrap_or(&"?").to_string(),
-            cpu_s: (field(11) + field(12)) / ticks,
+            cpu_s: cpu_of(&rest),
             wchan: std::fs::read_to_string(e.path().join("wchan")).unwrap_or_default(),
         });
     }
@@ -54,12 +70,19 @@ pub fn thread_states() -> Vec<ThreadState> {
     out
 }
 
-/// gdb's `thread apply all bt` of this process, killed after `timeout`.
-pub fn gdb_backtraces(timeout: Duration) -> Result<String, String> {
-    let pid = std::process::id().to_string();
+/// The threads of this process.
+pub fn thread_states() -> Vec<ThreadState> {
+    thread_states_of(None)
+}
+
+/// gdb's `thread apply all bt` of process `pid` (`None`: this process),
+/// at most `frames` frames per thread (0: all), killed after `timeout`.
+pub fn gdb_backtraces_of(pid: Option<u32>, frames: usize, timeout: Duration) -> Result<String, String> {
+    let pid = pid.unwrap_or_else(std::process::id).to_string();
+    let bt = if frames == 0 { "thread apply all bt".to_string() } else { format!("thread apply all bt {frames}") };
     let out = Command::new("timeout")
         .args(["--kill-after=5", &format!("{}", timeout.as_secs().max(1))])
-        .args(["gdb", "-nx", "-p", &pid, "-batch", "-ex", "set pagination off", "-ex", "thread apply all bt"])
+        .args(["gdb", "-nx", "-p", &pid, "-batch", "-ex", "set pagination off", "-ex", &bt])
         .output()
         .map_err(|e| format!("cannot run gdb: {e} (apt-get install gdb)"))?;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -68,4 +91,9 @@ pub fn gdb_backtraces(timeout: Duration) -> Result<String, String> {
     } else {
         Err(format!("gdb gave no stacks (exit {:?}): {}", out.status.code(), String::from_utf8_lossy(&out.stderr).trim()))
     }
+}
+
+/// gdb's `thread apply all bt` of this process, killed after `timeout`.
+pub fn gdb_backtraces(timeout: Duration) -> Result<String, String> {
+    gdb_backtraces_of(None, 0, timeout)
 }

@@ -69,11 +69,6 @@ pub fn environment() -> Result<&'static ort::environment::Environment, OrtSetupE
     }
 }
 
-/// The path the environment was loaded from, once loaded.
-pub fn loaded_from() -> Option<PathBuf> {
-    LOADED_FROM.get().cloned()
-}
-
 /// Checks the library file against the catalog's checksum (for `doctor`).
 pub fn verify_library() -> Result<PathBuf, String> {
     let asset = catalog::asset(id::ORT_LIB).expect("catalog entry");

@@ -3,6 +3,11 @@
 use crate::evidence::environment::Environment;
 use crate::measure::stats::Estimate;
 
+/// An evidence file's path as reports show it: relative to the workspace.
+pub fn data_path(path: &std::path::Path) -> String {
+    path.strip_prefix(crate::paths::workspace_root()).unwrap_or(path).display().to_string()
+}
+
 /// A table from a header and rows.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut s = format!("| {} |\n|{}\n", header.join(" | "), header.iter().map(|_| "---|").collect::<String>());

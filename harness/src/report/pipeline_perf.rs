@@ -45,7 +45,7 @@ fn anchor_row(p: &Option<Pair>, name: &str) -> Vec<String> {
 pub fn render(path: &Path) -> Result<String, String> {
     let ev: Evidence<Data> = store::read(path)?;
     let d = &ev.data;
-    let rel = path.strip_prefix(crate::paths::workspace_root()).unwrap_or(path).display().to_string();
+    let rel = crate::report::markdown::data_path(path);
     let mut s = String::new();
     s += "# Pipeline performance on this machine\n\n";
     s += "What the extraction pipeline itself achieves, before any claim about its dependencies is judged on it: \

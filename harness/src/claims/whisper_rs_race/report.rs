@@ -76,7 +76,7 @@ pub fn render(path: &Path) -> Result<String, String> {
     let ev: Evidence<Data> = store::read(path)?;
     let rows = judged(&ev);
     let n_cores = cores(&ev);
-    let rel = path.strip_prefix(crate::paths::workspace_root()).unwrap_or(path).display().to_string();
+    let rel = crate::report::markdown::data_path(path);
     let mut s = String::new();
     s += "# whisper-rs: is concurrent `create_state` a race, and what made bulk mode hang?\n\n";
     s += "## The claim\n\n";
@@ -319,7 +319,7 @@ pub fn render_vad(path: &Path) -> Result<Option<String>, String> {
     if ev.data.vad.is_empty() {
         return Ok(None);
     }
-    let rel = path.strip_prefix(crate::paths::workspace_root()).unwrap_or(path).display().to_string();
+    let rel = crate::report::markdown::data_path(path);
     let mut s = String::from("# whisper-rs: `FullParams` VAD settings are ignored by `WhisperState::full`\n\n");
     s += "## The lead\n\n`WhisperState::full` calls `whisper_full_with_state`. In whisper.cpp, voice activity detection is applied in `whisper_full` \
           and `whisper_full_parallel` (which call `whisper_vad` on the context's own state), not in `whisper_full_with_state`. If so, \

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::matrix::Cell;
+use crate::measure::stacks;
 
 /// How a trial ended, as observed (the verdict comes later, from all trials).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,44 +59,32 @@ pub struct Trial {
     pub stderr_tail: String,
 }
 
-fn proc_cpu_s(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let rest: Vec<&str> = stat.rsplit_once(')').map(|(_, r)| r.split_whitespace().collect()).unwrap_or_default();
-    let f = |i: usize| rest.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (f(11) + f(12)) / 100.0
+/// `exit N` or `signal N`.
+pub fn describe_exit(status: std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(c), _) => format!("exit {c}"),
+        (None, Some(s)) => format!("signal {s}"),
+        _ => "unknown".into(),
+    }
 }
 
 fn snapshot(pid: u32, gdb_timeout: Duration) -> StallSnapshot {
-    let c0 = proc_cpu_s(pid);
+    let c0 = stacks::process_cpu_s(pid);
     std::thread::sleep(Duration::from_secs(1));
-    let cpu_per_s = proc_cpu_s(pid) - c0;
-    let mut snap = StallSnapshot { cpu_per_s, ..Default::default() };
-    if let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/task")) {
-        let mut lines = Vec::new();
-        for e in dir.flatten() {
-            let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
-            let (Some(o), Some(c)) = (stat.find('('), stat.rfind(')')) else { continue };
-            let rest: Vec<&str> = stat[c + 1..].split_whitespace().collect();
-            let state = rest.first().copied().unwrap_or("?");
-            match state {
-                "R" => snap.running += 1,
-                _ => snap.sleeping += 1,
-            }
-            let f = |i: usize| rest.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-            let wchan = std::fs::read_to_string(e.path().join("wchan")).unwrap_or_default();
-            lines.push(format!("{} {} {:.2} {} {}", e.file_name().to_string_lossy(), state, (f(11) + f(12)) / 100.0, wchan, &stat[o + 1..c]));
-        }
-        lines.sort();
-        snap.threads = lines;
+    let cpu_per_s = stacks::process_cpu_s(pid) - c0;
+    let threads = stacks::thread_states_of(Some(pid));
+    let running = threads.iter().filter(|t| t.state == "R").count();
+    StallSnapshot {
+        running,
+        sleeping: threads.len() - running,
+        cpu_per_s,
+        threads: threads.iter().map(|t| format!("{} {} {:.2} {} {}", t.tid, t.state, t.cpu_s, t.wchan, t.name)).collect(),
+        stacks: match stacks::gdb_backtraces_of(Some(pid), 12, gdb_timeout) {
+            Ok(bt) => bt.lines().filter(|l| l.starts_with("Thread ") || l.starts_with('#')).collect::<Vec<_>>().join("\n"),
+            Err(e) => format!("({e})"),
+        },
     }
-    let gdb = Command::new("timeout")
-        .args(["--kill-after=5", &gdb_timeout.as_secs().to_string(), "gdb", "-nx", "-batch", "-p", &pid.to_string(), "-ex", "set pagination off", "-ex", "thread apply all bt 12"])
-        .output();
-    snap.stacks = match gdb {
-        Ok(o) => String::from_utf8_lossy(&o.stdout).lines().filter(|l| l.starts_with("Thread ") || l.starts_with('#')).collect::<Vec<_>>().join("\n"),
-        Err(e) => format!("(gdb not runnable: {e})"),
-    };
-    snap
 }
 
 /// CPU seconds of all waited-for children so far (this process's
@@ -155,14 +144,8 @@ pub fn run(exe: &Path, model: &Path, clip: &Path, cell: &Cell, limit: Duration, 
     };
     let (ending, exit, snap) = loop {
         if let Ok(Some(status)) = child.try_wait() {
-            use std::os::unix::process::ExitStatusExt;
             let ending = if status.success() { Ending::Finished } else { Ending::Crashed };
-            let exit = match (status.code(), status.signal()) {
-                (Some(c), _) => format!("exit {c}"),
-                (None, Some(s)) => format!("signal {s}"),
-                _ => "unknown".into(),
-            };
-            break (ending, exit, None);
+            break (ending, describe_exit(status), None);
         }
         let idle = t0.elapsed().saturating_sub(Duration::from_millis(last_beat.load(Ordering::Relaxed)));
         if idle > stall || t0.elapsed() > limit {
