@@ -86,8 +86,14 @@ enum Cmd {
     BenchImport { claim: String },
     /// Export a bench-backed claim's newest evidence as bencher.dev BMF JSON (stdout).
     ExportBmf { claim: String },
-    /// Render reports from stored evidence (pipeline-perf, whisper-rs-race, ort-tensor-copy).
-    Report { name: String },
+    /// Render reports from stored evidence: one by name, or --all.
+    Report {
+        /// Report name (pipeline-perf, whisper-rs-race, ort-mutex, ...).
+        name: Option<String>,
+        /// Render every report whose evidence exists.
+        #[arg(long)]
+        all: bool,
+    },
     /// Convert a CTranslate2 Whisper model (faster-whisper) to whisper.cpp's ggml format.
     ConvertWhisper {
         /// CTranslate2 `model.bin` (default: the catalog's tiny.en).
@@ -233,37 +239,24 @@ run.json: {}", out.join("run.json").display());
             println!("{}", serde_json::to_string_pretty(&harness::report::bmf::from_evidence(&p).map_err(anyhow::Error::msg)?)?);
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Report { name } => {
-            if let Some(c) = harness::claims::bench_claim(&name) {
-                let p = harness::claims::render_bench_report(c).map_err(anyhow::Error::msg)?;
-                println!("wrote {}", p.display());
-                return Ok(ExitCode::SUCCESS);
-            }
-            match name.as_str() {
-                harness::experiments::ort_mutex::EXPERIMENT => {
-                    let p = harness::claims::ort_mutex::render_latest().map_err(anyhow::Error::msg)?;
-                    println!("wrote {}", p.display());
-                }
-                harness::claims::whisper_batch::CLAIM => {
-                    let p = harness::claims::whisper_batch::render_latest().map_err(anyhow::Error::msg)?;
-                    println!("wrote {}", p.display());
-                }
-                harness::claims::whisper_rs_abort_callback::CLAIM => {
-                    let p = harness::claims::whisper_rs_abort_callback::render_latest().map_err(anyhow::Error::msg)?;
-                    println!("wrote {}", p.display());
-                }
-                harness::claims::whisper_rs_race::CLAIM => {
-                    for p in harness::claims::whisper_rs_race::report::render_latest().map_err(anyhow::Error::msg)? {
-                        println!("wrote {}", p.display());
+        Cmd::Report { name, all } => {
+            let names: Vec<String> = match (name, all) {
+                (Some(n), false) => vec![n],
+                (None, true) => harness::claims::REPORTS.iter().map(|s| s.to_string()).collect(),
+                _ => anyhow::bail!("give one report name or --all (known: {})", harness::claims::REPORTS.join(", ")),
+            };
+            let mut failed = 0;
+            for n in &names {
+                match harness::claims::render_report(n) {
+                    Ok(paths) => paths.iter().for_each(|p| println!("wrote {}", p.display())),
+                    Err(e) if names.len() == 1 => anyhow::bail!(e),
+                    Err(e) => {
+                        eprintln!("{n}: {e}");
+                        failed += 1;
                     }
                 }
-                harness::experiments::pipeline_perf::EXPERIMENT => {
-                    let p = harness::report::pipeline_perf::render_latest().map_err(anyhow::Error::msg)?;
-                    println!("wrote {}", p.display());
-                }
-                other => anyhow::bail!("unknown report `{other}`"),
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Cmd::ConvertWhisper { model_bin, tokenizer, out } => {
             let model_bin = match model_bin {

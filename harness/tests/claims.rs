@@ -40,6 +40,21 @@ fn every_report_renders_from_committed_evidence_identically_with_a_verdict() {
         harness(&["report", name], &[("HARNESS_REPORTS_DIR", out)]);
         assert_eq!(first, std::fs::read_to_string(out.join(file)).unwrap(), "{name}: rendering is not deterministic");
     }
+    // The charts the reports link to: every link resolves and each chart is
+    // what the committed evidence draws.
+    let committed_charts = harness::paths::workspace_root().join("reports/charts");
+    let mut linked = 0;
+    for entry in std::fs::read_dir(out).unwrap() {
+        let md = std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default();
+        for link in md.split("](charts/").skip(1) {
+            let file = &link[..link.find(')').unwrap()];
+            let svg = std::fs::read_to_string(out.join("charts").join(file)).unwrap_or_else(|e| panic!("chart {file}: {e}"));
+            assert!(svg.starts_with("<svg"), "{file}");
+            assert_eq!(svg, std::fs::read_to_string(committed_charts.join(file)).unwrap_or_default(), "reports/charts/{file} is not what its committed evidence draws");
+            linked += 1;
+        }
+    }
+    assert!(linked >= reports.len() - 1, "only {linked} charts linked");
 }
 
 #[test]

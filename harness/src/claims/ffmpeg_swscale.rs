@@ -15,6 +15,8 @@ use std::process::Command;
 use super::BenchData as Data;
 use crate::evidence::store::{self, Evidence};
 use crate::measure::stats::{estimate, median, ratio};
+use crate::report::chart::{bars, Bar};
+use crate::report::Page;
 use crate::report::markdown::{environment, est, table};
 
 /// Claim id.
@@ -52,7 +54,7 @@ pub fn probe() -> serde_json::Value {
 }
 
 /// Renders the report.
-pub fn render(path: &Path) -> Result<String, String> {
+pub fn render(path: &Path) -> Result<Page, String> {
     let ev: Evidence<Data> = store::read(path)?;
     let d = &ev.data;
     let rel = crate::report::markdown::data_path(path);
@@ -78,6 +80,14 @@ pub fn render(path: &Path) -> Result<String, String> {
             vec!["convert / decode".into(), est(&ratio(conv, dec), 3)],
         ],
     );
+    let chart = bars(
+        "ffmpeg-swscale.svg",
+        "Per frame: H.264 decode against yuv420p -> RGB24",
+        "microseconds (median, 95% CI)",
+        &[Bar::from_estimate("decode", &estimate(&us(dec)), 1.0), Bar::from_estimate("swscale conversion", &estimate(&us(conv)), 1.0)],
+        None,
+    )?;
+    s += &format!("\n{}", chart.markdown("decode and conversion per frame"));
     s += &format!("\nConversion is {:.1}% of decode + convert per frame.\n\n", 100.0 * share);
     let probe = d.extra.get("swscale_warning_probe").and_then(|v| v.as_array()).cloned().unwrap_or_default();
     let warned: Vec<String> = probe.iter().filter(|r| r["warning"].is_string()).map(|r| format!("{} -> {}", r["from"].as_str().unwrap_or(""), r["to"].as_str().unwrap_or(""))).collect();
@@ -104,5 +114,5 @@ pub fn render(path: &Path) -> Result<String, String> {
     );
     s += "\n## What to file\n\n**Do not file.**\n\n";
     s += &environment(&ev.environment, &rel);
-    Ok(s)
+    Ok(Page::new(s, vec![chart]))
 }

@@ -13,6 +13,8 @@ use std::path::Path;
 use super::BenchData as Data;
 use crate::evidence::store::{self, Evidence};
 use crate::measure::stats::{estimate, ratio};
+use crate::report::chart::{bars, Bar};
+use crate::report::Page;
 use crate::report::markdown::{environment, est, met, table};
 
 /// Claim id.
@@ -69,7 +71,7 @@ pub fn probe() -> serde_json::Value {
 }
 
 /// Renders the report.
-pub fn render(path: &Path) -> Result<String, String> {
+pub fn render(path: &Path) -> Result<Page, String> {
     let ev: Evidence<Data> = store::read(path)?;
     let rel = crate::report::markdown::data_path(path);
     let mut images: Vec<String> = ev.data.benches.iter().map(|b| b.group.trim_start_matches(PREFIX).to_string()).collect();
@@ -88,6 +90,7 @@ pub fn render(path: &Path) -> Result<String, String> {
     let mut rows = Vec::new();
     let mut rel_rows = Vec::new();
     let mut verdicts = Vec::new();
+    let mut chart_bars = Vec::new();
     for img in &images {
         let get = |d: &str| ev.data.samples(&format!("/{img}"), d).map(|v| v.to_vec());
         let px = ev.data.benches.iter().find(|b| b.group.ends_with(&format!("/{img}"))).and_then(|b| b.throughput.as_ref()).and_then(|(n, _)| n.parse::<f64>().ok()).unwrap_or(f64::NAN);
@@ -95,6 +98,9 @@ pub fn render(path: &Path) -> Result<String, String> {
         let mut row = vec![img.clone()];
         for d in DECODERS {
             row.push(get(d).map(|v| est(&estimate(&mps(&v)), 1)).unwrap_or_else(|| "-".into()));
+            if let Some(v) = get(d) {
+                chart_bars.push(Bar::from_estimate(format!("{img}: {d}"), &estimate(&mps(&v)), 1.0));
+            }
         }
         rows.push(row);
         if let (Some(i), Some(m)) = (get("image"), get("mozjpeg")) {
@@ -104,6 +110,8 @@ pub fn render(path: &Path) -> Result<String, String> {
         }
     }
     s += &table(&["image", "image (zune-jpeg)", "jpeg-decoder (1 thread)", "jpeg-decoder (rayon)", "mozjpeg (libjpeg-turbo)"], &rows);
+    let chart = bars("image-jpeg.svg", "JPEG decoding to RGB8 from memory", "megapixels per second (median, 95% CI)", &chart_bars, None)?;
+    s += &format!("\n{}", chart.markdown("decoding throughput per image and decoder"));
     let tj = ev.data.extra.get("tjbench_mpixels_per_s").and_then(|v| v.as_object()).cloned().unwrap_or_default();
     let mut tj_ok = !tj.is_empty();
     if !tj.is_empty() {
@@ -153,5 +161,5 @@ pub fn render(path: &Path) -> Result<String, String> {
     }
     s += "Not measured here yet: the pipeline's keyframes as inputs, and mozjpeg encode speed.\n\n";
     s += &environment(&ev.environment, &rel);
-    Ok(s)
+    Ok(Page::new(s, vec![chart]))
 }

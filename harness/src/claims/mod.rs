@@ -43,7 +43,7 @@ pub struct BenchClaim {
     /// Group-name prefix of its benchmarks.
     pub prefix: &'static str,
     pub report_file: &'static str,
-    pub render: fn(&Path) -> Result<String, String>,
+    pub render: fn(&Path) -> Result<crate::report::Page, String>,
     /// Extra measurements taken at import time (e.g. a CLI probe).
     pub probe: Option<fn() -> serde_json::Value>,
 }
@@ -75,4 +75,32 @@ pub fn import_bench(c: &BenchClaim, started_at: &str) -> Result<PathBuf, String>
 pub fn render_bench_report(c: &BenchClaim) -> Result<PathBuf, String> {
     let p = store::latest(c.claim).ok_or_else(|| format!("no `{}` evidence: run `cargo bench --bench {}` then `harness bench import {}`", c.claim, c.bench, c.claim))?;
     crate::report::write(c.report_file, &(c.render)(&p)?).map_err(|e| e.to_string())
+}
+
+/// Every report `harness report` can render, by name.
+pub const REPORTS: &[&str] = &[
+    crate::experiments::pipeline_perf::EXPERIMENT,
+    whisper_rs_race::CLAIM,
+    whisper_rs_abort_callback::CLAIM,
+    whisper_batch::CLAIM,
+    crate::experiments::ort_mutex::EXPERIMENT,
+    ort_tensor_copy::CLAIM,
+    rustfft_parallel::CLAIM,
+    image_jpeg::CLAIM,
+    ffmpeg_swscale::CLAIM,
+];
+
+/// Renders the named report from its newest evidence; returns the files written.
+pub fn render_report(name: &str) -> Result<Vec<PathBuf>, String> {
+    if let Some(c) = bench_claim(name) {
+        return Ok(vec![render_bench_report(c)?]);
+    }
+    match name {
+        crate::experiments::ort_mutex::EXPERIMENT => Ok(vec![ort_mutex::render_latest()?]),
+        whisper_batch::CLAIM => Ok(vec![whisper_batch::render_latest()?]),
+        whisper_rs_abort_callback::CLAIM => Ok(vec![whisper_rs_abort_callback::render_latest()?]),
+        whisper_rs_race::CLAIM => whisper_rs_race::report::render_latest(),
+        crate::experiments::pipeline_perf::EXPERIMENT => Ok(vec![crate::report::pipeline_perf::render_latest()?]),
+        other => Err(format!("unknown report `{other}`; known: {}", REPORTS.join(", "))),
+    }
 }

@@ -13,6 +13,8 @@ use std::path::Path;
 use crate::evidence::store::{self, Evidence};
 use crate::experiments::ort_mutex::{CellRun, Data, EXPERIMENT};
 use crate::measure::stats::{estimate, median, ratio};
+use crate::report::chart::{bars, Bar};
+use crate::report::Page;
 use crate::report::markdown::{environment, est, table};
 
 /// Report file.
@@ -27,7 +29,7 @@ fn cells<'a>(d: &'a Data, model: &str, strategy: &str, threads: usize) -> Vec<&'
 }
 
 /// Renders the report.
-pub fn render(path: &Path) -> Result<String, String> {
+pub fn render(path: &Path) -> Result<Page, String> {
     let ev: Evidence<Data> = store::read(path)?;
     let d = &ev.data;
     let rel = crate::report::markdown::data_path(path);
@@ -53,9 +55,11 @@ pub fn render(path: &Path) -> Result<String, String> {
     let mut verdict_rows = Vec::new();
     let mut shared_loses = true;
     let mut unfair = Vec::new();
+    let mut charts = Vec::new();
     for model in &models {
         s += &format!("### {model}\n\nCalls per second (median [95% CI] over repeats), latency, lock wait as a share of thread time, fairness (fewest / most calls per thread):\n\n");
         let mut rows = Vec::new();
+        let mut chart_bars = Vec::new();
         for threads in 1..=4 {
             for strategy in ["mutex", "per-worker", "pool"] {
                 let c = cells(d, model, strategy, threads);
@@ -68,6 +72,7 @@ pub fn render(path: &Path) -> Result<String, String> {
                     .iter()
                     .map(|r| *r.per_thread_calls.iter().min().unwrap_or(&0) as f64 / (*r.per_thread_calls.iter().max().unwrap_or(&1)).max(1) as f64)
                     .collect();
+                chart_bars.push(Bar::from_estimate(format!("{threads} thread{}, {strategy}", if threads > 1 { "s" } else { "" }), &estimate(&tp), 1.0));
                 rows.push(vec![
                     threads.to_string(),
                     strategy.into(),
@@ -80,6 +85,9 @@ pub fn render(path: &Path) -> Result<String, String> {
             }
         }
         s += &table(&["threads", "sharing", "calls/s", "p50 ms", "p99 ms", "lock wait", "fairness"], &rows);
+        let c = bars(&format!("ort-mutex-{model}.svg"), &format!("{model}: calls per second by threads and sharing"), "calls/s (median, 95% CI)", &chart_bars, None)?;
+        s += &format!("\n{}", c.markdown(&format!("{model} throughput by sharing")));
+        charts.push(c);
         let tp = |st: &str, t: usize| cells(d, model, st, t).iter().map(|r| throughput(r)).collect::<Vec<_>>();
         let one = ratio(&tp("mutex", 1), &tp("per-worker", 1));
         let full = ratio(&tp("mutex", d.cores), &tp("per-worker", d.cores));
@@ -118,7 +126,7 @@ pub fn render(path: &Path) -> Result<String, String> {
         s += "\nSharing one session did not lose throughput here; nothing to file.\n\n";
     }
     s += &environment(&ev.environment, &rel);
-    Ok(s)
+    Ok(Page::new(s, charts))
 }
 
 /// Renders the newest evidence.

@@ -15,6 +15,8 @@ use std::path::Path;
 use super::BenchData as Data;
 use crate::evidence::store::{self, Evidence};
 use crate::measure::stats::{estimate, ratio};
+use crate::report::chart::{bars, Bar, Reference};
+use crate::report::Page;
 use crate::report::markdown::{environment, est, met, table};
 
 /// Claim id.
@@ -25,7 +27,7 @@ pub const PREFIX: &str = "claim3-";
 pub const FILE: &str = "rustfft-parallel.md";
 
 /// Renders the report.
-pub fn render(path: &Path) -> Result<String, String> {
+pub fn render(path: &Path) -> Result<Page, String> {
     let ev: Evidence<Data> = store::read(path)?;
     let d = &ev.data;
     let rel = crate::report::markdown::data_path(path);
@@ -66,6 +68,18 @@ pub fn render(path: &Path) -> Result<String, String> {
             vec!["rayon over frames, 2 threads".into(), est(&two, 0), ">= 1.7x serial".into(), format!("{} ({} x serial)", met(speed.median >= 1.7), est(&speed, 2))],
         ],
     );
+    let chart = bars(
+        "rustfft-parallel.svg",
+        "Whisper log-mel of 24.73 s of speech",
+        "times real time (median, 95% CI)",
+        &[
+            Bar::from_estimate("serial, one core", &one, 1.0),
+            Bar::from_estimate("rayon over frames, 1 thread", &estimate(&rt(&r1)), 1.0),
+            Bar::from_estimate("rayon over frames, 2 threads", &two, 1.0),
+        ],
+        Some(Reference { value: 6000.0, label: "goal on one core: 6,000x" }),
+    )?;
+    s += &format!("\n{}", chart.markdown("log-mel as multiples of real time"));
     s += "\n## Verdict\n\n";
     let v = if speed.ci_low >= 1.5 {
         format!("**Refuted as a rustfft request**: frame-level parallelism with rayon, available today with no rustfft change, already gives {} x on {} cores for the seed's use case. A mel spectrogram has hundreds of independent frames; splitting one 400-4096-point transform (a few microseconds) across threads would cost more in hand-offs than it saves.", est(&speed, 2), ev.environment.logical_cores)
@@ -77,5 +91,5 @@ pub fn render(path: &Path) -> Result<String, String> {
     s += &table(&["part of the claim", "verdict"], &[vec!["\"single-threaded FFT; a parallel FFT would give +50-100% for the mel spectrogram\"".into(), v], vec!["\"rustfft could use SIMD\" (implied)".into(), "**Outdated** (upstream fact): it selects AVX/SSE4.1/NEON at run time.".into()]]);
     s += "\n## What to file\n\n**Do not file** a parallel-FFT PR for this use case. The gains that exist are in the caller: plan once, reuse scratch (`process_with_scratch`), parallelise over frames.\n\n";
     s += &environment(&ev.environment, &rel);
-    Ok(s)
+    Ok(Page::new(s, vec![chart]))
 }

@@ -16,6 +16,8 @@ use super::whisper_rs_race::judge::Class;
 use super::whisper_rs_race::matrix::{Guard, Phase};
 use super::whisper_rs_race::{judge, Data, CLAIM as RACE};
 use crate::evidence::store::{self, Evidence};
+use crate::report::chart::{bars, Bar};
+use crate::report::Page;
 use crate::report::markdown::{environment, table};
 
 /// Claim id (the report's name; the data is the race matrix's).
@@ -24,7 +26,7 @@ pub const CLAIM: &str = "whisper-rs-batch";
 pub const FILE: &str = "whisper-rs-batch.md";
 
 /// Renders the report from race evidence.
-pub fn render(path: &Path) -> Result<String, String> {
+pub fn render(path: &Path) -> Result<Page, String> {
     let ev: Evidence<Data> = store::read(path)?;
     let rel = crate::report::markdown::data_path(path);
     let cores = ev.environment.logical_cores.max(1);
@@ -48,16 +50,20 @@ pub fn render(path: &Path) -> Result<String, String> {
     let jb = judge::judge(cells, base, cores);
     let mut rows = vec![vec![format!("1 file at a time, {cores} threads"), base.trials.len().to_string(), format!("{:.2}", jb.audio_s_per_s), "1.00".into(), jb.class.as_str().into()]];
     let mut best = 0.0f64;
+    let mut chart_bars = vec![Bar::exact(format!("1 file at a time, {cores} threads"), jb.audio_s_per_s)];
     for k in [2, 3, 4] {
         if let Some(c) = plain(k, 1) {
             let j = judge::judge(cells, c, cores);
             if j.class == Class::Ok {
                 best = best.max(j.audio_s_per_s / jb.audio_s_per_s);
             }
+            chart_bars.push(Bar::exact(format!("{k} states at once, 1 thread each ({})", j.class.as_str()), j.audio_s_per_s));
             rows.push(vec![format!("{k} states at once, 1 thread each"), c.trials.len().to_string(), format!("{:.2}", j.audio_s_per_s), format!("{:.2}", j.audio_s_per_s / jb.audio_s_per_s), j.class.as_str().into()]);
         }
     }
     s += &table(&["configuration", "trials", "audio-s per s", "vs one at a time", "class"], &rows);
+    let chart = bars("whisper-rs-batch.svg", "Whisper tiny.en on CPU: one file at a time against K states at once", "audio seconds per wall second (median of trials)", &chart_bars, None)?;
+    s += &format!("\n{}", chart.markdown("throughput by configuration"));
     s += "\n## Verdict\n\n";
     let cpu = if best >= 1.10 {
         format!("**Refuted as a needed API on CPU**: K states at once already give {best:.2}x the throughput of one file at a time, which covers the seed's +10-15%; a batch API could at best match this, and whisper.cpp has no batch path to expose.")
@@ -71,7 +77,7 @@ pub fn render(path: &Path) -> Result<String, String> {
     s += "\n## What to file\n\n**Do not file** on CPU grounds: run one state per file in parallel with n_threads = cores / K (see the configuration rule in `whisper-rs-race.md`). \
           A GPU measurement is needed before any batch request.\n\n";
     s += &environment(&ev.environment, &rel);
-    Ok(s)
+    Ok(Page::new(s, vec![chart]))
 }
 
 /// Renders from the newest race evidence.

@@ -105,5 +105,5 @@ pub fn render(path: &Path) -> Result<String, String> {
 /// Renders the newest evidence.
 pub fn render_latest() -> Result<PathBuf, String> {
     let p = store::latest(CLAIM).ok_or_else(|| format!("no `{CLAIM}` evidence: run `harness repro whisper-abort-callback`"))?;
-    crate::report::write(FILE, &render(&p)?).map_err(|e| e.to_string())
+    crate::report::write(FILE, &render(&p)?.into()).map_err(|e| e.to_string())
 }

@@ -4,6 +4,7 @@
 //! `reports/data/`, which belongs to `evidence::store`).
 
 pub mod bmf;
+pub mod chart;
 pub mod markdown;
 pub mod pipeline_perf;
 
@@ -17,11 +18,38 @@ pub fn reports_dir() -> PathBuf {
     }
 }
 
-/// Writes `reports/<name>` and returns its path.
-pub fn write(name: &str, text: &str) -> std::io::Result<PathBuf> {
+/// A rendered report: its markdown and the charts it links to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub markdown: String,
+    pub charts: Vec<chart::Chart>,
+}
+
+impl Page {
+    /// A page with its charts.
+    pub fn new(markdown: String, charts: Vec<chart::Chart>) -> Page {
+        Page { markdown, charts }
+    }
+}
+
+impl From<String> for Page {
+    fn from(markdown: String) -> Page {
+        Page { markdown, charts: vec![] }
+    }
+}
+
+/// Writes `reports/<name>` and its charts under `reports/charts/`; returns
+/// the markdown's path.
+pub fn write(name: &str, page: &Page) -> std::io::Result<PathBuf> {
     let dir = reports_dir();
     std::fs::create_dir_all(&dir)?;
+    if !page.charts.is_empty() {
+        std::fs::create_dir_all(dir.join("charts"))?;
+    }
+    for c in &page.charts {
+        std::fs::write(dir.join("charts").join(&c.file), &c.svg)?;
+    }
     let p = dir.join(name);
-    std::fs::write(&p, text)?;
+    std::fs::write(&p, &page.markdown)?;
     Ok(p)
 }

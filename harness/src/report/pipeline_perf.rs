@@ -42,11 +42,12 @@ fn anchor_row(p: &Option<Pair>, name: &str) -> Vec<String> {
 }
 
 /// Renders the report from an evidence file.
-pub fn render(path: &Path) -> Result<String, String> {
+pub fn render(path: &Path) -> Result<super::Page, String> {
     let ev: Evidence<Data> = store::read(path)?;
     let d = &ev.data;
     let rel = crate::report::markdown::data_path(path);
     let mut s = String::new();
+    let mut charts = Vec::new();
     s += "# Pipeline performance on this machine\n\n";
     s += "What the extraction pipeline itself achieves, before any claim about its dependencies is judged on it: \
           CPU use, scaling from one to two workers, memory against file length, instrumentation cost, and each stage \
@@ -84,7 +85,11 @@ pub fn render(path: &Path) -> Result<String, String> {
             .collect();
         rows.sort_by(|a, b| b.0.total_cmp(&a.0));
         s += "Where the time goes (the median 2-worker run; thread CPU of the calling thread):\n\n";
+        let chart_bars: Vec<super::chart::Bar> = rows.iter().map(|(cpu, r)| super::chart::Bar::exact(r[0].clone(), *cpu)).collect();
         s += &table(&["stage", "calls", "wall s", "thread CPU s", "share"], &rows.into_iter().map(|r| r.1).collect::<Vec<_>>());
+        let c = super::chart::bars("pipeline-performance-stages.svg", "Where the time goes: thread CPU per stage (median 2-worker run)", "CPU seconds", &chart_bars, None)?;
+        s += &format!("\n{}", c.markdown("thread CPU per stage"));
+        charts.push(c);
         let waits: Vec<String> = m.lock_wait_s.iter().map(|(k, v)| format!("{k} {v:.3} s")).collect();
         s += &format!("\nLock wait in that run: {}.\n\n", if waits.is_empty() { "none recorded".into() } else { waits.join(", ") });
     } else {
@@ -149,7 +154,7 @@ pub fn render(path: &Path) -> Result<String, String> {
         s += "\n";
     }
     s += &environment(&ev.environment, &rel);
-    Ok(s)
+    Ok(super::Page::new(s, charts))
 }
 
 /// Renders the newest evidence into `reports/pipeline-performance.md`.

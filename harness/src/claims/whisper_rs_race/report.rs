@@ -8,6 +8,7 @@ use super::judge::{self, Class, Judged};
 use super::matrix::{CellResult, Guard, Phase, GROUPS};
 use super::{Data, CLAIM};
 use crate::evidence::store::{self, Evidence};
+use crate::report::chart::{bars, Bar};
 use crate::report::markdown::{environment, table};
 
 /// Report file names.
@@ -72,7 +73,7 @@ fn count_trials<'a>(rows: impl Iterator<Item = &'a (&'a CellResult, Judged)>) ->
 }
 
 /// Renders the race report.
-pub fn render(path: &Path) -> Result<String, String> {
+pub fn render(path: &Path) -> Result<crate::report::Page, String> {
     let ev: Evidence<Data> = store::read(path)?;
     let rows = judged(&ev);
     let n_cores = cores(&ev);
@@ -133,6 +134,14 @@ pub fn render(path: &Path) -> Result<String, String> {
         })
         .collect();
     s += &table(&["group", "build", "K", "n_threads", "K x n", "phase", "guard", "finished/crashed/stalled", "median wall s", "audio-s per s", "class", "why"], &table_rows);
+    let mut plotted: Vec<_> = rows.iter().filter(|(c, j)| c.cell.phase == Phase::Both && c.cell.guard == Guard::None && j.audio_s_per_s > 0.0).collect();
+    plotted.sort_by_key(|(c, _)| (c.cell.k * c.cell.n_threads, c.cell.k, c.cell.variant.name()));
+    let chart_bars: Vec<Bar> = plotted
+        .iter()
+        .map(|(c, j)| Bar::exact(format!("{} K={} n={} (K x n = {}): {}", c.cell.variant.name(), c.cell.k, c.cell.n_threads, c.cell.k * c.cell.n_threads, j.class.as_str()), j.audio_s_per_s))
+        .collect();
+    let chart = bars("whisper-rs-race.svg", &format!("Concurrent states, no lock: throughput against K x n_threads ({n_cores} cores)"), "audio seconds per wall second (median of trials)", &chart_bars, None)?;
+    s += &format!("\n{}", chart.markdown("throughput of each unlocked cell, ordered by K x n_threads"));
 
     if let Some((c, _)) = rows.iter().find(|(c, j)| j.class == Class::Slow && c.trials.iter().any(|t| t.stall.is_some())) {
         let t = c.trials.iter().find(|t| t.stall.is_some()).expect("stalled trial");
@@ -310,7 +319,7 @@ pub fn render(path: &Path) -> Result<String, String> {
     }
     s += "\n";
     s += &environment(&ev.environment, &rel);
-    Ok(s)
+    Ok(crate::report::Page::new(s, vec![chart]))
 }
 
 /// Renders the VAD report when the evidence has the VAD lead.
@@ -373,7 +382,7 @@ pub fn render_latest() -> Result<Vec<std::path::PathBuf>, String> {
     let p = store::latest(CLAIM).ok_or_else(|| format!("no `{CLAIM}` evidence yet: run `harness repro whisper-race`"))?;
     let mut out = vec![crate::report::write(FILE, &render(&p)?).map_err(|e| e.to_string())?];
     if let Some(vad) = render_vad(&p)? {
-        out.push(crate::report::write(VAD_FILE, &vad).map_err(|e| e.to_string())?);
+        out.push(crate::report::write(VAD_FILE, &vad.into()).map_err(|e| e.to_string())?);
     }
     Ok(out)
 }
