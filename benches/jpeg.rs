@@ -1,8 +1,11 @@
 //! Claim 4 (image's JPEG decoding is "pure Rust without SIMD, 2-3x slower"):
 //! image (zune-jpeg), jpeg-decoder (one thread; its rayon mode shown
 //! separately) and mozjpeg (libjpeg-turbo), decoding real photos from memory
-//! to RGB8 into reused buffers. Before anything is timed, every decoder's
-//! pixels are checked against libjpeg-turbo's (PSNR >= 40 dB).
+//! to RGB8 into reused buffers, plus the pipeline's own keyframe JPEGs (of
+//! the generated video, whose picture is SYNTHETIC: ffmpeg's testsrc2).
+//! Before anything is timed, every decoder's pixels are checked against
+//! libjpeg-turbo's (PSNR >= 40 dB). Also mozjpeg encode speed at the
+//! pipeline's quality (85), output checked decodable first.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use harness::models::catalog::id;
@@ -22,7 +25,38 @@ fn inputs() -> Vec<(String, Vec<u8>)> {
     ] {
         v.push((label.to_string(), jpeg::encode_rgb(coffee.as_raw(), w, h, opts).expect("encode")));
     }
+    let (_, key) = keyframe();
+    v.push((KEYFRAME.to_string(), key));
     v
+}
+
+/// The name says SYNTHETIC because the video's picture is ffmpeg's testsrc2.
+const KEYFRAME: &str = "keyframe-640x360-SYNTHETIC-picture";
+
+/// The pipeline's first keyframe of the generated MP4: pixels and JPEG.
+fn keyframe() -> (image::RgbImage, Vec<u8>) {
+    let quality = harness::scenario::Jpeg::default().quality;
+    let mut k = harness::pipeline::keyframes::pipeline_keyframes(&asset(id::VIDEO_MP4), quality, 1).expect("keyframes of the generated video");
+    k.pop().expect("one keyframe")
+}
+
+fn encode(c: &mut Criterion) {
+    let quality = harness::scenario::Jpeg::default().quality;
+    let coffee = image::open(asset(id::PHOTO_COFFEE)).expect("png").to_rgb8();
+    let (key_rgb, _) = keyframe();
+    for (name, rgb) in [("coffee-600x400", coffee), (KEYFRAME, key_rgb)] {
+        let (w, h) = (rgb.width() as usize, rgb.height() as usize);
+        let opts = EncodeOptions { quality, ..EncodeOptions::default() };
+        let bytes = jpeg::encode_rgb(rgb.as_raw(), w, h, opts).expect("encode");
+        let mut back = Vec::new();
+        jpeg::decode_rgb(JpegDecoder::Mozjpeg, &bytes, &mut back).expect("the encoded JPEG decodes");
+        let psnr = jpeg::psnr(&back, rgb.as_raw());
+        assert!(psnr >= 30.0, "{name}: mozjpeg q{quality} round trip at {psnr:.1} dB; refusing to time it");
+        let mut group = c.benchmark_group(format!("claim4-jpeg-encode/{name}"));
+        group.throughput(Throughput::Elements((w * h) as u64));
+        group.bench_function(BenchmarkId::from_parameter(format!("mozjpeg-q{quality}")), |b| b.iter(|| jpeg::encode_rgb(std::hint::black_box(rgb.as_raw()), w, h, opts).expect("encode")));
+        group.finish();
+    }
 }
 
 fn decode(c: &mut Criterion) {
@@ -47,5 +81,5 @@ fn decode(c: &mut Criterion) {
     }
 }
 
-criterion_group! { name = benches; config = config(); targets = decode }
+criterion_group! { name = benches; config = config(); targets = decode, encode }
 criterion_main!(benches);

@@ -59,7 +59,7 @@ enum Cmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Run an experiment and store its evidence under reports/data/ (pipeline-perf).
+    /// Run an experiment and store its evidence under reports/data/ (pipeline-perf, ort-mutex, instruction-counts, tokenizers-weight).
     Experiment {
         name: String,
         /// Repeats per cell.
@@ -82,6 +82,9 @@ enum Cmd {
         #[arg(long)]
         prepare: bool,
     },
+    /// One instruction-count probe (what `experiment instruction-counts` runs under valgrind).
+    #[command(hide = true)]
+    InstrProbe { model: String, variant: String, calls: u64 },
     /// Import criterion results (raw.csv) of a bench-backed claim as evidence (ort-tensor-copy).
     BenchImport { claim: String },
     /// Export a bench-backed claim's newest evidence as bencher.dev BMF JSON (stdout).
@@ -203,7 +206,15 @@ run.json: {}", out.join("run.json").display());
                     let path = harness::experiments::ort_mutex::run(repeats, quick, &|m| eprintln!("[experiment] {m}")).map_err(anyhow::Error::msg)?;
                     println!("evidence: {}", path.display());
                 }
-                other => anyhow::bail!("unknown experiment `{other}`; known: pipeline-perf, ort-mutex"),
+                harness::experiments::instructions::EXPERIMENT => {
+                    let path = harness::experiments::instructions::run(repeats, quick, &|m| eprintln!("[experiment] {m}")).map_err(anyhow::Error::msg)?;
+                    println!("evidence: {}", path.display());
+                }
+                harness::experiments::tokenizer_weight::EXPERIMENT => {
+                    let path = harness::experiments::tokenizer_weight::run(repeats, quick, &|m| eprintln!("[experiment] {m}")).map_err(anyhow::Error::msg)?;
+                    println!("evidence: {}", path.display());
+                }
+                other => anyhow::bail!("unknown experiment `{other}`; known: pipeline-perf, ort-mutex, instruction-counts, tokenizers-weight"),
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -231,6 +242,11 @@ run.json: {}", out.join("run.json").display());
             let c = harness::claims::bench_claim(&claim).ok_or_else(|| anyhow::anyhow!("unknown bench-backed claim `{claim}`"))?;
             let p = harness::claims::import_bench(c, &harness::evidence::run::now_utc()).map_err(anyhow::Error::msg)?;
             println!("evidence: {}", p.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::InstrProbe { model, variant, calls } => {
+            let sum = harness::experiments::instructions::probe(&model, &variant, calls).map_err(anyhow::Error::msg)?;
+            println!("{sum}");
             Ok(ExitCode::SUCCESS)
         }
         Cmd::ExportBmf { claim } => {

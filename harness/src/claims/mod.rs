@@ -3,9 +3,11 @@
 
 pub mod ffmpeg_swscale;
 pub mod image_jpeg;
+pub mod instruction_counts;
 pub mod ort_mutex;
 pub mod ort_tensor_copy;
 pub mod rustfft_parallel;
+pub mod tokenizers_weight;
 pub mod whisper_batch;
 pub mod whisper_rs_abort_callback;
 pub mod whisper_rs_race;
@@ -50,7 +52,7 @@ pub struct BenchClaim {
 
 /// The bench-backed claims.
 pub const BENCH_CLAIMS: &[BenchClaim] = &[
-    BenchClaim { claim: rustfft_parallel::CLAIM, bench: "fft", prefix: rustfft_parallel::PREFIX, report_file: rustfft_parallel::FILE, render: rustfft_parallel::render, probe: None },
+    BenchClaim { claim: rustfft_parallel::CLAIM, bench: "fft", prefix: rustfft_parallel::PREFIX, report_file: rustfft_parallel::FILE, render: rustfft_parallel::render, probe: Some(rustfft_parallel::probe) },
     BenchClaim { claim: image_jpeg::CLAIM, bench: "jpeg", prefix: image_jpeg::PREFIX, report_file: image_jpeg::FILE, render: image_jpeg::render, probe: Some(image_jpeg::probe) },
     BenchClaim { claim: ort_tensor_copy::CLAIM, bench: "copy", prefix: ort_tensor_copy::PREFIX, report_file: ort_tensor_copy::FILE, render: ort_tensor_copy::render, probe: None },
     BenchClaim { claim: ffmpeg_swscale::CLAIM, bench: "swscale", prefix: ffmpeg_swscale::PREFIX, report_file: ffmpeg_swscale::FILE, render: ffmpeg_swscale::render, probe: Some(ffmpeg_swscale::probe) },
@@ -88,6 +90,7 @@ pub const REPORTS: &[&str] = &[
     rustfft_parallel::CLAIM,
     image_jpeg::CLAIM,
     ffmpeg_swscale::CLAIM,
+    tokenizers_weight::CLAIM,
 ];
 
 /// Renders the named report from its newest evidence; returns the files written.
@@ -98,6 +101,7 @@ pub fn render_report(name: &str) -> Result<Vec<PathBuf>, String> {
     match name {
         crate::experiments::ort_mutex::EXPERIMENT => Ok(vec![ort_mutex::render_latest()?]),
         whisper_batch::CLAIM => Ok(vec![whisper_batch::render_latest()?]),
+        tokenizers_weight::CLAIM => Ok(vec![tokenizers_weight::render_latest()?]),
         whisper_rs_abort_callback::CLAIM => Ok(vec![whisper_rs_abort_callback::render_latest()?]),
         whisper_rs_race::CLAIM => whisper_rs_race::report::render_latest(),
         crate::experiments::pipeline_perf::EXPERIMENT => Ok(vec![crate::report::pipeline_perf::render_latest()?]),

@@ -125,6 +125,9 @@ pub fn render(path: &Path) -> Result<Page, String> {
     } else {
         s += "\nSharing one session did not lose throughput here; nothing to file.\n\n";
     }
+    if let Some(section) = super::instruction_counts::section(super::instruction_counts::Question::UncontendedLock)? {
+        s += &section;
+    }
     s += &environment(&ev.environment, &rel);
     Ok(Page::new(s, charts))
 }

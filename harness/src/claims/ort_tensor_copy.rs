@@ -97,6 +97,9 @@ pub fn render(path: &Path) -> Result<Page, String> {
     );
     s += "\n## What to file\n\n**Do not file**: the API exists. The fix is in the pipeline: build the input with `TensorRef::from_array_view` \
           (the harness's `detect.tensor_input = \"zero-copy-view\"`, its default).\n\n";
+    if let Some(section) = super::instruction_counts::section(super::instruction_counts::Question::InputCopy)? {
+        s += &section;
+    }
     s += &environment(&ev.environment, &rel);
     Ok(Page::new(s, vec![chart]))
 }

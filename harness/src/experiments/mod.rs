@@ -2,8 +2,10 @@
 //! evidence file through `evidence::store`; `report` renders it.
 
 pub mod anchors;
+pub mod instructions;
 pub mod ort_mutex;
 pub mod pipeline_perf;
+pub mod tokenizer_weight;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -31,6 +31,34 @@ pub fn flamegraph_of<T>(svg: &Path, frequency: i32, work: impl FnOnce() -> T) ->
     Ok(value)
 }
 
+/// Runs `work` under the sampling profiler; returns its result and the
+/// flamegraph as SVG text (for evidence files, which keep the profile with
+/// the numbers it explains).
+pub fn flamegraph_text<T>(frequency: i32, work: impl FnOnce() -> T) -> Result<(T, String, pprof::Report), ProfileError> {
+    let guard = pprof::ProfilerGuardBuilder::default().frequency(frequency).blocklist(&["libc", "libgcc", "pthread", "vdso"]).build()?;
+    let value = work();
+    let report = guard.report().build()?;
+    let mut svg = Vec::new();
+    report.flamegraph(&mut svg)?;
+    Ok((value, String::from_utf8_lossy(&svg).into_owned(), report))
+}
+
+/// Share of samples per category: each sample goes to the first category
+/// (in order) whose pattern appears in a frame's symbol name, searching from
+/// the innermost frame outwards; samples matching none go to "other".
+pub fn shares(report: &pprof::Report, categories: &[(&str, &str)]) -> Vec<(String, f64)> {
+    let mut counts = vec![0isize; categories.len() + 1];
+    let mut total = 0isize;
+    for (frames, n) in &report.data {
+        total += n;
+        let names: Vec<String> = frames.frames.iter().flatten().map(|s| s.name()).collect();
+        let k = names.iter().find_map(|name| categories.iter().position(|(_, pat)| name.contains(pat))).unwrap_or(categories.len());
+        counts[k] += n;
+    }
+    let total = total.max(1) as f64;
+    categories.iter().map(|(label, _)| label.to_string()).chain(std::iter::once("other".to_string())).zip(counts).map(|(l, c)| (l, c as f64 / total)).collect()
+}
+
 fn write_svg(report: &pprof::Report, svg: &Path) -> Result<(), ProfileError> {
     let werr = |reason: String| ProfileError::Write { path: svg.to_path_buf(), reason };
     if let Some(d) = svg.parent() {

@@ -95,3 +95,34 @@ mod tests {
         assert!(s.select(0.08, false, (&bright, 64), 64, 64), "cut");
     }
 }
+
+/// The first `max` keyframes of `video` as the pipeline makes them: selected
+/// with the default settings, converted by swscale, encoded by mozjpeg at
+/// `quality`. Returns each keyframe's RGB pixels, size and JPEG bytes (for
+/// benchmarks that need the pipeline's own JPEGs as inputs).
+pub fn pipeline_keyframes(video: &std::path::Path, quality: f32, max: usize) -> Result<Vec<(image::RgbImage, Vec<u8>)>, String> {
+    use crate::stages::decode::{decode_file, FrameSink, Wanted};
+    use crate::stages::jpeg::{encode_rgb, EncodeOptions};
+    struct Sink {
+        sel: Selector,
+        to_rgb: crate::stages::colour::ToRgb,
+        out: Vec<(image::RgbImage, Vec<u8>)>,
+        quality: f32,
+        max: usize,
+    }
+    impl FrameSink for Sink {
+        fn video(&mut self, f: &ffmpeg_next::frame::Video, pts: f64, key: bool) -> Result<(), String> {
+            if self.out.len() >= self.max || !self.sel.select(pts, key, (f.data(0), f.stride(0)), f.width() as usize, f.height() as usize) {
+                return Ok(());
+            }
+            let rgb = self.to_rgb.convert(f).map_err(|e| format!("swscale: {e}"))?;
+            let opts = EncodeOptions { quality: self.quality, ..EncodeOptions::default() };
+            let jpeg = encode_rgb(rgb.as_raw(), rgb.width() as usize, rgb.height() as usize, opts).map_err(|e| e.to_string())?;
+            self.out.push((rgb, jpeg));
+            Ok(())
+        }
+    }
+    let mut sink = Sink { sel: Selector::new(Keyframes::default()), to_rgb: Default::default(), out: Vec::new(), quality, max };
+    decode_file(video, Wanted { video: true, audio: false }, &mut sink).map_err(|e| format!("{}: {e}", video.display()))?;
+    Ok(sink.out)
+}

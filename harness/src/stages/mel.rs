@@ -219,13 +219,27 @@ impl LogMel {
                 data.iter_mut().for_each(|x| finish(x, max));
             }
             FftMode::Rayon => {
-                // 32 frames per task at least: one frame is ~1 us of work.
-                data.par_chunks_mut(self.n_mels).with_min_len(32).enumerate().for_each_init(new_bufs, |(buf, scratch), (t, out)| {
-                    self.frame(samples, t, buf, scratch, out);
-                    log_frame(out);
-                });
-                let max = data.par_iter().copied().reduce(|| f32::NEG_INFINITY, f32::max);
-                data.par_chunks_mut(4096).for_each(|c| c.iter_mut().for_each(|x| finish(x, max)));
+                // A few contiguous blocks of frames per thread (not one task
+                // per frame: a frame is ~1 us of work), each returning its
+                // own maximum, so the frames need one pass, not two.
+                let tasks = 4 * rayon::current_num_threads();
+                let per_task = n_frames.div_ceil(tasks).max(1) * self.n_mels;
+                let max = data
+                    .par_chunks_mut(per_task)
+                    .enumerate()
+                    .map(|(i, block)| {
+                        let (mut buf, mut scratch) = new_bufs();
+                        let first = i * per_task / self.n_mels;
+                        let mut m = f32::NEG_INFINITY;
+                        for (k, out) in block.chunks_mut(self.n_mels).enumerate() {
+                            self.frame(samples, first + k, &mut buf, &mut scratch, out);
+                            log_frame(out);
+                            m = out.iter().copied().fold(m, f32::max);
+                        }
+                        m
+                    })
+                    .reduce(|| f32::NEG_INFINITY, f32::max);
+                data.par_chunks_mut(per_task).for_each(|c| c.iter_mut().for_each(|x| finish(x, max)));
             }
         }
         MelSpectrogram { n_mels: self.n_mels, n_frames, data }

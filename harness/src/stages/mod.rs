@@ -11,3 +11,4 @@ pub mod onnx;
 pub mod tokenize;
 pub mod transcribe;
 pub mod vad;
+pub mod wordpiece;

@@ -37,6 +37,14 @@ impl TextTokenizer {
         Ok(TextTokenizer { inner })
     }
 
+    /// The same tokenizer without the padding and truncation its file sets
+    /// (all-MiniLM-L6-v2's pads and truncates to 128): whole sentences.
+    pub fn without_padding_or_truncation(mut self) -> Result<Self, TokenizeError> {
+        self.inner.with_truncation(None).map_err(|e| TokenizeError::Encode(e.to_string()))?;
+        self.inner.with_padding(None);
+        Ok(self)
+    }
+
     /// Token ids of `text`, with the model's special tokens (e.g. [CLS]/[SEP]).
     pub fn encode(&self, text: &str) -> Result<Vec<u32>, TokenizeError> {
         let enc = self.inner.encode(text, true).map_err(|e| TokenizeError::Encode(e.to_string()))?;

@@ -84,6 +84,32 @@ impl Vad {
         Ok(probs)
     }
 
+    /// One window through the model, with the input built by `mode`: the
+    /// speech probability and the next state. `frame` is 64 context + 512
+    /// samples, `state` 2x1x128.
+    pub fn run_window(&mut self, frame: &[f32], state: &[f32], mode: crate::stages::detect::TensorInput) -> Result<(f32, Vec<f32>), OnnxError> {
+        use crate::stages::detect::TensorInput;
+        let err = |e: ort::Error| OnnxError::Run { model: "silero-vad".into(), message: e.to_string() };
+        let sr = [SAMPLE_RATE];
+        let out = match mode {
+            TensorInput::OwnedCopy => {
+                let input = Tensor::from_array(([1usize, CONTEXT + WINDOW], frame.to_vec())).map_err(err)?;
+                let st = Tensor::from_array(([2usize, 1, 128], state.to_vec())).map_err(err)?;
+                let sr = Tensor::from_array(([1usize], sr.to_vec())).map_err(err)?;
+                self.session.run(ort::inputs!["input" => input, "state" => st, "sr" => sr]).map_err(err)?
+            }
+            TensorInput::ZeroCopyView => {
+                let input = ort::value::TensorRef::from_array_view(([1usize, CONTEXT + WINDOW], frame)).map_err(err)?;
+                let st = ort::value::TensorRef::from_array_view(([2usize, 1, 128], state)).map_err(err)?;
+                let sr = ort::value::TensorRef::from_array_view(([1usize], &sr[..])).map_err(err)?;
+                self.session.run(ort::inputs!["input" => input, "state" => st, "sr" => sr]).map_err(err)?
+            }
+        };
+        let (_, p) = out["output"].try_extract_tensor::<f32>().map_err(err)?;
+        let (_, s) = out["stateN"].try_extract_tensor::<f32>().map_err(err)?;
+        Ok((p[0], s.to_vec()))
+    }
+
     /// Speech segments of 16 kHz mono audio.
     pub fn segments(&mut self, samples: &[f32], params: VadParams) -> Result<Vec<SpeechSegment>, OnnxError> {
         Ok(segments_from_probabilities(&self.probabilities(samples)?, params))
