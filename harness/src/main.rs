@@ -82,6 +82,11 @@ enum Cmd {
         #[arg(long)]
         prepare: bool,
     },
+    /// Check a patched fork of an upstream crate before and after (patches/<crate>/<name>.patch).
+    Fork {
+        #[command(subcommand)]
+        command: ForkCmd,
+    },
     /// One instruction-count probe (what `experiment instruction-counts` runs under valgrind).
     #[command(hide = true)]
     InstrProbe { model: String, variant: String, calls: u64 },
@@ -108,6 +113,25 @@ enum Cmd {
         /// Output ggml file.
         #[arg(long)]
         out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ForkCmd {
+    /// Fetch the registry's source, apply the patch to a copy, run the crate's own tests,
+    /// the claim's repro and benchmarks on both, and store the evidence.
+    Check {
+        /// whisper-rs or ort.
+        krate: String,
+        /// One patch (default: every patch of the crate).
+        #[arg(long)]
+        patch: Option<String>,
+        /// The crate version (default: the one the patches are written against).
+        #[arg(long)]
+        version: Option<String>,
+        /// Fewer trials (a smoke run; the report says how many).
+        #[arg(long)]
+        quick: bool,
     },
 }
 
@@ -242,6 +266,15 @@ run.json: {}", out.join("run.json").display());
             let c = harness::claims::bench_claim(&claim).ok_or_else(|| anyhow::anyhow!("unknown bench-backed claim `{claim}`"))?;
             let p = harness::claims::import_bench(c, &harness::evidence::run::now_utc()).map_err(anyhow::Error::msg)?;
             println!("evidence: {}", p.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Fork { command: ForkCmd::Check { krate, patch, version, quick } } => {
+            let opts = harness::forks::check::Options { krate, patch, version, quick };
+            let paths = harness::forks::check::run(&opts, &|m| eprintln!("[fork] {m}"))?;
+            for p in paths {
+                println!("evidence: {}", p.display());
+            }
+            println!("render the claim's report to see the before/after section: harness report --all");
             Ok(ExitCode::SUCCESS)
         }
         Cmd::InstrProbe { model, variant, calls } => {

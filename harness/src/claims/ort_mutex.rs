@@ -128,6 +128,9 @@ pub fn render(path: &Path) -> Result<Page, String> {
     if let Some(section) = super::instruction_counts::section(super::instruction_counts::Question::UncontendedLock)? {
         s += &section;
     }
+    if let Some(section) = crate::forks::report::section(EXPERIMENT)? {
+        s += &section;
+    }
     s += &environment(&ev.environment, &rel);
     Ok(Page::new(s, charts))
 }

@@ -98,6 +98,9 @@ pub fn render(path: &Path) -> Result<String, String> {
               Fix: register `trampoline::<Box<dyn FnMut() -> bool>>`, as `set_progress_callback_safe` does, and keep the box in `abort_callback_safe` so it is freed.\n\n\
               Where: whisper-rs (codeberg.org/tazz4843/whisper-rs), to be sent by a person.\n\n";
     }
+    if let Some(section) = crate::forks::report::section(CLAIM)? {
+        s += &section;
+    }
     s += &environment(&ev.environment, &rel);
     Ok(s)
 }

@@ -1,5 +1,43 @@
-//! Crate variants: the same small program built against another version or
-//! feature set of an upstream crate, in an isolated generated project, with
-//! the resolved version checked from its lock file.
+//! Forks of upstream crates, checked before and after a patch.
+//!
+//! - `variant.rs`: the race cell built against another version, feature set
+//!   or local source of whisper-rs, in an isolated generated project.
+//! - `source.rs`: the exact registry source of a crate version, via cargo.
+//! - `patch.rs`: applying a patch (dry run first; the failing hunk on error).
+//! - `proof.rs`: proving from the lock file and `cargo metadata` that the
+//!   patched copy is what was compiled (cargo only warns about unused patches).
+//! - `crate_tests.rs`: the crate's own test suite, counted per binary.
+//! - `spec.rs`: what the check knows about each crate and patch.
+//! - `check.rs`: `harness fork check`: the whole before/after run and its
+//!   evidence; `whisper.rs` and `ort_cell.rs` hold each crate's repro and
+//!   benchmark; `report.rs` renders the before/after section of a claim's report.
 
+pub mod check;
+pub mod crate_tests;
+pub mod ort_cell;
+pub mod patch;
+pub mod proof;
+pub mod report;
+pub mod source;
+pub mod spec;
 pub mod variant;
+pub mod whisper;
+
+use std::path::PathBuf;
+
+/// Why a fork check could not be done.
+#[derive(Debug, thiserror::Error)]
+pub enum ForkError {
+    #[error("cannot get {krate} {version} from the registry:\n{cargo}\n  fix: check the crate name and version (`cargo info {krate}`); offline, the version must already be in cargo's cache")]
+    UnknownCrate { krate: String, version: String, cargo: String },
+    #[error("no patch `{name}` for {krate}; known: {known} (files under patches/{krate}/)")]
+    UnknownPatch { krate: String, name: String, known: String },
+    #[error("{} does not apply:\n{output}\nfailing hunk: {hunk}\n  fix: rebase the patch on the version being checked (--version), or check that version instead", patch.display())]
+    PatchDoesNotApply { patch: PathBuf, output: String, hunk: String },
+    #[error("the patched source was not what cargo compiled: {0}")]
+    PatchUnused(String),
+    #[error("the {which} fork does not build; first compiler error:\n{first_error}")]
+    DoesNotBuild { which: String, first_error: String },
+    #[error("{0}")]
+    Io(String),
+}

@@ -318,6 +318,9 @@ pub fn render(path: &Path) -> Result<crate::report::Page, String> {
         s += "File with **whisper-rs** only with the failing cells' reproduction attached; check first whether the failure is in whisper.cpp (helgrind section).\n";
     }
     s += "\n";
+    if let Some(section) = crate::forks::report::section(CLAIM)? {
+        s += &section;
+    }
     s += &environment(&ev.environment, &rel);
     Ok(crate::report::Page::new(s, vec![chart]))
 }

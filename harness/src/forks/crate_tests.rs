@@ -1,0 +1,120 @@
+//! Running a crate's own test suite (as published) and counting what
+//! libtest reports, per test binary.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde::{Deserialize, Serialize};
+
+/// One test binary's (or the doctests') counts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BinaryCounts {
+    pub binary: String,
+    pub passed: u64,
+    pub failed: u64,
+    pub ignored: u64,
+    /// Filtered out by the skip list (tests that cannot run here).
+    pub filtered: u64,
+}
+
+/// A whole suite's outcome.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SuiteResult {
+    pub command: String,
+    pub binaries: Vec<BinaryCounts>,
+    /// The suite compiled and ran (false: the first error is in `error`).
+    pub ran: bool,
+    pub error: Option<String>,
+    /// Names of failed tests.
+    pub failures: Vec<String>,
+    /// Tests that exist but were not run here, with why (filtered by name,
+    /// or compiled out behind a feature this machine cannot use).
+    pub skipped: Vec<(String, String)>,
+    pub wall_s: f64,
+}
+
+impl SuiteResult {
+    pub fn total(&self, f: impl Fn(&BinaryCounts) -> u64) -> u64 {
+        self.binaries.iter().map(f).sum()
+    }
+    pub fn passed(&self) -> u64 {
+        self.total(|b| b.passed)
+    }
+    pub fn failed(&self) -> u64 {
+        self.total(|b| b.failed)
+    }
+    pub fn ignored(&self) -> u64 {
+        self.total(|b| b.ignored)
+    }
+    /// Filtered plus compiled out.
+    pub fn skipped_count(&self) -> u64 {
+        self.total(|b| b.filtered) + self.skipped.iter().filter(|(n, _)| !n.starts_with("--skip ")).count() as u64
+    }
+}
+
+/// Parses cargo test's output: `Running ... (path)` / `Doc-tests NAME`
+/// headers and libtest's `test result:` lines.
+pub fn parse(output: &str) -> (Vec<BinaryCounts>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut failures = Vec::new();
+    for l in output.lines() {
+        let t = l.trim();
+        if let Some(r) = t.strip_prefix("Running ") {
+            current = r.split(" (").next().unwrap_or(r).to_string();
+        } else if let Some(d) = t.strip_prefix("Doc-tests ") {
+            current = format!("doctests {d}");
+        } else if let Some(r) = t.strip_prefix("test result: ") {
+            let n = |key: &str| r.split(';').find_map(|p| p.trim().strip_suffix(key).map(|x| x.trim().trim_start_matches("ok.").trim_start_matches("FAILED.").trim())).and_then(|x| x.split_whitespace().last()?.parse().ok()).unwrap_or(0);
+            out.push(BinaryCounts { binary: current.clone(), passed: n("passed"), failed: n("failed"), ignored: n("ignored"), filtered: n("filtered out") });
+        } else if t.starts_with("test ") && t.ends_with("... FAILED") {
+            failures.push(t.trim_start_matches("test ").trim_end_matches("... FAILED").trim().to_string());
+        }
+    }
+    (out, failures)
+}
+
+fn first_error(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    match lines.iter().position(|l| l.starts_with("error")) {
+        Some(i) => lines[i..lines.len().min(i + 15)].join("\n"),
+        None => lines[lines.len().saturating_sub(15)..].join("\n"),
+    }
+}
+
+/// Runs `cargo ARGS` in `dir` with `env`, sharing `target` between runs.
+pub fn run(dir: &Path, args: &[String], env: &[(String, String)], target: &Path, skipped: Vec<(String, String)>) -> SuiteResult {
+    let t = std::time::Instant::now();
+    let o = Command::new("cargo").args(args).current_dir(dir).env("CARGO_TARGET_DIR", target).envs(env.iter().map(|(k, v)| (k, v))).output();
+    let mut r = SuiteResult { command: format!("cargo {}", args.join(" ")), skipped, ..Default::default() };
+    match o {
+        Err(e) => r.error = Some(format!("cargo: {e}")),
+        Ok(o) => {
+            let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+            let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+            let (bins, failures) = parse(&(stderr.clone() + "\n" + &stdout));
+            r.ran = !bins.is_empty();
+            r.binaries = bins;
+            r.failures = failures;
+            if !r.ran {
+                r.error = Some(first_error(&stderr));
+            }
+        }
+    }
+    r.wall_s = t.elapsed().as_secs_f64();
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_each_binary_and_the_doctests() {
+        let out = "     Running unittests src/lib.rs (target/release/deps/whisper_rs-1)\n\nrunning 9 tests\ntest a ... ok\ntest b ... FAILED\n\ntest result: FAILED. 8 passed; 1 failed; 0 ignored; 0 measured; 12 filtered out; finished in 0.01s\n\n   Doc-tests whisper_rs\n\ntest result: ok. 3 passed; 0 failed; 2 ignored; 0 measured; 0 filtered out; finished in 0.2s\n";
+        let (b, f) = parse(out);
+        assert_eq!(b[0], BinaryCounts { binary: "unittests src/lib.rs".into(), passed: 8, failed: 1, ignored: 0, filtered: 12 });
+        assert_eq!(b[1], BinaryCounts { binary: "doctests whisper_rs".into(), passed: 3, failed: 0, ignored: 2, filtered: 0 });
+        assert_eq!(f, vec!["b".to_string()]);
+    }
+}

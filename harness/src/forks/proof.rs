@@ -1,0 +1,69 @@
+//! Proof that a patched crate is the one compiled. Cargo only *warns* about
+//! a `[patch.crates-io]` entry it did not use (wrong name or version), and
+//! then builds the registry's source; the fork check must fail instead.
+
+use std::path::Path;
+use std::process::Command;
+
+/// From the lock file: `krate` must resolve to a path package (no `source`
+/// line) and must not be listed under `[[patch.unused]]`.
+pub fn patched_source_used(lock: &Path, krate: &str) -> Result<String, String> {
+    let text = std::fs::read_to_string(lock).map_err(|e| format!("{}: {e}", lock.display()))?;
+    let t: toml::Table = text.parse().map_err(|e| format!("{}: {e}", lock.display()))?;
+    let unused = t.get("patch").and_then(|p| p.get("unused")).and_then(|u| u.as_array()).cloned().unwrap_or_default();
+    if let Some(u) = unused.iter().find(|u| u.get("name").and_then(|n| n.as_str()) == Some(krate)) {
+        return Err(format!("{} lists {krate} {} under [[patch.unused]]", lock.display(), u.get("version").and_then(|v| v.as_str()).unwrap_or("?")));
+    }
+    let pkgs = t.get("package").and_then(|p| p.as_array()).cloned().unwrap_or_default();
+    let mine: Vec<_> = pkgs.iter().filter(|p| p.get("name").and_then(|n| n.as_str()) == Some(krate)).collect();
+    match mine.as_slice() {
+        [] => Err(format!("{}: no {krate} package at all", lock.display())),
+        [p] => match p.get("source").and_then(|s| s.as_str()) {
+            Some(src) => Err(format!("{}: {krate} resolved to {src}, not to the local fork", lock.display())),
+            None => Ok(format!("{}: {krate} {} resolved to a path package (no registry source)", lock.display(), p.get("version").and_then(|v| v.as_str()).unwrap_or("?"))),
+        },
+        _ => Err(format!("{}: {} packages named {krate} (the fork and the registry's side by side)", lock.display(), mine.len())),
+    }
+}
+
+/// From `cargo metadata` in `project`: the package `krate` must come from
+/// a manifest under `fork`.
+pub fn compiled_from(project: &Path, krate: &str, fork: &Path) -> Result<String, String> {
+    let o = Command::new("cargo")
+        .args(["metadata", "--format-version", "1", "--offline"])
+        .current_dir(project)
+        .output()
+        .map_err(|e| format!("cargo metadata: {e}"))?;
+    if !o.status.success() {
+        return Err(format!("cargo metadata in {}: {}", project.display(), String::from_utf8_lossy(&o.stderr)));
+    }
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).map_err(|e| format!("cargo metadata: {e}"))?;
+    let fork = std::fs::canonicalize(fork).map_err(|e| format!("{}: {e}", fork.display()))?;
+    let paths: Vec<String> = v["packages"].as_array().into_iter().flatten().filter(|p| p["name"] == krate).filter_map(|p| p["manifest_path"].as_str().map(String::from)).collect();
+    match paths.as_slice() {
+        [one] if Path::new(one).starts_with(&fork) => Ok(format!("cargo metadata: {krate} manifest {one}")),
+        [one] => Err(format!("cargo metadata: {krate} comes from {one}, not from the fork at {}", fork.display())),
+        other => Err(format!("cargo metadata: {} packages named {krate}: {other:?}", other.len())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lock(text: &str) -> tempfile::NamedTempFile {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), text).unwrap();
+        f
+    }
+
+    #[test]
+    fn a_path_package_passes_and_a_registry_or_unused_patch_fails() {
+        let ok = lock("version = 4\n[[package]]\nname = \"whisper-rs\"\nversion = \"0.16.0\"\n");
+        assert!(patched_source_used(ok.path(), "whisper-rs").is_ok());
+        let reg = lock("version = 4\n[[package]]\nname = \"whisper-rs\"\nversion = \"0.16.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n");
+        assert!(patched_source_used(reg.path(), "whisper-rs").unwrap_err().contains("registry+"));
+        let unused = lock("version = 4\n[[package]]\nname = \"whisper-rs\"\nversion = \"0.16.0\"\nsource = \"registry+x\"\n\n[[patch.unused]]\nname = \"whisper-rs\"\nversion = \"0.15.9\"\n");
+        assert!(patched_source_used(unused.path(), "whisper-rs").unwrap_err().contains("patch.unused"));
+    }
+}

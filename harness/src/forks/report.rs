@@ -1,0 +1,203 @@
+//! The before/after section a claim's report gets from its patches' fork
+//! checks: the crate's own tests, the proof the fork was compiled, the repro
+//! and the benchmarks on both sides, and either a ready-to-send pull-request
+//! description or "do not send" with the reasons.
+//!
+//! Rule (`decide`): do not send when the patched crate fails more of its
+//! own tests than the unpatched one (or does not build); when a fix's
+//! repro showed no problem before (nothing to fix) or still shows it after;
+//! or when a benchmark that measures the patch's cost has the upper bound
+//! of its 95% interval above the stated limit. Otherwise send.
+
+use super::check::{evidence_name, BenchPair, Data};
+use super::spec::{Kind, PATCHES};
+use crate::evidence::store::{self, Evidence};
+use crate::measure::stats::{estimate, ratio, Estimate};
+use crate::report::markdown::{est, table};
+
+/// The patch's cost (or gain) as after/before, oriented so that > 1 means
+/// the patched side is slower / worse.
+fn cost(b: &BenchPair) -> Estimate {
+    if b.higher_is_better { ratio(&b.before, &b.after) } else { ratio(&b.after, &b.before) }
+}
+
+/// Send or not, with the reasons.
+pub fn decide(d: &Data) -> (bool, Vec<String>) {
+    let mut reasons = Vec::new();
+    let (tb, ta) = (&d.tests_before, &d.tests_after);
+    if !ta.ran {
+        reasons.push("the patched crate's tests did not run (build failure)".into());
+    } else if ta.failed() > tb.failed() {
+        reasons.push(format!("the patched crate fails {} of its own tests, the unpatched {}", ta.failed(), tb.failed()));
+    }
+    if d.kind == Kind::Fix {
+        if d.measured.repro.iter().all(|r| !r.problem_before) {
+            reasons.push("the repro shows no problem before the patch: there is nothing measurable to fix".into());
+        } else if d.measured.repro.iter().any(|r| r.problem_after) {
+            reasons.push("the repro still shows the problem after the patch".into());
+        }
+    }
+    if d.kind == Kind::Feature && d.measured.repro.iter().any(|r| r.problem_after) {
+        reasons.push("the new API does not work in the repro".into());
+    }
+    for b in &d.measured.bench {
+        if let Some(limit) = b.overhead_limit {
+            if b.before.is_empty() || b.after.is_empty() {
+                reasons.push(format!("{}: not measured", b.name));
+                continue;
+            }
+            let c = cost(b);
+            if c.ci_high > 1.0 + limit {
+                reasons.push(format!("{}: the patch's cost is not shown to be under {:.0}% (after/before {}, upper bound above {:.3})", b.name, 100.0 * limit, est(&c, 4), 1.0 + limit));
+            }
+        }
+    }
+    (reasons.is_empty(), reasons)
+}
+
+fn bench_rows(d: &Data) -> Vec<Vec<String>> {
+    d.measured
+        .bench
+        .iter()
+        .map(|b| {
+            let (e1, e2) = (estimate(&b.before), estimate(&b.after));
+            vec![
+                b.name.clone(),
+                format!("{} {}", est(&e1, 3), b.unit),
+                format!("{} {}", est(&e2, 3), b.unit),
+                est(&ratio(&b.after, &b.before), 4),
+                b.overhead_limit.map(|l| format!("cost <= {:.0}%", 100.0 * l)).unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect()
+}
+
+fn pr_description(d: &Data, title: &str, summary: &str) -> String {
+    let mut s = format!("> **{title}**\n>\n> {summary}\n>\n> Evidence (measured with the patched crate against the unpatched {} {} side by side):\n", d.krate, d.version);
+    for r in &d.measured.repro {
+        s += &format!("> - {}: before: {}; after: {}.\n", r.name, r.before, r.after);
+    }
+    for b in &d.measured.bench {
+        s += &format!("> - {}: after/before {} (median [95% CI], {} and {} samples).\n", b.name, est(&ratio(&b.after, &b.before), 4), b.before.len(), b.after.len());
+    }
+    s += &format!(
+        "> - The crate's own tests: {} passed, {} failed before; {} passed, {} failed after (`{}`).\n",
+        d.tests_before.passed(),
+        d.tests_before.failed(),
+        d.tests_after.passed(),
+        d.tests_after.failed(),
+        d.tests_after.command
+    );
+    s
+}
+
+/// The section for report `report` (a claim name), or `None` when none of
+/// its patches has been checked.
+pub fn section(report: &str) -> Result<Option<String>, String> {
+    let mut s = String::new();
+    for p in PATCHES.iter().filter(|p| p.report == report) {
+        let Some(path) = store::latest(&evidence_name(p.krate, p.name)) else { continue };
+        let ev: Evidence<Data> = store::read(&path)?;
+        let d = &ev.data;
+        let rel = crate::report::markdown::data_path(&path);
+        if s.is_empty() {
+            s += "## Patched forks, before and after\n\n`harness fork check CRATE --patch NAME`: the registry's exact source copied twice, the patch applied to one copy, both built through `[patch.crates-io]` in generated projects (proven from the lock file and `cargo metadata` to be the copies that were compiled), the crate's own tests and the claim's repro and benchmarks run on both, in alternation. Rule: do not send when the patched crate fails more of its own tests, when a fix's repro shows no problem before or still shows it after, or when a benchmark that measures the patch's cost has its 95% upper bound above the limit.\n\n";
+        }
+        s += &format!("### `patches/{}/{}.patch` ({} {}, {:?})\n\n{}\n\n", d.krate, d.patch, d.krate, d.version, d.kind, p.summary);
+        let tb = &d.tests_before;
+        let ta = &d.tests_after;
+        s += &table(
+            &["the crate's own tests", "passed", "failed", "ignored", "skipped", "wall s"],
+            &[
+                vec!["unpatched".into(), tb.passed().to_string(), tb.failed().to_string(), tb.ignored().to_string(), tb.skipped_count().to_string(), format!("{:.0}", tb.wall_s)],
+                vec!["patched".into(), ta.passed().to_string(), ta.failed().to_string(), ta.ignored().to_string(), ta.skipped_count().to_string(), format!("{:.0}", ta.wall_s)],
+            ],
+        );
+        s += &format!("\nCommand: `{}` (with `RUSTC_BOOTSTRAP=1` on both sides). Skipped, and why:\n\n", ta.command);
+        for (what, why) in &ta.skipped {
+            s += &format!("- {what}: {why}\n");
+        }
+        for (label, t) in [("unpatched", tb), ("patched", ta)] {
+            if let Some(e) = &t.error {
+                s += &format!("\nThe {label} suite did not run:\n\n```\n{e}\n```\n");
+            }
+            if !t.failures.is_empty() {
+                s += &format!("\nFailed on the {label} side: {}\n", t.failures.join(", "));
+            }
+        }
+        if let Some(c) = &d.comments_only {
+            s += &format!("\nDocumentation patch, only comments changed: {}.\n", match c { Ok(()) => "checked".to_string(), Err(e) => format!("NO ({e})") });
+        }
+        s += "\nProof that the copies were compiled:\n\n";
+        for line in &d.measured.proof {
+            s += &format!("- {}\n", line.replace(&crate::paths::workspace_root().display().to_string(), "."));
+        }
+        if !d.measured.repro.is_empty() {
+            s += "\n";
+            s += &table(&["repro", "unpatched", "patched"], &d.measured.repro.iter().map(|r| vec![r.name.clone(), r.before.clone(), r.after.clone()]).collect::<Vec<_>>());
+        }
+        if !d.measured.bench.is_empty() {
+            s += "\nMedians [95% CI], in alternation:\n\n";
+            s += &table(&["benchmark", "unpatched", "patched", "patched / unpatched", "limit"], &bench_rows(d));
+        }
+        for n in &d.measured.notes {
+            s += &format!("\n{n}\n");
+        }
+        let (send, reasons) = decide(d);
+        if send {
+            s += "\n**Ready to send.** Pull-request description:\n\n";
+            s += &pr_description(d, p.title, p.summary);
+            if d.krate == "ort" {
+                s += ">\n> Open points, from the maintainers' earlier objections (see `patches/ort/README.md`): whether concurrent CPU runs are acceptable to them at all, and whether a checked API that errors on non-CPU sessions is preferable to an `unsafe fn` alone. Refer to PR #557 and issues #402/#415.\n";
+            }
+            if d.patch == "thread-budget-guard" {
+                s += ">\n> This changes behaviour (it lowers `n_threads`); open an issue with these numbers first and let the maintainer choose between the guard, a warning only, or the documentation patch.\n";
+            }
+        } else {
+            s += "\n**Do not send**:\n\n";
+            for r in reasons {
+                s += &format!("- {r}\n");
+            }
+        }
+        s += &format!("\nData: `{rel}`.\n\n");
+    }
+    Ok((!s.is_empty()).then_some(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forks::check::{Measured, Repro};
+    use crate::forks::crate_tests::{BinaryCounts, SuiteResult};
+
+    fn data(kind: Kind, repro: (bool, bool), failed_after: u64, cost: &[f64]) -> Data {
+        let suite = |failed| SuiteResult { ran: true, binaries: vec![BinaryCounts { binary: "lib".into(), passed: 9, failed, ignored: 0, filtered: 0 }], ..Default::default() };
+        Data {
+            krate: "k".into(),
+            version: "1".into(),
+            patch: "p".into(),
+            kind,
+            patch_sha256: String::new(),
+            registry_source: String::new(),
+            comments_only: None,
+            tests_before: suite(0),
+            tests_after: suite(failed_after),
+            measured: Measured {
+                proof: vec![],
+                repro: vec![Repro { name: "r".into(), before: String::new(), after: String::new(), problem_before: repro.0, problem_after: repro.1 }],
+                bench: vec![BenchPair { name: "b".into(), unit: "s".into(), higher_is_better: false, before: vec![1.0; 8], after: cost.to_vec(), overhead_limit: Some(0.01) }],
+                notes: vec![],
+            },
+        }
+    }
+
+    #[test]
+    fn sends_only_a_fix_that_fixes_passes_and_costs_under_its_limit() {
+        assert!(decide(&data(Kind::Fix, (true, false), 0, &[1.0; 8])).0);
+        assert!(!decide(&data(Kind::Fix, (false, false), 0, &[1.0; 8])).0, "nothing to fix");
+        assert!(!decide(&data(Kind::Fix, (true, true), 0, &[1.0; 8])).0, "not fixed");
+        assert!(!decide(&data(Kind::Fix, (true, false), 1, &[1.0; 8])).0, "a test fails");
+        assert!(!decide(&data(Kind::Fix, (true, false), 0, &[1.05; 8])).0, "costs 5%");
+        assert!(decide(&data(Kind::Docs, (false, false), 0, &[1.0; 8])).0);
+    }
+}
