@@ -132,7 +132,7 @@ fn check_one(cs: &'static spec::CrateSpec, p: &'static PatchSpec, version: &str,
 
     let env = test_env(cs.name)?;
     let args: Vec<String> = cs.test_args.iter().map(|s| s.to_string()).collect();
-    let skipped: Vec<(String, String)> = cs.skipped.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+    let skipped: Vec<(String, u64, String)> = cs.skipped.iter().map(|(a, n, b)| (a.to_string(), *n, b.to_string())).collect();
     let target = work.join("target");
     progress(&format!("{}: the crate's own tests, unpatched (first build compiles its dependencies)", cs.name));
     let tests_before = crate_tests::run(&before, &args, &env, &target, skipped.clone());

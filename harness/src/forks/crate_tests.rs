@@ -27,9 +27,9 @@ pub struct SuiteResult {
     pub error: Option<String>,
     /// Names of failed tests.
     pub failures: Vec<String>,
-    /// Tests that exist but were not run here, with why (filtered by name,
-    /// or compiled out behind a feature this machine cannot use).
-    pub skipped: Vec<(String, String)>,
+    /// Tests that exist but were not run here: what, how many (0: counted
+    /// by libtest as filtered out), and why.
+    pub skipped: Vec<(String, u64, String)>,
     pub wall_s: f64,
 }
 
@@ -48,7 +48,7 @@ impl SuiteResult {
     }
     /// Filtered plus compiled out.
     pub fn skipped_count(&self) -> u64 {
-        self.total(|b| b.filtered) + self.skipped.iter().filter(|(n, _)| !n.starts_with("--skip ")).count() as u64
+        self.total(|b| b.filtered) + self.skipped.iter().map(|(_, n, _)| n).sum::<u64>()
     }
 }
 
@@ -83,7 +83,7 @@ fn first_error(text: &str) -> String {
 }
 
 /// Runs `cargo ARGS` in `dir` with `env`, sharing `target` between runs.
-pub fn run(dir: &Path, args: &[String], env: &[(String, String)], target: &Path, skipped: Vec<(String, String)>) -> SuiteResult {
+pub fn run(dir: &Path, args: &[String], env: &[(String, String)], target: &Path, skipped: Vec<(String, u64, String)>) -> SuiteResult {
     let t = std::time::Instant::now();
     let o = Command::new("cargo").args(args).current_dir(dir).env("CARGO_TARGET_DIR", target).envs(env.iter().map(|(k, v)| (k, v))).output();
     let mut r = SuiteResult { command: format!("cargo {}", args.join(" ")), skipped, ..Default::default() };

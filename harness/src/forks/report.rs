@@ -114,8 +114,8 @@ pub fn section(report: &str) -> Result<Option<String>, String> {
             ],
         );
         s += &format!("\nCommand: `{}` (with `RUSTC_BOOTSTRAP=1` on both sides). Skipped, and why:\n\n", ta.command);
-        for (what, why) in &ta.skipped {
-            s += &format!("- {what}: {why}\n");
+        for (what, n, why) in &ta.skipped {
+            s += &format!("- {what}{}: {why}\n", if *n > 0 { format!(" ({n})") } else { " (counted by libtest as filtered out)".into() });
         }
         for (label, t) in [("unpatched", tb), ("patched", ta)] {
             if let Some(e) = &t.error {
