@@ -2,13 +2,14 @@
 //! (claim 2), built by `harness fork check ort` against the unpatched and
 //! the patched ort through `[patch.crates-io]`.
 //!
-//! Usage: ort-shared-cell LIBONNXRUNTIME MODEL THREADS MODE MILLIS
+//! Usage: ort-shared-cell LIBONNXRUNTIME MODEL THREADS MODE MILLIS|calls:N
 //! MODE is `mutex` (one `Mutex<Session>`, the only way to share a session
 //! in ort rc.10-rc.15) or `shared` (one `Arc<Session>` and `run_shared`;
 //! only with the `run_shared` feature, which the harness enables for the
 //! patched build). MODEL is Silero VAD (inputs `input`, `state`, `sr`).
 //! Threads are spawned, warmed up and released by a barrier, then call for
-//! MILLIS ms each. Prints one JSON line: calls per thread, seconds, and a
+//! MILLIS ms each, or exactly N times each with `calls:N` (for instruction
+//! counts under valgrind). Prints one JSON line: calls per thread, seconds, and a
 //! checksum of the first output (the modes must agree).
 
 use std::sync::{Arc, Barrier, Mutex};
@@ -69,16 +70,19 @@ impl Shared {
 fn main() {
     let a: Vec<String> = std::env::args().collect();
     if a.len() != 6 {
-        die("usage: ort-shared-cell LIBONNXRUNTIME MODEL THREADS mutex|shared MILLIS".into());
+        die("usage: ort-shared-cell LIBONNXRUNTIME MODEL THREADS mutex|shared MILLIS|calls:N".into());
     }
     let env = ort::init_from(&a[1]).unwrap_or_else(|e| die(format!("{}: {e}", a[1]))).build().unwrap_or_else(|e| die(e.to_string()));
-    let session = Session::builder(&env)
-        .and_then(|b| b.with_intra_threads(1))
-        .and_then(|b| b.with_inter_threads(1))
-        .and_then(|b| b.commit_from_file(&a[2]))
-        .unwrap_or_else(|e| die(format!("{}: {e}", a[2])));
+    let fail = |e: &dyn std::fmt::Display| -> ! { die(format!("{}: {e}", a[2])) };
+    let b = Session::builder(&env).unwrap_or_else(|e| fail(&e));
+    let b = b.with_intra_threads(1).unwrap_or_else(|e| fail(&e));
+    let mut b = b.with_inter_threads(1).unwrap_or_else(|e| fail(&e));
+    let session = b.commit_from_file(&a[2]).unwrap_or_else(|e| fail(&e));
     let threads: usize = a[3].parse().unwrap_or_else(|_| die(format!("THREADS: {}", a[3])));
-    let millis: u64 = a[5].parse().unwrap_or_else(|_| die(format!("MILLIS: {}", a[5])));
+    let (millis, fixed_calls): (u64, Option<u64>) = match a[5].strip_prefix("calls:") {
+        Some(n) => (0, Some(n.parse().unwrap_or_else(|_| die(format!("calls:N: {}", a[5]))))),
+        None => (a[5].parse().unwrap_or_else(|_| die(format!("MILLIS: {}", a[5]))), None),
+    };
     let shared = Arc::new(match a[4].as_str() {
         "mutex" => Shared::Mutex(Mutex::new(session)),
         #[cfg(feature = "run_shared")]
@@ -105,7 +109,7 @@ fn main() {
                 barrier.wait();
                 let t = Instant::now();
                 let mut n = 0u64;
-                while t.elapsed() < Duration::from_millis(millis) {
+                while fixed_calls.map_or(t.elapsed() < Duration::from_millis(millis), |f| n < f) {
                     std::hint::black_box(shared.call(&input));
                     n += 1;
                 }

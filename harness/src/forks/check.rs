@@ -133,11 +133,13 @@ fn check_one(cs: &'static spec::CrateSpec, p: &'static PatchSpec, version: &str,
     let env = test_env(cs.name)?;
     let args: Vec<String> = cs.test_args.iter().map(|s| s.to_string()).collect();
     let skipped: Vec<(String, u64, String)> = cs.skipped.iter().map(|(a, n, b)| (a.to_string(), *n, b.to_string())).collect();
-    let target = work.join("target");
-    progress(&format!("{}: the crate's own tests, unpatched (first build compiles its dependencies)", cs.name));
-    let tests_before = crate_tests::run(&before, &args, &env, &target, skipped.clone());
+    // One target folder per side: both copies are a root package with the
+    // same name and version, which cargo hashes alike, so a shared folder
+    // lets the newer build's artefacts stand in for the other side's.
+    progress(&format!("{}: the crate's own tests, unpatched (the first build compiles its dependencies)", cs.name));
+    let tests_before = crate_tests::run(&before, &args, &env, &work.join("target-unpatched"), skipped.clone());
     progress(&format!("{}: the crate's own tests, with {}", cs.name, p.name));
-    let tests_after = crate_tests::run(&after, &args, &env, &target, skipped);
+    let tests_after = crate_tests::run(&after, &args, &env, &work.join(format!("target-{}", p.name)), skipped);
     if !tests_after.ran && tests_before.ran {
         return Err(ForkError::DoesNotBuild { which: format!("patched ({})", p.name), first_error: tests_after.error.clone().unwrap_or_default() });
     }

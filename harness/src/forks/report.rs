@@ -6,8 +6,10 @@
 //! Rule (`decide`): do not send when the patched crate fails more of its
 //! own tests than the unpatched one (or does not build); when a fix's
 //! repro showed no problem before (nothing to fix) or still shows it after;
-//! or when a benchmark that measures the patch's cost has the upper bound
-//! of its 95% interval above the stated limit. Otherwise send.
+//! or when a benchmark that measures the patch's cost shows a cost above
+//! its limit (the lower bound of the 95% interval above it). When the
+//! interval is too wide to decide, the description says "undecided at this
+//! resolution" instead of claiming the limit is met.
 
 use super::check::{evidence_name, BenchPair, Data};
 use super::spec::{Kind, PATCHES};
@@ -47,12 +49,27 @@ pub fn decide(d: &Data) -> (bool, Vec<String>) {
                 continue;
             }
             let c = cost(b);
-            if c.ci_high > 1.0 + limit {
-                reasons.push(format!("{}: the patch's cost is not shown to be under {:.0}% (after/before {}, upper bound above {:.3})", b.name, 100.0 * limit, est(&c, 4), 1.0 + limit));
+            if c.ci_low > 1.0 + limit {
+                reasons.push(format!("{}: the patch costs more than {:.0}% (after/before {}, lower bound above {:.3})", b.name, 100.0 * limit, est(&c, 4), 1.0 + limit));
             }
         }
     }
     (reasons.is_empty(), reasons)
+}
+
+/// Whether a cost is shown under its limit, over it, or undecided.
+fn overhead_verdict(b: &BenchPair, limit: f64) -> String {
+    if b.before.is_empty() || b.after.is_empty() {
+        return "not measured".into();
+    }
+    let c = cost(b);
+    if c.ci_high <= 1.0 + limit {
+        format!("cost under {:.0}%: shown", 100.0 * limit)
+    } else if c.ci_low > 1.0 + limit {
+        format!("cost over {:.0}%", 100.0 * limit)
+    } else {
+        format!("cost vs {:.0}%: undecided at this resolution", 100.0 * limit)
+    }
 }
 
 fn bench_rows(d: &Data) -> Vec<Vec<String>> {
@@ -66,7 +83,7 @@ fn bench_rows(d: &Data) -> Vec<Vec<String>> {
                 format!("{} {}", est(&e1, 3), b.unit),
                 format!("{} {}", est(&e2, 3), b.unit),
                 est(&ratio(&b.after, &b.before), 4),
-                b.overhead_limit.map(|l| format!("cost <= {:.0}%", 100.0 * l)).unwrap_or_else(|| "-".into()),
+                b.overhead_limit.map(|l| overhead_verdict(b, l)).unwrap_or_else(|| "-".into()),
             ]
         })
         .collect()
@@ -78,7 +95,14 @@ fn pr_description(d: &Data, title: &str, summary: &str) -> String {
         s += &format!("> - {}: before: {}; after: {}.\n", r.name, r.before, r.after);
     }
     for b in &d.measured.bench {
-        s += &format!("> - {}: after/before {} (median [95% CI], {} and {} samples).\n", b.name, est(&ratio(&b.after, &b.before), 4), b.before.len(), b.after.len());
+        s += &format!(
+            "> - {}: after/before {} (median [95% CI], {} and {} samples){}.\n",
+            b.name,
+            est(&ratio(&b.after, &b.before), 4),
+            b.before.len(),
+            b.after.len(),
+            b.overhead_limit.map(|l| format!("; {}", overhead_verdict(b, l))).unwrap_or_default()
+        );
     }
     s += &format!(
         "> - The crate's own tests: {} passed, {} failed before; {} passed, {} failed after (`{}`).\n",
@@ -101,7 +125,7 @@ pub fn section(report: &str) -> Result<Option<String>, String> {
         let d = &ev.data;
         let rel = crate::report::markdown::data_path(&path);
         if s.is_empty() {
-            s += "## Patched forks, before and after\n\n`harness fork check CRATE --patch NAME`: the registry's exact source copied twice, the patch applied to one copy, both built through `[patch.crates-io]` in generated projects (proven from the lock file and `cargo metadata` to be the copies that were compiled), the crate's own tests and the claim's repro and benchmarks run on both, in alternation. Rule: do not send when the patched crate fails more of its own tests, when a fix's repro shows no problem before or still shows it after, or when a benchmark that measures the patch's cost has its 95% upper bound above the limit.\n\n";
+            s += "## Patched forks, before and after\n\n`harness fork check CRATE --patch NAME`: the registry's exact source copied twice, the patch applied to one copy, both built through `[patch.crates-io]` in generated projects (proven from the lock file and `cargo metadata` to be the copies that were compiled), the crate's own tests and the claim's repro and benchmarks run on both, in alternation. Rule: do not send when the patched crate fails more of its own tests, when a fix's repro shows no problem before or still shows it after, or when a benchmark that measures the patch's cost shows it above the limit (95% lower bound above it); an interval too wide to decide is reported as undecided at this resolution.\n\n";
         }
         s += &format!("### `patches/{}/{}.patch` ({} {}, {:?})\n\n{}\n\n", d.krate, d.patch, d.krate, d.version, d.kind, p.summary);
         let tb = &d.tests_before;
@@ -148,7 +172,7 @@ pub fn section(report: &str) -> Result<Option<String>, String> {
             s += "\n**Ready to send.** Pull-request description:\n\n";
             s += &pr_description(d, p.title, p.summary);
             if d.krate == "ort" {
-                s += ">\n> Open points, from the maintainers' earlier objections (see `patches/ort/README.md`): whether concurrent CPU runs are acceptable to them at all, and whether a checked API that errors on non-CPU sessions is preferable to an `unsafe fn` alone. Refer to PR #557 and issues #402/#415.\n";
+                s += ">\n> Open points, from the maintainers' earlier objections (see `patches/ort/README.md`): whether concurrent CPU runs are acceptable to them at all, and whether a checked API that errors on non-CPU sessions is preferable to an `unsafe fn` alone. Refer to PR #557 and issues #402/#415.\n>\n> Weigh before sending: a session per thread already reaches about the same throughput today (the sharing table above); what `run_shared` saves is one session's memory per thread, not time.\n";
             }
             if d.patch == "thread-budget-guard" {
                 s += ">\n> This changes behaviour (it lowers `n_threads`); open an issue with these numbers first and let the maintainer choose between the guard, a warning only, or the documentation patch.\n";
@@ -198,6 +222,7 @@ mod tests {
         assert!(!decide(&data(Kind::Fix, (true, true), 0, &[1.0; 8])).0, "not fixed");
         assert!(!decide(&data(Kind::Fix, (true, false), 1, &[1.0; 8])).0, "a test fails");
         assert!(!decide(&data(Kind::Fix, (true, false), 0, &[1.05; 8])).0, "costs 5%");
+        assert!(decide(&data(Kind::Fix, (true, false), 0, &[0.97, 1.03, 0.98, 1.02, 0.99, 1.01, 1.0, 1.0])).0, "undecided is not a cost shown");
         assert!(decide(&data(Kind::Docs, (false, false), 0, &[1.0; 8])).0);
     }
 }
