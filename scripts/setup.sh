@@ -13,6 +13,7 @@ PKGS=(
   pocketsphinx-testdata                                # real speech clips with transcripts
   espeak-ng libjpeg-turbo-progs                        # tjbench (JPEG anchor)
   gdb valgrind hyperfine git                           # stacks of stalls, instruction counts, timings
+  patch binutils                                       # fork check (applying patches), strip (claim 8)
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -29,6 +29,7 @@ fn every_report_renders_from_committed_evidence_identically_with_a_verdict() {
         ("rustfft-parallel", "rustfft-parallel.md", "## Verdict"),
         ("image-jpeg", "image-jpeg.md", "## Verdict"),
         ("ffmpeg-swscale", "ffmpeg-swscale.md", "## Verdict"),
+        ("tokenizers-weight", "tokenizers-weight.md", "## Verdict"),
     ];
     for (name, file, section) in reports {
         let (ok, _, err) = harness(&["report", name], &[("HARNESS_REPORTS_DIR", out)]);
@@ -111,4 +112,24 @@ fn claim8_light_wordpiece_crate_gives_the_ids_tokenizers_gives_on_1000_real_sent
         assert_ne!(as_is.encode(s), hf.encode(s).unwrap(), "{s:?}: the crate as documented now agrees; the report's note on the wrapper is stale");
     }
     assert_eq!(light.encode("Café naïve résumé"), hf.encode("Café naïve résumé").unwrap());
+}
+
+/// Claims 2 and 6 at the 1% level: the instruction-count experiment runs end
+/// to end in its quick form (valgrind, one probe process per count), and the
+/// section it feeds renders with a per-call count for each variant.
+#[test]
+fn instruction_counts_quick_experiment_counts_each_variant_and_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    let ev = dir.path().join("ev");
+    let (ok, _, err) = harness(&["experiment", "instruction-counts", "--quick", "--repeats", "1"], &[("HARNESS_EVIDENCE_DIR", &ev)]);
+    assert!(ok, "{err}");
+    let file = std::fs::read_dir(ev.join("instruction-counts")).unwrap().next().unwrap().unwrap().path();
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let counts = v["data"]["counts"].as_array().unwrap();
+    assert_eq!(counts.len(), 6, "3 variants x 2 call counts");
+    // More calls, more instructions: the counts are real.
+    for variant in ["view", "copy", "std-mutex"] {
+        let n = |calls: u64| counts.iter().find(|c| c["variant"] == variant && c["calls"] == calls).unwrap()["instructions"].as_u64().unwrap();
+        assert!(n(6) > n(2) && n(2) > 1_000_000, "{variant}: {} vs {}", n(6), n(2));
+    }
 }

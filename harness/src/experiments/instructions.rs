@@ -22,7 +22,7 @@ use crate::evidence::store::{self, Evidence};
 use crate::models::{catalog::id, locate};
 use crate::pipeline::shared::Shared;
 use crate::scenario::Sharing;
-use crate::stages::detect::{self, Detector, TensorInput};
+use crate::stages::detect::{Detector, TensorInput};
 use crate::stages::onnx::SessionThreads;
 use crate::stages::vad::Vad;
 
@@ -106,16 +106,14 @@ fn load(model: &str, mode: TensorInput) -> Result<(Box<dyn Call + Send>, u64), S
     match model {
         "yolov8n-640" => {
             let path = locate::require(id::YOLO).map_err(|e| e.to_string())?;
-            let photo = image::open(locate::require(id::PHOTO_ROCKET).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?.to_rgb8();
-            let mut t = Vec::new();
-            detect::letterbox(&photo, &mut t);
+            let t = super::inputs::yolo_tensor()?;
             let bytes = std::mem::size_of_val(&t[..]) as u64;
             Ok((Box::new(Yolo { det: Detector::load(&path, one).map_err(|e| e.to_string())?, input: Arc::new(t), mode }), bytes))
         }
         "silero-vad-512" => {
             let path = locate::require(id::SILERO).map_err(|e| e.to_string())?;
-            let speech = crate::stages::decode::read_audio_16k(&crate::media::speech_clips()[1]).map_err(|e| e.to_string())?;
-            let frame = speech[8000 - 64..8512].to_vec();
+            // The same 512 samples as claim 2's experiment, with the 64 before as context.
+            let frame = super::inputs::speech_samples(8000 - 64, 8512)?;
             let state = vec![0f32; 256];
             let bytes = (std::mem::size_of_val(&frame[..]) + std::mem::size_of_val(&state[..]) + 8) as u64;
             Ok((Box::new(Silero { vad: Vad::load(&path, one).map_err(|e| e.to_string())?, frame, state, mode }), bytes))

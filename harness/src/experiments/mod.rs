@@ -2,6 +2,7 @@
 //! evidence file through `evidence::store`; `report` renders it.
 
 pub mod anchors;
+pub mod inputs;
 pub mod instructions;
 pub mod ort_mutex;
 pub mod pipeline_perf;

@@ -16,7 +16,7 @@ use crate::evidence::store::{self, Evidence};
 use crate::models::{catalog::id, locate};
 use crate::pipeline::shared::{Factory, Shared};
 use crate::scenario::Sharing;
-use crate::stages::detect::{self, Detector, TensorInput};
+use crate::stages::detect::{Detector, TensorInput};
 use crate::stages::onnx::SessionThreads;
 use crate::stages::vad::Vad;
 
@@ -72,16 +72,12 @@ fn factory(model: &str) -> Result<Factory<Box<dyn Model>>, String> {
     match model {
         "yolov8n-640" => {
             let path = locate::require(id::YOLO).map_err(|e| e.to_string())?;
-            let photo = image::open(locate::require(id::PHOTO_ROCKET).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?.to_rgb8();
-            let mut t = Vec::new();
-            detect::letterbox(&photo, &mut t);
-            let input = Arc::new(t);
+            let input = Arc::new(super::inputs::yolo_tensor()?);
             Ok(Arc::new(move || Detector::load(&path, one).map(|d| Box::new(Yolo(d, Arc::clone(&input))) as Box<dyn Model>).map_err(|e| e.to_string())))
         }
         "silero-vad-512" => {
             let path = locate::require(id::SILERO).map_err(|e| e.to_string())?;
-            let speech = crate::stages::decode::read_audio_16k(&crate::media::speech_clips()[1]).map_err(|e| e.to_string())?;
-            let input = Arc::new(speech[8000..8512].to_vec());
+            let input = Arc::new(super::inputs::speech_samples(8000, 8512)?);
             Ok(Arc::new(move || Vad::load(&path, one).map(|v| Box::new(Silero(v, Arc::clone(&input))) as Box<dyn Model>).map_err(|e| e.to_string())))
         }
         other => Err(format!("unknown model {other}")),

@@ -152,12 +152,6 @@ fn work_dir() -> PathBuf {
     crate::paths::workspace_root().join("target/tokenizer-weight")
 }
 
-fn first_error(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    let i = lines.iter().position(|l| l.starts_with("error")).unwrap_or(lines.len().saturating_sub(12));
-    lines[i..lines.len().min(i + 12)].join("\n")
-}
-
 /// Writes the build's project; returns its folder.
 fn write_project(b: &Build) -> Result<PathBuf, String> {
     let root = crate::paths::workspace_root();
@@ -215,7 +209,7 @@ fn build(b: &Build, repeats: usize, progress: &dyn Fn(&str)) -> Result<(BuildRes
     progress(&format!("{}: fetching dependencies (not timed)", b.name));
     let o = Command::new("cargo").arg("fetch").current_dir(&dir).output().map_err(|e| format!("cargo fetch: {e}"))?;
     if !o.status.success() {
-        return Err(format!("{}: cargo fetch failed (needs crates.io or a filled cache):\n{}", b.name, first_error(&String::from_utf8_lossy(&o.stderr))));
+        return Err(format!("{}: cargo fetch failed (needs crates.io or a filled cache):\n{}", b.name, crate::forks::cargo_output::first_error(&String::from_utf8_lossy(&o.stderr), 12)));
     }
     let mut compile_s = Vec::new();
     for r in 0..repeats {
@@ -231,7 +225,7 @@ fn build(b: &Build, repeats: usize, progress: &dyn Fn(&str)) -> Result<(BuildRes
             .map_err(|e| format!("cargo build: {e}"))?;
         compile_s.push(t.elapsed().as_secs_f64());
         if !o.status.success() {
-            return Err(format!("{} does not build; first error:\n{}", b.name, first_error(&String::from_utf8_lossy(&o.stderr))));
+            return Err(format!("{} does not build; first error:\n{}", b.name, crate::forks::cargo_output::first_error(&String::from_utf8_lossy(&o.stderr), 12)));
         }
     }
     let exe = target.join("release/tokw");

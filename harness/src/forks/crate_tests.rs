@@ -74,14 +74,6 @@ pub fn parse(output: &str) -> (Vec<BinaryCounts>, Vec<String>) {
     (out, failures)
 }
 
-fn first_error(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    match lines.iter().position(|l| l.starts_with("error")) {
-        Some(i) => lines[i..lines.len().min(i + 15)].join("\n"),
-        None => lines[lines.len().saturating_sub(15)..].join("\n"),
-    }
-}
-
 /// Runs `cargo ARGS` in `dir` with `env`, sharing `target` between runs.
 pub fn run(dir: &Path, args: &[String], env: &[(String, String)], target: &Path, skipped: Vec<(String, u64, String)>) -> SuiteResult {
     let t = std::time::Instant::now();
@@ -97,7 +89,7 @@ pub fn run(dir: &Path, args: &[String], env: &[(String, String)], target: &Path,
             r.binaries = bins;
             r.failures = failures;
             if !r.ran {
-                r.error = Some(first_error(&stderr));
+                r.error = Some(crate::forks::cargo_output::first_error(&stderr, 15));
             }
         }
     }

@@ -8,10 +8,12 @@
 //!   patched copy is what was compiled (cargo only warns about unused patches).
 //! - `crate_tests.rs`: the crate's own test suite, counted per binary.
 //! - `spec.rs`: what the check knows about each crate and patch.
+//! - `cargo_output.rs`: the first compiler error of a failed build.
 //! - `check.rs`: `harness fork check`: the whole before/after run and its
 //!   evidence; `whisper.rs` and `ort_cell.rs` hold each crate's repro and
 //!   benchmark; `report.rs` renders the before/after section of a claim's report.
 
+pub mod cargo_output;
 pub mod check;
 pub mod crate_tests;
 pub mod ort_cell;

@@ -13,14 +13,6 @@ use super::spec::PatchSpec;
 use super::ForkError;
 use crate::models::{catalog::id, locate};
 
-fn first_error(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    match lines.iter().position(|l| l.starts_with("error")) {
-        Some(i) => lines[i..lines.len().min(i + 8)].join("\n"),
-        None => lines[lines.len().saturating_sub(8)..].join("\n"),
-    }
-}
-
 /// Builds the cell against `fork` with `features`; Ok(exe) or Err(first error).
 fn build(work: &Path, label: &str, version: &str, fork: &Path, features: &[&str]) -> Result<Result<PathBuf, String>, ForkError> {
     let dir = work.join(format!("cell-{label}"));
@@ -45,7 +37,7 @@ fn build(work: &Path, label: &str, version: &str, fork: &Path, features: &[&str]
     }
     let o = c.output().map_err(|e| ForkError::Io(format!("cargo: {e}")))?;
     if !o.status.success() {
-        return Ok(Err(first_error(&String::from_utf8_lossy(&o.stderr))));
+        return Ok(Err(crate::forks::cargo_output::first_error(&String::from_utf8_lossy(&o.stderr), 8)));
     }
     let exe = dir.join("ort-shared-cell");
     std::fs::copy(target.join("release/ort-shared-cell"), &exe).map_err(io)?;

@@ -96,14 +96,6 @@ impl WhisperVariant {
     }
 }
 
-fn first_error(log: &str) -> String {
-    let lines: Vec<&str> = log.lines().collect();
-    match lines.iter().position(|l| l.starts_with("error")) {
-        Some(i) => lines[i..lines.len().min(i + 12)].join("\n"),
-        None => lines[lines.len().saturating_sub(12)..].join("\n"),
-    }
-}
-
 /// The version of `krate` a lock file resolved.
 pub fn locked_version(lock: &Path, krate: &str) -> Option<String> {
     let text = std::fs::read_to_string(lock).ok()?;
@@ -130,7 +122,7 @@ pub fn build_race_cell(variant: &WhisperVariant, progress: &dyn Fn(&str)) -> Res
                 .map_err(|e| VariantError::Io { name: name.clone(), reason: e.to_string() })?;
             if !out.status.success() {
                 let text = String::from_utf8_lossy(&out.stderr).into_owned();
-                return Err(VariantError::Build { name, log: root.join("target"), first_error: first_error(&text) });
+                return Err(VariantError::Build { name, log: root.join("target"), first_error: crate::forks::cargo_output::first_error(&text, 12) });
             }
         }
         return Ok(exe);
@@ -156,6 +148,7 @@ pub fn build_race_cell(variant: &WhisperVariant, progress: &dyn Fn(&str)) -> Res
         .args(["build", "--release", "--quiet"])
         .current_dir(&dir)
         .env("CARGO_TARGET_DIR", dir.join("target"))
+        .env("CMAKE_BUILD_PARALLEL_LEVEL", std::thread::available_parallelism().map_or(1, |n| n.get()).to_string())
         .envs(variant.cmake_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .output()
         .map_err(io)?;
@@ -163,7 +156,7 @@ pub fn build_race_cell(variant: &WhisperVariant, progress: &dyn Fn(&str)) -> Res
     let text = String::from_utf8_lossy(&out.stderr).into_owned();
     std::fs::write(&log, &text).map_err(io)?;
     if !out.status.success() {
-        return Err(VariantError::Build { name, log, first_error: first_error(&text) });
+        return Err(VariantError::Build { name, log, first_error: crate::forks::cargo_output::first_error(&text, 12) });
     }
     let found = locked_version(&dir.join("Cargo.lock"), "whisper-rs").unwrap_or_default();
     if found != variant.whisper_rs {
