@@ -117,14 +117,16 @@ pub fn render(path: &Path) -> Result<Page, String> {
     if shared_loses {
         s += &format!(
             "\nWhat costs measurably is funnelling all threads through one session (the uncontended lock is within the noise above){}. `&mut self` does not force that: `Session` is `Send`, so each thread can own one \
-             (with `PrepackedWeights` to share weight memory). **Do not file** a `run_shared(&self)` request: it was proposed and closed (PR #557) for reasons still open \
-             (non-CPU execution providers, `Allocator` not `Sync`), and sessions per thread give the throughput here. A documentation example of per-thread sessions with \
-             prepacked weights would answer the recurring requests.\n\n",
+             (with `PrepackedWeights` to share weight memory). **Do not file** a bare `run_shared(&self)` request: it was proposed and closed (PR #557) over non-CPU \
+             execution providers and `Allocator` not being `Sync`, and sessions per thread give the throughput here. A documentation example of per-thread sessions with \
+             prepacked weights would answer the recurring requests. A patch that answers both objections (CPU-only sessions; the run path does not use the session \
+             allocator) is checked in the fork section below: its case is memory (one session instead of one per thread), not speed.\n\n",
             if unfair.is_empty() { String::new() } else { format!("; the seed's `Mutex<Session>` also starves threads: {}", unfair.join(", ")) }
         );
     } else {
         s += "\nSharing one session did not lose throughput here; nothing to file.\n\n";
     }
+    // The instruction counts decide what the wall clock above could not.
     if let Some(section) = super::instruction_counts::section(super::instruction_counts::Question::UncontendedLock)? {
         s += &section;
     }
