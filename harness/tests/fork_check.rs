@@ -52,3 +52,46 @@ fn the_crate_test_runner_counts_a_real_suite_and_shows_a_compile_error() {
     let r = run(&bad, &["test".to_string()], &[], &tmp.path().join("target"), vec![]);
     assert!(!r.ran && r.error.as_deref().is_some_and(|e| e.starts_with("error[E0308]")), "{r:?}");
 }
+
+fn evidence(dir: &std::path::Path, name: &str) -> serde_json::Value {
+    let f = std::fs::read_dir(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}")).next().unwrap().unwrap().path();
+    serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(f).unwrap()).unwrap()["data"].clone()
+}
+
+fn harness_with_evidence(args: &[&str], ev: &std::path::Path) -> (bool, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_harness")).args(args).env("HARNESS_EVIDENCE_DIR", ev).output().expect("harness runs");
+    (o.status.success(), String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr))
+}
+
+/// ort's `run-shared` patch end to end (quick): ort's own tests on both
+/// copies (the patch adds one), the cell built against both and proven to
+/// use them, `run_shared` failing to compile before and working after.
+#[test]
+fn ort_run_shared_fork_check_end_to_end() {
+    let ev = tempfile::tempdir().unwrap();
+    let (ok, out) = harness_with_evidence(&["fork", "check", "ort", "--patch", "run-shared", "--quick"], ev.path());
+    assert!(ok, "{out}");
+    let d = evidence(ev.path(), "fork-ort-run-shared");
+    let passed = |side: &str| d[side]["binaries"].as_array().unwrap().iter().map(|b| b["passed"].as_u64().unwrap()).sum::<u64>();
+    assert!(passed("tests_before") > 40 && passed("tests_after") == passed("tests_before") + 1, "{}", d["tests_after"]);
+    assert_eq!(d["measured"]["proof"].as_array().unwrap().len(), 4);
+    let r = &d["measured"]["repro"][0];
+    assert!(r["problem_before"] == true && r["problem_after"] == false, "{r}");
+    assert!(r["before"].as_str().unwrap().contains("does not compile"), "{r}");
+}
+
+/// whisper-rs's abort-callback fix end to end (quick): whisper-rs's own
+/// tests on both copies (the patch adds its regression test), the race cell
+/// built against both through `[patch.crates-io]`, and the probe's value
+/// wrong before and right after. Slow: whisper.cpp is built for each side.
+#[test]
+fn whisper_rs_abort_callback_fork_check_end_to_end() {
+    let ev = tempfile::tempdir().unwrap();
+    let (ok, out) = harness_with_evidence(&["fork", "check", "whisper-rs", "--patch", "abort-callback-fix", "--quick"], ev.path());
+    assert!(ok, "{out}");
+    let d = evidence(ev.path(), "fork-whisper-rs-abort-callback-fix");
+    let passed = |side: &str| d[side]["binaries"].as_array().unwrap().iter().map(|b| b["passed"].as_u64().unwrap()).sum::<u64>();
+    assert_eq!((passed("tests_before"), passed("tests_after")), (12, 13), "{}", d["tests_after"]);
+    let r = &d["measured"]["repro"][0];
+    assert!(r["problem_before"] == true && r["problem_after"] == false && r["after"].as_str().unwrap().contains("42 (correct)"), "{r}");
+}
