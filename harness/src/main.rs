@@ -87,6 +87,9 @@ enum Cmd {
         #[command(subcommand)]
         command: ForkCmd,
     },
+    /// RSS after each of N sessions of a model, own or shared prepacked weights (what experiment ort-mutex runs).
+    #[command(hide = true)]
+    SessionMemory { model: String, n: usize, mode: String },
     /// One instruction-count probe (what `experiment instruction-counts` runs under valgrind).
     #[command(hide = true)]
     InstrProbe { model: String, variant: String, calls: u64 },
@@ -275,6 +278,11 @@ run.json: {}", out.join("run.json").display());
                 println!("evidence: {}", p.display());
             }
             println!("render the claim's report to see the before/after section: harness report --all");
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::SessionMemory { model, n, mode } => {
+            let rss = harness::experiments::ort_mutex::session_memory(&model, n, mode == "prepacked").map_err(anyhow::Error::msg)?;
+            println!("{}", serde_json::to_string(&rss)?);
             Ok(ExitCode::SUCCESS)
         }
         Cmd::InstrProbe { model, variant, calls } => {

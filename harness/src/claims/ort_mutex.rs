@@ -112,16 +112,54 @@ pub fn render(path: &Path) -> Result<Page, String> {
         verdict_rows.push(vec![format!("{model}: fairness of the mutex at {} threads", d.cores), format!("{f:.2} (fewest / most calls per thread; 1 = fair){}", if f < 0.5 { ": `std::sync::Mutex` lets the thread that just released it take it again, so the others starve" } else { "" })]);
         s += "\n";
     }
+    let mut prepack_saves: Option<bool> = None;
+    if !d.memory.is_empty() {
+        s += "### Memory: a session per thread, with and without shared prepacked weights\n\n\
+              The maintainers' advice for per-thread sessions is to share weights through `PrepackedWeights`. Each row: a fresh process creates 4 sessions of \
+              the model one by one (kept alive) and records its resident memory after each; the cost of one more session is (RSS after 4 - RSS after 1) / 3, \
+              median over repeats.\n\n";
+        let mut rows = Vec::new();
+        let mut per_model: Vec<(String, f64, f64)> = Vec::new();
+        for model in &models {
+            let extra = |mode: &str| {
+                let v: Vec<f64> = d.memory.iter().filter(|m| m.model == *model && m.mode == mode && m.rss_bytes.len() >= 5).map(|m| (m.rss_bytes[4] as f64 - m.rss_bytes[1] as f64) / 3.0 / 1048576.0).collect();
+                (median(&v), v.len())
+            };
+            let ((own, n_own), (shared, n_shared)) = (extra("own weights"), extra("prepacked weights shared"));
+            if n_own == 0 || n_shared == 0 {
+                continue;
+            }
+            rows.push(vec![model.to_string(), format!("{own:.1}"), format!("{shared:.1}"), format!("{:.2}", shared / own), format!("{n_own} / {n_shared}")]);
+            per_model.push((model.to_string(), own, shared));
+        }
+        s += &table(&["model", "MiB per extra session, own weights", "MiB per extra session, prepacked shared", "shared / own", "repeats"], &rows);
+        let saves: Vec<String> = per_model.iter().filter(|(_, o, sh)| *sh < 0.8 * o).map(|(m, _, _)| m.clone()).collect();
+        prepack_saves = Some(!saves.is_empty());
+        s += &format!(
+            "\n{}\n\n",
+            if saves.is_empty() {
+                "Sharing prepacked weights did not reduce the memory of an extra session here (under 20% saved for every model): each session still holds its own copy of the weights, so a session per thread costs that memory per thread, and the advice does not remove it on this CPU."
+                    .to_string()
+            } else {
+                format!("Sharing prepacked weights saved at least 20% of an extra session's memory for: {}.", saves.join(", "))
+            }
+        );
+    }
     s += "## Verdict\n\n";
     s += &table(&["measure", "result"], &verdict_rows);
     if shared_loses {
         s += &format!(
             "\nWhat costs measurably is funnelling all threads through one session (the uncontended lock is within the noise above){}. `&mut self` does not force that: `Session` is `Send`, so each thread can own one \
-             (with `PrepackedWeights` to share weight memory). **Do not file** a bare `run_shared(&self)` request: it was proposed and closed (PR #557) over non-CPU \
-             execution providers and `Allocator` not being `Sync`, and sessions per thread give the throughput here. A documentation example of per-thread sessions with \
-             prepacked weights would answer the recurring requests. A patch that answers both objections (CPU-only sessions; the run path does not use the session \
-             allocator) is checked in the fork section below: its case is memory (one session instead of one per thread), not speed.\n\n",
-            if unfair.is_empty() { String::new() } else { format!("; the seed's `Mutex<Session>` also starves threads: {}", unfair.join(", ")) }
+             {}. **Do not file** a bare `run_shared(&self)` request: it was proposed and closed (PR #557) over non-CPU \
+             execution providers and `Allocator` not being `Sync`, and sessions per thread give the throughput here. A patch that answers both objections (CPU-only \
+             sessions; the run path does not use the session allocator) is checked in the fork section below: its case is memory (one session instead of one per \
+             thread), not speed.\n\n",
+            if unfair.is_empty() { String::new() } else { format!("; the seed's `Mutex<Session>` also starves threads: {}", unfair.join(", ")) },
+            match prepack_saves {
+                Some(false) => "at the cost of one session's memory per thread: sharing `PrepackedWeights`, the maintainers' advice, did not reduce it here (memory table above)",
+                Some(true) => "with `PrepackedWeights` to share weight memory (memory table above)",
+                None => "(the maintainers advise sharing weights through `PrepackedWeights`; not measured in this run)",
+            }
         );
     } else {
         s += "\nSharing one session did not lose throughput here; nothing to file.\n\n";

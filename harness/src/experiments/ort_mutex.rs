@@ -41,12 +41,65 @@ pub struct CellRun {
     pub instances: u64,
 }
 
+/// Resident memory as sessions of one model are created one by one in a
+/// fresh process, each with its own weights or sharing prepacked ones.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MemoryRun {
+    pub model: String,
+    /// `own weights` or `prepacked weights shared`.
+    pub mode: String,
+    pub repeat: usize,
+    /// RSS in bytes before the first session, then after each session.
+    pub rss_bytes: Vec<u64>,
+}
+
 /// Stored data.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Data {
     pub runs: Vec<CellRun>,
     pub outputs_agree: Vec<(String, bool)>,
     pub cores: usize,
+    #[serde(default)]
+    pub memory: Vec<MemoryRun>,
+}
+
+fn rss_bytes() -> u64 {
+    let pages = std::fs::read_to_string("/proc/self/statm").ok().and_then(|s| s.split_whitespace().nth(1).and_then(|x| x.parse::<u64>().ok())).unwrap_or(0);
+    // SAFETY: sysconf has no preconditions.
+    pages * unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as u64
+}
+
+/// Creates `n` sessions of `model` in this process (kept alive), sharing
+/// prepacked weights or not; returns RSS before and after each. This is what
+/// `harness session-memory` runs in a fresh process.
+pub fn session_memory(model: &str, n: usize, prepacked: bool) -> Result<Vec<u64>, String> {
+    let path = match model {
+        "yolov8n-640" => locate::require(id::YOLO),
+        "silero-vad-512" => locate::require(id::SILERO),
+        other => return Err(format!("unknown model {other}")),
+    }
+    .map_err(|e| e.to_string())?;
+    crate::models::onnxruntime::environment().map_err(|e| e.to_string())?;
+    let weights = prepacked.then(ort::session::builder::PrepackedWeights::new);
+    let mut rss = vec![rss_bytes()];
+    let mut keep = Vec::new();
+    for _ in 0..n {
+        keep.push(crate::stages::onnx::session_sharing(&path, SessionThreads { intra: 1, inter: 1 }, weights.as_ref()).map_err(|e| e.to_string())?);
+        rss.push(rss_bytes());
+    }
+    Ok(rss)
+}
+
+fn memory_cell(model: &str, prepacked: bool, repeat: usize) -> Result<MemoryRun, String> {
+    let o = std::process::Command::new(super::harness_exe())
+        .args(["session-memory", model, "4", if prepacked { "prepacked" } else { "plain" }])
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !o.status.success() {
+        return Err(format!("session-memory {model}: {}", String::from_utf8_lossy(&o.stderr)));
+    }
+    let rss_bytes: Vec<u64> = serde_json::from_slice(&o.stdout).map_err(|e| format!("session-memory output: {e}"))?;
+    Ok(MemoryRun { model: model.into(), mode: if prepacked { "prepacked weights shared".into() } else { "own weights".into() }, repeat, rss_bytes })
 }
 
 trait Model: Send {
@@ -142,7 +195,7 @@ fn run_cell(model: &str, strategy: Sharing, threads: usize, duration: Duration, 
 pub fn run(repeats: usize, quick: bool, progress: &dyn Fn(&str)) -> Result<std::path::PathBuf, String> {
     let started_at = crate::evidence::run::now_utc();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut data = Data { runs: Vec::new(), outputs_agree: Vec::new(), cores };
+    let mut data = Data { runs: Vec::new(), outputs_agree: Vec::new(), cores, memory: Vec::new() };
     let models: &[(&str, u64)] = if quick { &[("silero-vad-512", 300)] } else { &[("yolov8n-640", 3000), ("silero-vad-512", 1000)] };
     let strategies = [Sharing::Mutex, Sharing::PerWorker, Sharing::Pool];
     for (model, ms) in models {
@@ -155,6 +208,10 @@ pub fn run(repeats: usize, quick: bool, progress: &dyn Fn(&str)) -> Result<std::
             return Err(format!("{model}: strategies disagree on the output; refusing to time them"));
         }
         for rep in 0..repeats {
+            for prepacked in [false, true] {
+                progress(&format!("{model}: memory of 4 sessions, prepacked weights {prepacked}, repeat {}", rep + 1));
+                data.memory.push(memory_cell(model, prepacked, rep)?);
+            }
             for threads in 1..=4 {
                 for s in strategies {
                     progress(&format!("{model}: {threads} thread(s), {s:?}, repeat {}", rep + 1));

@@ -38,9 +38,19 @@ impl Default for SessionThreads {
 /// is off: spinning pools are what turns oversubscription into collapse, and
 /// the scenarios set thread counts explicitly.
 pub fn session(path: &Path, threads: SessionThreads) -> Result<Session, OnnxError> {
+    session_sharing(path, threads, None)
+}
+
+/// As [`session`], and when `weights` is given, the sessions built with the
+/// same container share their prepacked weight buffers (ort's answer to
+/// "one session per thread costs memory").
+pub fn session_sharing(path: &Path, threads: SessionThreads, weights: Option<&ort::session::builder::PrepackedWeights>) -> Result<Session, OnnxError> {
     let env = onnxruntime::environment()?;
     let model_err = |e: &dyn std::fmt::Display| OnnxError::Model { path: path.to_path_buf(), message: e.to_string() };
     let mut builder = Session::builder(env).map_err(|e| model_err(&e))?;
+    if let Some(w) = weights {
+        builder = builder.with_prepacked_weights(w).map_err(|e| model_err(&e))?;
+    }
     builder = builder.with_intra_threads(threads.intra).map_err(|e| model_err(&e))?;
     builder = builder.with_inter_threads(threads.inter).map_err(|e| model_err(&e))?;
     builder = builder.with_intra_op_spinning(false).map_err(|e| model_err(&e))?;
