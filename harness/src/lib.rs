@@ -8,6 +8,7 @@ pub mod doctor;
 pub mod evidence;
 pub mod experiments;
 pub mod forks;
+pub mod lockfile;
 pub mod measure;
 pub mod media;
 pub mod models;

@@ -78,7 +78,7 @@ pub fn probe() -> serde_json::Value {
         });
         out.insert(name, serde_json::json!(mps));
     }
-    serde_json::json!({ "tjbench_mpixels_per_s": out })
+    serde_json::json!({ "tjbench_mpixels_per_s": out, "pipeline_default_decoder": crate::scenario::Jpeg::default().decoder.name() })
 }
 
 /// Renders the report.
@@ -125,7 +125,8 @@ pub fn render(path: &Path) -> Result<Page, String> {
     s += &format!("\n{}", chart.markdown("decoding throughput per image and decoder"));
     let tj = ev.data.extra.get("tjbench_mpixels_per_s").and_then(|v| v.as_object()).cloned().unwrap_or_default();
     let mut tj_ok = !tj.is_empty();
-    let default = crate::scenario::Jpeg::default().decoder.name();
+    // The default when the evidence was taken (older evidence: today's).
+    let default = ev.data.extra.get("pipeline_default_decoder").and_then(|v| v.as_str()).unwrap_or(crate::scenario::Jpeg::default().decoder.name());
     if !tj.is_empty() {
         s += &format!("\nThe pipeline's default decoder (`jpeg.decoder = \"{default}\"`) against libjpeg-turbo's own `tjbench -rgb` (one thread, 2 s per image), goal >= 0.95; image (zune-jpeg) alongside:\n\n");
         let mut tj_rows = Vec::new();

@@ -62,15 +62,9 @@ fn git(args: &[&str]) -> Option<String> {
 /// versions of one crate are joined with `, `).
 pub fn locked_versions() -> BTreeMap<String, String> {
     let mut out: BTreeMap<String, String> = BTreeMap::new();
-    let Ok(text) = std::fs::read_to_string(paths::workspace_root().join("Cargo.lock")) else { return out };
-    let Ok(lock) = text.parse::<toml::Table>() else { return out };
-    for pkg in lock.get("package").and_then(|p| p.as_array()).into_iter().flatten() {
-        let (Some(name), Some(version)) = (pkg.get("name").and_then(|v| v.as_str()), pkg.get("version").and_then(|v| v.as_str())) else {
-            continue;
-        };
-        if TRACKED_CRATES.contains(&name) {
-            out.entry(name.to_string()).and_modify(|v| *v = format!("{v}, {version}")).or_insert_with(|| version.to_string());
-        }
+    let Ok(lock) = crate::lockfile::Lock::read(&paths::workspace_root().join("Cargo.lock")) else { return out };
+    for pkg in lock.packages.iter().filter(|p| TRACKED_CRATES.contains(&p.name.as_str())) {
+        out.entry(pkg.name.clone()).and_modify(|v| *v = format!("{v}, {}", pkg.version)).or_insert_with(|| pkg.version.clone());
     }
     out
 }

@@ -19,7 +19,6 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 
 use crate::evidence::store::{self, Evidence};
-use crate::models::{catalog::id, locate};
 use crate::pipeline::shared::Shared;
 use crate::scenario::Sharing;
 use crate::stages::detect::{Detector, TensorInput};
@@ -105,13 +104,13 @@ fn load(model: &str, mode: TensorInput) -> Result<(Box<dyn Call + Send>, u64), S
     let one = SessionThreads { intra: 1, inter: 1 };
     match model {
         "yolov8n-640" => {
-            let path = locate::require(id::YOLO).map_err(|e| e.to_string())?;
+            let path = super::inputs::model_file("yolov8n-640")?;
             let t = super::inputs::yolo_tensor()?;
             let bytes = std::mem::size_of_val(&t[..]) as u64;
             Ok((Box::new(Yolo { det: Detector::load(&path, one).map_err(|e| e.to_string())?, input: Arc::new(t), mode }), bytes))
         }
         "silero-vad-512" => {
-            let path = locate::require(id::SILERO).map_err(|e| e.to_string())?;
+            let path = super::inputs::model_file("silero-vad-512")?;
             // The same 512 samples as claim 2's experiment, with the 64 before as context.
             let frame = super::inputs::speech_samples(8000 - 64, 8512)?;
             let state = vec![0f32; 256];
@@ -158,25 +157,8 @@ pub fn probe(model: &str, variant: &str, calls: u64) -> Result<f64, String> {
     Ok(last.iter().map(|&x| x as f64).sum())
 }
 
-/// Parses cachegrind's `I refs` line (e.g. `==12== I   refs:      1,234`).
-pub fn parse_i_refs(stderr: &str) -> Option<u64> {
-    let line = stderr.lines().find(|l| l.contains("I   refs:") || l.contains("I refs:"))?;
-    line.split(':').nth(1)?.trim().replace(',', "").parse().ok()
-}
-
 fn count(exe: &std::path::Path, model: &str, variant: &str, calls: u64) -> Result<u64, String> {
-    let o = Command::new("valgrind")
-        .args(["--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"])
-        .arg(&exe)
-        .args(["instr-probe", model, variant, &calls.to_string()])
-        .env("RUST_LOG", "error")
-        .output()
-        .map_err(|e| format!("cannot run valgrind ({e}): install it with `apt-get install valgrind` (scripts/setup.sh does)"))?;
-    let err = String::from_utf8_lossy(&o.stderr);
-    if !o.status.success() {
-        return Err(format!("valgrind {} instr-probe {model} {variant} {calls}: {}\n{}", exe.display(), o.status, err.lines().rev().take(15).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n")));
-    }
-    parse_i_refs(&err).ok_or_else(|| format!("no `I refs` in valgrind's output for {model} {variant}: {}", err.lines().rev().take(5).collect::<Vec<_>>().join(" | ")))
+    crate::measure::instructions::count(exe, &["instr-probe", model, variant, &calls.to_string()])
 }
 
 /// Runs the experiment and stores its evidence.
@@ -212,7 +194,7 @@ pub fn run(repeats: usize, quick: bool, progress: &dyn Fn(&str)) -> Result<std::
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
-    let params = serde_json::json!({ "repeats": repeats, "quick": quick, "intra_threads": 1, "tool": "valgrind --tool=cachegrind --cache-sim=no" });
+    let params = serde_json::json!({ "repeats": repeats, "quick": quick, "intra_threads": 1, "tool": format!("valgrind {}", crate::measure::instructions::TOOL.join(" ")) });
     let evidence = Evidence::new(EXPERIMENT, started_at, params, vec![], data);
     store::write_new(EXPERIMENT, &evidence).map_err(|e| e.to_string())
 }
@@ -269,13 +251,6 @@ pub fn bursts(d: &Data) -> Vec<(&Count, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reads_cachegrinds_instruction_total() {
-        let err = "==4242== Cachegrind, a cache and branch-prediction profiler\n==4242== \n==4242== I   refs:      1,234,567,890\n";
-        assert_eq!(parse_i_refs(err), Some(1_234_567_890));
-        assert_eq!(parse_i_refs("no count here"), None);
-    }
 
     #[test]
     fn per_call_is_the_slope_between_call_counts() {

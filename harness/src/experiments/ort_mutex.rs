@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::evidence::store::{self, Evidence};
-use crate::models::{catalog::id, locate};
 use crate::pipeline::shared::{Factory, Shared};
 use crate::scenario::Sharing;
 use crate::stages::detect::{Detector, TensorInput};
@@ -73,12 +72,7 @@ fn rss_bytes() -> u64 {
 /// prepacked weights or not; returns RSS before and after each. This is what
 /// `harness session-memory` runs in a fresh process.
 pub fn session_memory(model: &str, n: usize, prepacked: bool) -> Result<Vec<u64>, String> {
-    let path = match model {
-        "yolov8n-640" => locate::require(id::YOLO),
-        "silero-vad-512" => locate::require(id::SILERO),
-        other => return Err(format!("unknown model {other}")),
-    }
-    .map_err(|e| e.to_string())?;
+    let path = super::inputs::model_file(model)?;
     crate::models::onnxruntime::environment().map_err(|e| e.to_string())?;
     let weights = prepacked.then(ort::session::builder::PrepackedWeights::new);
     let mut rss = vec![rss_bytes()];
@@ -124,12 +118,12 @@ fn factory(model: &str) -> Result<Factory<Box<dyn Model>>, String> {
     let one = SessionThreads { intra: 1, inter: 1 };
     match model {
         "yolov8n-640" => {
-            let path = locate::require(id::YOLO).map_err(|e| e.to_string())?;
+            let path = super::inputs::model_file("yolov8n-640")?;
             let input = Arc::new(super::inputs::yolo_tensor()?);
             Ok(Arc::new(move || Detector::load(&path, one).map(|d| Box::new(Yolo(d, Arc::clone(&input))) as Box<dyn Model>).map_err(|e| e.to_string())))
         }
         "silero-vad-512" => {
-            let path = locate::require(id::SILERO).map_err(|e| e.to_string())?;
+            let path = super::inputs::model_file("silero-vad-512")?;
             let input = Arc::new(super::inputs::speech_samples(8000, 8512)?);
             Ok(Arc::new(move || Vad::load(&path, one).map(|v| Box::new(Silero(v, Arc::clone(&input))) as Box<dyn Model>).map_err(|e| e.to_string())))
         }

@@ -173,15 +173,6 @@ fn write_project(b: &Build) -> Result<PathBuf, String> {
     Ok(dir)
 }
 
-fn lock_packages(lock: &Path) -> Vec<(String, String)> {
-    let Ok(text) = std::fs::read_to_string(lock) else { return vec![] };
-    let Ok(t) = text.parse::<toml::Table>() else { return vec![] };
-    t.get("package")
-        .and_then(|p| p.as_array())
-        .map(|a| a.iter().filter_map(|p| Some((p.get("name")?.as_str()?.to_string(), p.get("version")?.as_str()?.to_string()))).collect())
-        .unwrap_or_default()
-}
-
 /// Packages whose build scripts compiled C or C++: those with object files
 /// or static libraries in their `OUT_DIR` (`target/release/build/<pkg>-<hash>/out`).
 fn native_packages(target: &Path) -> Vec<String> {
@@ -235,8 +226,8 @@ fn build(b: &Build, repeats: usize, progress: &dyn Fn(&str)) -> Result<(BuildRes
         return Err(format!("strip {}: {}", exe.display(), String::from_utf8_lossy(&o.stderr)));
     }
     let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).map_err(|e| format!("{}: {e}", p.display()));
-    let pkgs = lock_packages(&dir.join("Cargo.lock"));
-    let version = pkgs.iter().find(|(n, _)| n == b.main_crate).map(|(_, v)| v.clone()).unwrap_or_default();
+    let lock = crate::lockfile::Lock::read(&dir.join("Cargo.lock"))?;
+    let version = lock.version(b.main_crate).unwrap_or_default().to_string();
     if version != b.version {
         return Err(format!("{}: Cargo.lock resolved {} {version}, expected {}", b.name, b.main_crate, b.version));
     }
@@ -244,7 +235,7 @@ fn build(b: &Build, repeats: usize, progress: &dyn Fn(&str)) -> Result<(BuildRes
         build: b.name.into(),
         main_crate_version: version,
         compile_s,
-        packages: pkgs.len(),
+        packages: lock.packages.len(),
         binary_bytes: size(&exe)?,
         stripped_bytes: size(&stripped)?,
         native_packages: native_packages(&target),

@@ -58,21 +58,8 @@ fn cell(exe: &Path, lib: &Path, model: &Path, threads: usize, mode: &str, millis
 /// valgrind (cachegrind, no cache simulation) as the difference between
 /// 120 and 20 calls, so set-up cancels out.
 fn instructions_per_call(exe: &Path, lib: &Path, model: &Path) -> Result<f64, String> {
-    let count = |calls: u64| -> Result<u64, String> {
-        let o = Command::new("valgrind")
-            .args(["--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"])
-            .arg(exe)
-            .arg(lib)
-            .arg(model)
-            .args(["1", "mutex", &format!("calls:{calls}")])
-            .output()
-            .map_err(|e| format!("valgrind: {e} (scripts/setup.sh installs it)"))?;
-        let err = String::from_utf8_lossy(&o.stderr);
-        if !o.status.success() {
-            return Err(format!("valgrind {}: {}", exe.display(), err.lines().last().unwrap_or("")));
-        }
-        crate::experiments::instructions::parse_i_refs(&err).ok_or_else(|| "no `I refs` in valgrind's output".to_string())
-    };
+    let (lib, model) = (lib.display().to_string(), model.display().to_string());
+    let count = |calls: u64| crate::measure::instructions::count(exe, &[&lib, &model, "1", "mutex", &format!("calls:{calls}")]);
     Ok((count(120)? as f64 - count(20)? as f64) / 100.0)
 }
 

@@ -8,19 +8,16 @@ use std::process::Command;
 /// From the lock file: `krate` must resolve to a path package (no `source`
 /// line) and must not be listed under `[[patch.unused]]`.
 pub fn patched_source_used(lock: &Path, krate: &str) -> Result<String, String> {
-    let text = std::fs::read_to_string(lock).map_err(|e| format!("{}: {e}", lock.display()))?;
-    let t: toml::Table = text.parse().map_err(|e| format!("{}: {e}", lock.display()))?;
-    let unused = t.get("patch").and_then(|p| p.get("unused")).and_then(|u| u.as_array()).cloned().unwrap_or_default();
-    if let Some(u) = unused.iter().find(|u| u.get("name").and_then(|n| n.as_str()) == Some(krate)) {
-        return Err(format!("{} lists {krate} {} under [[patch.unused]]", lock.display(), u.get("version").and_then(|v| v.as_str()).unwrap_or("?")));
+    let l = crate::lockfile::Lock::read(lock)?;
+    if let Some(u) = l.unused_patches.iter().find(|u| u.name == krate) {
+        return Err(format!("{} lists {krate} {} under [[patch.unused]]", lock.display(), u.version));
     }
-    let pkgs = t.get("package").and_then(|p| p.as_array()).cloned().unwrap_or_default();
-    let mine: Vec<_> = pkgs.iter().filter(|p| p.get("name").and_then(|n| n.as_str()) == Some(krate)).collect();
+    let mine: Vec<_> = l.named(krate).collect();
     match mine.as_slice() {
         [] => Err(format!("{}: no {krate} package at all", lock.display())),
-        [p] => match p.get("source").and_then(|s| s.as_str()) {
+        [p] => match &p.source {
             Some(src) => Err(format!("{}: {krate} resolved to {src}, not to the local fork", lock.display())),
-            None => Ok(format!("{}: {krate} {} resolved to a path package (no registry source)", lock.display(), p.get("version").and_then(|v| v.as_str()).unwrap_or("?"))),
+            None => Ok(format!("{}: {krate} {} resolved to a path package (no registry source)", lock.display(), p.version)),
         },
         _ => Err(format!("{}: {} packages named {krate} (the fork and the registry's side by side)", lock.display(), mine.len())),
     }

@@ -96,15 +96,6 @@ impl WhisperVariant {
     }
 }
 
-/// The version of `krate` a lock file resolved.
-pub fn locked_version(lock: &Path, krate: &str) -> Option<String> {
-    let text = std::fs::read_to_string(lock).ok()?;
-    let t: toml::Table = text.parse().ok()?;
-    t.get("package")?.as_array()?.iter().find_map(|p| {
-        (p.get("name")?.as_str()? == krate).then(|| p.get("version").and_then(|v| v.as_str()).map(String::from)).flatten()
-    })
-}
-
 /// Builds the race cell for `variant` (cached: a built binary is reused)
 /// and returns the executable.
 pub fn build_race_cell(variant: &WhisperVariant, progress: &dyn Fn(&str)) -> Result<PathBuf, VariantError> {
@@ -158,7 +149,7 @@ pub fn build_race_cell(variant: &WhisperVariant, progress: &dyn Fn(&str)) -> Res
     if !out.status.success() {
         return Err(VariantError::Build { name, log, first_error: crate::forks::cargo_output::first_error(&text, 12) });
     }
-    let found = locked_version(&dir.join("Cargo.lock"), "whisper-rs").unwrap_or_default();
+    let found = crate::lockfile::Lock::read(&dir.join("Cargo.lock")).ok().and_then(|l| l.version("whisper-rs").map(String::from)).unwrap_or_default();
     if found != variant.whisper_rs {
         return Err(VariantError::WrongVersion { name, expected: variant.whisper_rs.clone(), found });
     }

@@ -1,6 +1,7 @@
 //! Measurement helpers shared by the pipeline and the benches.
 
 pub mod clock;
+pub mod instructions;
 pub mod profiler;
 pub mod stacks;
 pub mod stages;

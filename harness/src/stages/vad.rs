@@ -63,7 +63,6 @@ impl Vad {
     /// Speech probability per 512-sample window of 16 kHz mono audio (a
     /// final partial window is zero-padded).
     pub fn probabilities(&mut self, samples: &[f32]) -> Result<Vec<f32>, OnnxError> {
-        let err = |e: ort::Error| OnnxError::Run { model: "silero-vad".into(), message: e.to_string() };
         let mut state = vec![0f32; 2 * 128];
         let mut frame = vec![0f32; CONTEXT + WINDOW];
         let mut probs = Vec::with_capacity(samples.len().div_ceil(WINDOW));
@@ -72,14 +71,9 @@ impl Vad {
             frame.copy_within(WINDOW.., 0);
             frame[CONTEXT..].fill(0.0);
             frame[CONTEXT..CONTEXT + chunk.len()].copy_from_slice(chunk);
-            let input = Tensor::from_array(([1usize, CONTEXT + WINDOW], frame.clone())).map_err(err)?;
-            let st = Tensor::from_array(([2usize, 1, 128], state.clone())).map_err(err)?;
-            let sr = Tensor::from_array(([1usize], vec![SAMPLE_RATE])).map_err(err)?;
-            let out = self.session.run(ort::inputs!["input" => input, "state" => st, "sr" => sr]).map_err(err)?;
-            let (_, p) = out["output"].try_extract_tensor::<f32>().map_err(err)?;
-            probs.push(p[0]);
-            let (_, s) = out["stateN"].try_extract_tensor::<f32>().map_err(err)?;
-            state.copy_from_slice(s);
+            let (p, next) = self.run_window(&frame, &state, crate::stages::detect::TensorInput::OwnedCopy)?;
+            probs.push(p);
+            state.copy_from_slice(&next);
         }
         Ok(probs)
     }
