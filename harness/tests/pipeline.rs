@@ -26,7 +26,9 @@ fn run_default(dir: &Path, overrides: &[&str]) -> RunRecord {
 }
 
 /// Runs the CLI with a deadline, so a regression that hangs fails the test
-/// instead of hanging CI.
+/// instead of hanging CI. Both pipes are drained while it runs (a child that
+/// fills an undrained pipe blocks forever). The deadline is a hang guard,
+/// far above any expected time, not a speed limit.
 fn harness_cli(args: &[&str], envs: &[(&str, &str)], deadline: Duration) -> (Option<i32>, String, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_harness"));
     cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
@@ -34,17 +36,48 @@ fn harness_cli(args: &[&str], envs: &[(&str, &str)], deadline: Duration) -> (Opt
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().expect("harness runs");
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_string(&mut s);
+            }
+            s
+        })
+    };
+    let out = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>));
+    let err = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>));
     let t = Instant::now();
-    loop {
+    let status = loop {
         if let Some(status) = child.try_wait().expect("wait") {
-            let out = child.wait_with_output().expect("output");
-            return (status.code(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into());
+            break status;
         }
         if t.elapsed() > deadline {
             let _ = child.kill();
-            panic!("harness {args:?} did not finish within {deadline:?}");
+            let _ = child.wait();
+            panic!("harness {args:?} did not finish within {deadline:?} (hang guard)\nstderr: {}", err.join().unwrap_or_default());
         }
         std::thread::sleep(Duration::from_millis(100));
+    };
+    (status.code(), out.join().unwrap_or_default(), err.join().unwrap_or_default())
+}
+
+/// Busy-loop processes that load every core they get, for as long as the
+/// value lives (killed on drop, also when the test fails).
+struct Load(Vec<std::process::Child>);
+
+impl Load {
+    fn busy_loops(n: usize) -> Load {
+        Load((0..n).map(|_| Command::new("sh").args(["-c", "while :; do :; done"]).spawn().expect("sh runs")).collect())
+    }
+}
+
+impl Drop for Load {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
     }
 }
 
@@ -184,6 +217,9 @@ fn bad_media_gets_per_file_errors_while_the_rest_of_the_batch_completes() {
     assert_eq!(record.totals.files_ok, 2);
 }
 
+/// The watchdog judges silence by CPU, not by a heartbeat alone: a file
+/// blocked without beating is hung; the other file, slowed by two busy
+/// loops beside the run and stopped while gdb captures stacks, is not.
 #[test]
 fn watchdog_marks_a_stalled_file_hung_with_stacks_and_the_run_finishes() {
     let dir = tempfile::tempdir().unwrap();
@@ -193,17 +229,25 @@ fn watchdog_marks_a_stalled_file_hung_with_stacks_and_the_run_finishes() {
         "run", default.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet",
         "--set", "faults.hang_in_stage=detect", "--set", "watchdog.stall_s=3", "--set", "watchdog.gdb_timeout_s=20",
     ];
-    let (code, stdout, stderr) = harness_cli(&args, &[], Duration::from_secs(180));
+    let load = Load::busy_loops(2);
+    let (code, stdout, stderr) = harness_cli(&args, &[], Duration::from_secs(900));
+    drop(load);
     assert_eq!(code, Some(1), "{stdout}\n{stderr}");
     let record: RunRecord = serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
     let hung = &record.files[0];
     assert_eq!(hung.status, FileStatus::Hung, "{hung:?}");
     assert_eq!(hung.stage.as_deref(), Some("detect"));
+    assert!(hung.error.as_deref().unwrap_or("").contains("asleep"), "hung because its threads sleep: {hung:?}");
     let stacks = std::fs::read_to_string(out.join(hung.stacks.as_ref().unwrap())).unwrap();
     let worker = stacks.split("thread `").nth(1).and_then(|s| s.split('`').next()).expect("header names the worker");
     assert!(stacks.lines().any(|l| l.ends_with(worker) && l.contains("nanosleep")), "{worker} is shown asleep:\n{stacks}");
     assert!(stacks.contains("thread apply all bt") || stacks.contains("Thread "), "{stacks}");
-    assert_eq!(record.files[1].status, FileStatus::Ok, "the other file completes");
+    assert_eq!(record.files[1].status, FileStatus::Ok, "the other file completes: {:?}\n{stdout}", record.files[1]);
+    let w = record.watchdog.as_ref().expect("the run records its heartbeats");
+    assert_eq!(w.captures, 1, "one capture, for the one hung file: {w:?}");
+    for stage in ["decode", "detect", "transcribe"] {
+        assert!(w.gaps.get(stage).is_some_and(|g| g.beats > 0), "beat intervals of `{stage}` measured: {w:?}");
+    }
 }
 
 #[test]

@@ -52,22 +52,29 @@ fn classify(c: Cell) -> (Class, String) {
     (j.class, format!("{j:?}\n{:?}", this.trials))
 }
 
+/// The claim is a race (hang, crash, wrong output). Speed is not asserted
+/// here: a loaded machine may make a cell `slow`, which the matrix's report
+/// judges, not a test.
+fn assert_no_race_symptom(class: Class, detail: &str) {
+    assert!(class != Class::NotRun && !class.is_race_symptom(), "{}: {detail}", class.as_str());
+}
+
 #[test]
 fn test_whisper_context_concurrent_create_state_without_mutex() {
     let (class, detail) = classify(cell(3, 1, Phase::Both, Guard::None));
-    assert_eq!(class, Class::Ok, "{detail}");
+    assert_no_race_symptom(class, &detail);
 }
 
 #[test]
 fn test_whisper_context_concurrent_create_state_with_mutex() {
     let (class, detail) = classify(cell(3, 1, Phase::Both, Guard::All));
-    assert_eq!(class, Class::Ok, "{detail}");
+    assert_no_race_symptom(class, &detail);
 }
 
 #[test]
 fn test_recommended_usage_pattern() {
     let (class, detail) = classify(cell(3, 1, Phase::Both, Guard::Create));
-    assert_eq!(class, Class::Ok, "{detail}");
+    assert_no_race_symptom(class, &detail);
 }
 
 #[test]
@@ -84,9 +91,7 @@ fn quick_race_matrix_runs_and_renders_its_reports() {
             .unwrap();
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     };
-    let t = std::time::Instant::now();
     run(&["repro", "whisper-race", "--quick"]);
-    assert!(t.elapsed() < Duration::from_secs(180), "the quick matrix took {:?}", t.elapsed());
     run(&["report", "whisper-rs-race"]);
     let md = std::fs::read_to_string(rep.join("whisper-rs-race.md")).unwrap();
     for part in ["## The matrix", "## Verdict", "Does concurrent `create_state` race?", "## What to file", "## Environment"] {

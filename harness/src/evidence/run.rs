@@ -67,6 +67,43 @@ pub struct FileResult {
     /// Stacks captured on a stall, relative to the run directory.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stacks: Option<String>,
+    /// Stretches in which the file's worker did not beat but kept using
+    /// CPU: slow or starved, not hung (the watchdog's rule,
+    /// `measure::liveness`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slow: Vec<SlowEpisode>,
+}
+
+/// A worker silent past `watchdog.stall_s` while its threads used CPU.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlowEpisode {
+    pub stage: String,
+    /// Seconds since its last heartbeat when it was noticed.
+    pub silent_s: f64,
+    /// CPU seconds per wall second of the worker's threads over the last
+    /// `stall_s`.
+    pub cpu_per_s: f64,
+}
+
+/// Heartbeat intervals of one stage, over every worker of a run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BeatGaps {
+    /// Intervals measured (one per heartbeat after the first of a file).
+    pub beats: u64,
+    pub mean_gap_s: f64,
+    pub max_gap_s: f64,
+}
+
+/// What the watchdog saw: how often each stage beats (the figure that says
+/// how short `stall_s` may be), and how long stack captures stopped the
+/// process (time never counted against any worker).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WatchdogStats {
+    pub stall_s: f64,
+    /// By the stage the worker was in between the two beats.
+    pub gaps: BTreeMap<String, BeatGaps>,
+    pub captures: usize,
+    pub paused_s: f64,
 }
 
 impl FileResult {
@@ -87,6 +124,7 @@ impl FileResult {
             keyframe_count: 0,
             wall_s: 0.0,
             stacks: None,
+            slow: Vec::new(),
         }
     }
 }
@@ -126,6 +164,10 @@ pub struct RunRecord {
     pub resources: BTreeMap<String, ResourceStats>,
     pub totals: Totals,
     pub instrumented: bool,
+    /// Heartbeat intervals and stack captures (absent in runs recorded
+    /// before the watchdog measured them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watchdog: Option<WatchdogStats>,
 }
 
 /// A run directory: `run.json` plus per-file artefacts. Only this type writes

@@ -2,6 +2,7 @@
 
 pub mod clock;
 pub mod instructions;
+pub mod liveness;
 pub mod profiler;
 pub mod stacks;
 pub mod stages;

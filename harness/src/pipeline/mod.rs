@@ -15,7 +15,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::evidence::environment::Environment;
-use crate::evidence::run::{self, FileResult, FileStatus, RunDir, RunRecord, Totals};
+use crate::evidence::run::{self, FileResult, FileStatus, RunDir, RunRecord, SlowEpisode, Totals};
 use crate::measure::{clock, stages::Recorder};
 use crate::models::locate;
 use crate::scenario::{EmbedMode, OnStall, Scenario};
@@ -123,12 +123,18 @@ impl RunContext {
         })
     }
 
-    fn kit(&self) -> Result<file::WorkerKit, String> {
+    /// Worker `w`'s handles; queueing for a shared model is reported to the
+    /// watchdog, so a queued worker is not taken for a hung one.
+    fn kit(&self, w: usize) -> Result<file::WorkerKit, String> {
+        let hook = |resource: &'static str| -> shared::WaitHook {
+            let hb = Arc::clone(&self.heartbeats);
+            Arc::new(move |waiting| hb.set_waiting(w, waiting.then_some(resource)))
+        };
         Ok(file::WorkerKit {
-            detect: self.detect.as_ref().map(|s| s.handle()).transpose()?,
-            embed: self.embed.as_ref().map(|s| s.handle()).transpose()?,
-            vad: self.vad.as_ref().map(|s| s.handle()).transpose()?,
-            whisper: self.whisper.as_ref().map(|s| s.handle()).transpose()?,
+            detect: self.detect.as_ref().map(|s| s.handle_watched(hook("detector"))).transpose()?,
+            embed: self.embed.as_ref().map(|s| s.handle_watched(hook("image-encoder"))).transpose()?,
+            vad: self.vad.as_ref().map(|s| s.handle_watched(hook("vad"))).transpose()?,
+            whisper: self.whisper.as_ref().map(|s| s.handle_watched(hook("whisper-state"))).transpose()?,
         })
     }
 }
@@ -191,18 +197,17 @@ pub fn run(scenario: Scenario, scenario_path: &Path, out: &Path, progress: bool)
     let (tx, rx) = mpsc::channel::<Event>();
     let (stall_tx, stall_rx) = mpsc::channel();
     let stop = Arc::new(AtomicBool::new(false));
-    let monitor = watchdog::spawn(
-        Arc::clone(&ctx.heartbeats),
-        Duration::from_secs_f64(scenario.watchdog.stall_s),
-        Duration::from_secs(scenario.watchdog.gdb_timeout_s),
-        stall_tx,
-        Arc::clone(&stop),
-    );
+    let limits = watchdog::Limits {
+        stall: Duration::from_secs_f64(scenario.watchdog.stall_s),
+        busy: Duration::from_secs_f64(scenario.watchdog.busy_limit_s),
+        gdb: Duration::from_secs(scenario.watchdog.gdb_timeout_s),
+    };
+    let monitor = watchdog::spawn(Arc::clone(&ctx.heartbeats), limits, stall_tx, Arc::clone(&stop));
     let mut workers = Vec::new();
     for w in 0..scenario.concurrency.files {
         let (ctx, queue, tx) = (Arc::clone(&ctx), Arc::clone(&queue), tx.clone());
-        let handle = std::thread::Builder::new().name(format!("file-worker-{w}")).spawn(move || {
-            let mut kit = match ctx.kit() {
+        let handle = std::thread::Builder::new().name(watchdog::worker_thread_name(w)).spawn(move || {
+            let mut kit = match ctx.kit(w) {
                 Ok(k) => k,
                 Err(e) => {
                     let _ = tx.send(Event::WorkerFailed(e));
@@ -233,15 +238,28 @@ pub fn run(scenario: Scenario, scenario_path: &Path, out: &Path, progress: bool)
     drop(tx);
 
     let mut hung: Vec<usize> = Vec::new();
+    let mut slow: BTreeMap<usize, Vec<SlowEpisode>> = BTreeMap::new();
     let mut worker_errors = Vec::new();
     while results.iter().any(|r| r.is_none()) {
-        while let Ok(stall) = stall_rx.try_recv() {
+        while let Ok(report) = stall_rx.try_recv() {
+            let stall = match report {
+                watchdog::Report::Slow { file, episode } => {
+                    bar.println(format!(
+                        "  SLOW  {}: no heartbeat for {:.1} s in `{}`, still using {:.2} CPU-s per s",
+                        inputs[file], episode.silent_s, episode.stage, episode.cpu_per_s
+                    ));
+                    slow.entry(file).or_default().push(episode);
+                    continue;
+                }
+                watchdog::Report::Hung(stall) => stall,
+            };
             let rel = format!("stacks-file-{:03}.txt", stall.file);
             let _ = ctx.run_dir.write(&rel, stall.stacks.as_bytes());
             let mut r = FileResult::empty(&inputs[stall.file], FileStatus::Hung);
             r.stage = Some(stall.stage.clone());
-            r.error = Some(format!("no progress for {:.1} s in stage `{}`; all-thread stacks in {rel}", stall.idle_s, stall.stage));
+            r.error = Some(format!("hung in stage `{}`: {}; all-thread stacks in {rel}", stall.stage, stall.reason));
             r.stacks = Some(rel);
+            r.slow = slow.remove(&stall.file).unwrap_or_default();
             bar.println(format!("  HUNG  {}: {}", inputs[stall.file], r.error.as_deref().unwrap_or("")));
             results[stall.file] = Some(r);
             hung.push(stall.file);
@@ -257,8 +275,9 @@ pub fn run(scenario: Scenario, scenario_path: &Path, out: &Path, progress: bool)
             }
         }
         match rx.recv_timeout(Duration::from_millis(200)) {
-            Ok(Event::Done(i, r)) => {
+            Ok(Event::Done(i, mut r)) => {
                 if results[i].is_none() {
+                    r.slow = slow.remove(&i).unwrap_or_default();
                     if r.status != FileStatus::Ok {
                         bar.println(format!("  FAIL  {}: {}", r.path, r.error.as_deref().unwrap_or("")));
                     }
@@ -333,6 +352,7 @@ pub fn run(scenario: Scenario, scenario_path: &Path, out: &Path, progress: bool)
             tensor_bytes_copied: ctx.tensor_bytes_copied.load(Ordering::Relaxed),
         },
         instrumented: scenario.measure.instrument,
+        watchdog: Some(ctx.heartbeats.stats(scenario.watchdog.stall_s)),
         files,
     };
     ctx.run_dir.write_record(&record).map_err(|source| PipelineError::Output { path: out.to_path_buf(), source })?;
@@ -366,6 +386,15 @@ pub fn summary(r: &RunRecord) -> String {
                 "{:<16} {:<11} {:>9} {:>8} {:>12.3} {:>10.3}\n",
                 name, sharing_name(res.sharing), res.instances, res.acquisitions, res.lock_wait_s, res.max_wait_s
             );
+        }
+    }
+    if let Some(w) = &r.watchdog {
+        s += &format!("\n{:<28} {:>7} {:>11} {:>10}   (watchdog.stall_s = {})\n", "heartbeats in stage", "beats", "mean gap s", "max gap s", w.stall_s);
+        for (stage, g) in &w.gaps {
+            s += &format!("{:<28} {:>7} {:>11.3} {:>10.3}\n", stage, g.beats, g.mean_gap_s, g.max_gap_s);
+        }
+        if w.captures > 0 {
+            s += &format!("stack captures: {} (process stopped {:.1} s, not counted against any worker)\n", w.captures, w.paused_s);
         }
     }
     s += &format!("\n{:<8} {:>6} {:>9} {:>7}  file\n", "status", "wall s", "keyframes", "tokens");

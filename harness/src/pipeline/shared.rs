@@ -14,6 +14,11 @@ use crate::scenario::Sharing;
 /// Builds an instance (a session, a Whisper state).
 pub type Factory<T> = Arc<dyn Fn() -> Result<T, String> + Send + Sync>;
 
+/// Told `true` when a caller has to queue for an instance another caller
+/// holds, and `false` when it got one (the watchdog's way to tell a queued
+/// worker from a hung one).
+pub type WaitHook = Arc<dyn Fn(bool) + Send + Sync>;
+
 #[derive(Debug, Default)]
 struct Counters {
     acquisitions: AtomicU64,
@@ -79,10 +84,17 @@ impl<T: Send> Shared<T> {
         match &self.kind {
             Kind::PerWorker(f) => {
                 self.counters.instances.fetch_add(1, Ordering::Relaxed);
-                Ok(Handle { shared: Arc::clone(self), own: Some(f()?) })
+                Ok(Handle { shared: Arc::clone(self), own: Some(f()?), on_wait: None })
             }
-            _ => Ok(Handle { shared: Arc::clone(self), own: None }),
+            _ => Ok(Handle { shared: Arc::clone(self), own: None, on_wait: None }),
         }
+    }
+
+    /// As `handle`, telling `on_wait` whenever the caller has to queue.
+    pub fn handle_watched(self: &Arc<Self>, on_wait: WaitHook) -> Result<Handle<T>, String> {
+        let mut h = self.handle()?;
+        h.on_wait = Some(on_wait);
+        Ok(h)
     }
 
     fn waited(&self, since: Instant) {
@@ -108,9 +120,16 @@ impl<T: Send> Shared<T> {
 pub struct Handle<T> {
     shared: Arc<Shared<T>>,
     own: Option<T>,
+    on_wait: Option<WaitHook>,
 }
 
 impl<T: Send> Handle<T> {
+    fn queued(&self, waiting: bool) {
+        if let Some(hook) = &self.on_wait {
+            hook(waiting);
+        }
+    }
+
     /// Runs `f` with an instance: the worker's own, the locked one, or one
     /// checked out of the pool (returned afterwards, also on panic).
     pub fn with<R>(&mut self, f: impl FnOnce(&mut T) -> R) -> R {
@@ -122,19 +141,37 @@ impl<T: Send> Handle<T> {
                 f(own)
             }
             (Kind::Mutex(m), _) => {
-                let mut guard = m.lock().unwrap_or_else(|p| p.into_inner());
+                let mut guard = match m.try_lock() {
+                    Ok(g) => g,
+                    Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+                    Err(std::sync::TryLockError::WouldBlock) => {
+                        self.queued(true);
+                        let g = m.lock().unwrap_or_else(|p| p.into_inner());
+                        self.queued(false);
+                        g
+                    }
+                };
                 s.waited(t0);
                 f(&mut guard)
             }
             (Kind::Pool { items, ready }, _) => {
                 let item = {
                     let mut g = items.lock().unwrap_or_else(|p| p.into_inner());
-                    loop {
+                    let mut queued = false;
+                    let it = loop {
                         if let Some(it) = g.pop() {
                             break it;
                         }
+                        if !queued {
+                            queued = true;
+                            self.queued(true);
+                        }
                         g = ready.wait(g).unwrap_or_else(|p| p.into_inner());
+                    };
+                    if queued {
+                        self.queued(false);
                     }
+                    it
                 };
                 s.waited(t0);
                 struct Return<'a, T> {
@@ -192,6 +229,38 @@ mod tests {
         let (mut a, mut b) = (w.handle().unwrap(), w.handle().unwrap());
         assert_ne!(a.with(|v| *v), b.with(|v| *v));
         assert_eq!(w.stats().instances, 2);
+    }
+
+    #[test]
+    fn a_caller_that_has_to_queue_is_told_so_and_one_that_does_not_is_not() {
+        let m = Shared::new(Sharing::Mutex, 0, counter_factory()).unwrap();
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let hook: WaitHook = {
+            let events = Arc::clone(&events);
+            Arc::new(move |w| events.lock().unwrap().push(w))
+        };
+        let mut a = m.handle_watched(Arc::clone(&hook)).unwrap();
+        a.with(|_| ());
+        assert!(events.lock().unwrap().is_empty(), "uncontended: no queueing");
+        let mut b = m.handle_watched(hook).unwrap();
+        let (held, release) = (Arc::new(std::sync::Barrier::new(2)), Arc::new(std::sync::Barrier::new(2)));
+        std::thread::scope(|sc| {
+            let (held2, release2) = (Arc::clone(&held), Arc::clone(&release));
+            sc.spawn(move || {
+                a.with(|_| {
+                    held2.wait();
+                    release2.wait();
+                })
+            });
+            held.wait();
+            sc.spawn(|| b.with(|_| ()));
+            // b queues behind a; wait until it says so, then release a.
+            while events.lock().unwrap().is_empty() {
+                std::thread::yield_now();
+            }
+            release.wait();
+        });
+        assert_eq!(*events.lock().unwrap(), vec![true, false]);
     }
 
     #[test]

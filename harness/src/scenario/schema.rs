@@ -279,8 +279,12 @@ pub enum OnStall {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Watchdog {
-    /// Seconds without progress before a file counts as stalled.
+    /// Seconds without a heartbeat after which a worker is judged: hung if
+    /// its threads are asleep, slow if they use CPU (`measure::liveness`).
     pub stall_s: f64,
+    /// Seconds without a heartbeat after which a worker that keeps using
+    /// CPU counts as hung all the same (a livelock must end).
+    pub busy_limit_s: f64,
     pub on_stall: OnStall,
     /// Seconds gdb may take to capture all-thread backtraces.
     pub gdb_timeout_s: u64,
@@ -288,7 +292,7 @@ pub struct Watchdog {
 
 impl Default for Watchdog {
     fn default() -> Self {
-        Watchdog { stall_s: 120.0, on_stall: OnStall::Mark, gdb_timeout_s: 30 }
+        Watchdog { stall_s: 120.0, busy_limit_s: 1800.0, on_stall: OnStall::Mark, gdb_timeout_s: 30 }
     }
 }
 
@@ -342,6 +346,9 @@ impl Scenario {
         }
         if self.watchdog.stall_s <= 0.0 {
             return bad("watchdog.stall_s", "a positive number of seconds");
+        }
+        if self.watchdog.busy_limit_s < self.watchdog.stall_s {
+            return bad("watchdog.busy_limit_s", "seconds, at least watchdog.stall_s");
         }
         if self.embed.mode == EmbedMode::Model && self.embed.model.is_none() {
             return bad("embed.model", "a path to an image-encoder ONNX when embed.mode = \"model\"");

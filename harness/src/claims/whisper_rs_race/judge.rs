@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::matrix::{CellResult, Phase};
 use super::trial::Ending;
+use crate::measure::liveness::{self, Liveness};
 use crate::measure::stats::median;
 
 /// A cell's class.
@@ -35,6 +36,12 @@ pub enum Class {
 }
 
 impl Class {
+    /// A symptom of the seed's race (a hang, a crash, a wrong transcript),
+    /// as opposed to ok or merely slow.
+    pub fn is_race_symptom(self) -> bool {
+        matches!(self, Class::Deadlock | Class::Crash | Class::WrongOutput)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Class::Ok => "ok",
@@ -47,8 +54,9 @@ impl Class {
     }
 }
 
-/// CPU per wall second under which a stalled process counts as blocked.
-pub const BLOCKED_CPU_PER_S: f64 = 0.2;
+/// CPU per wall second under which a stalled process counts as blocked:
+/// the pipeline watchdog's rule too (`measure::liveness`).
+pub const BLOCKED_CPU_PER_S: f64 = liveness::BLOCKED_CPU_PER_S;
 /// Slower than this many times the expected wall time is `slow`.
 pub const SLOW_FACTOR: f64 = 2.0;
 
@@ -101,7 +109,7 @@ pub fn judge(all: &[CellResult], c: &CellResult, cores: usize) -> Judged {
     if let Some(t) = c.trials.iter().find(|t| t.ending == Ending::Stalled) {
         let s = t.stall.as_ref();
         let cpu = s.map_or(0.0, |s| s.cpu_per_s);
-        if cpu < BLOCKED_CPU_PER_S && t.workers_done == 0 {
+        if liveness::silent(Some(cpu)) == Liveness::Blocked && t.workers_done == 0 {
             j.class = Class::Deadlock;
             j.reason = format!("stalled with threads asleep ({cpu:.2} CPU-s/s, {} running / {} sleeping threads)", s.map_or(0, |s| s.running), s.map_or(0, |s| s.sleeping));
         } else {
