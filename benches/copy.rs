@@ -34,8 +34,12 @@ fn copies(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(bytes as u64));
     let mut dst = vec![0f32; input.len()];
     g.bench_function(BenchmarkId::from_parameter("memcpy"), |b| b.iter(|| dst.copy_from_slice(std::hint::black_box(&input))));
-    g.bench_function(BenchmarkId::from_parameter("from_array-copy"), |b| b.iter(|| Tensor::from_array((shape, std::hint::black_box(&input).to_vec())).expect("tensor")));
-    g.bench_function(BenchmarkId::from_parameter("from_array_view"), |b| b.iter(|| TensorRef::from_array_view((shape, std::hint::black_box(&input[..]))).expect("tensor")));
+    g.bench_function(BenchmarkId::from_parameter("from_array-copy"), |b| {
+        b.iter(|| Tensor::from_array((shape, std::hint::black_box(&input).to_vec())).expect("tensor"))
+    });
+    g.bench_function(BenchmarkId::from_parameter("from_array_view"), |b| {
+        b.iter(|| TensorRef::from_array_view((shape, std::hint::black_box(&input[..]))).expect("tensor"))
+    });
     g.bench_function(BenchmarkId::from_parameter("run-owned-copy"), |b| b.iter(|| det.run_tensor(&input, TensorInput::OwnedCopy).expect("run")));
     g.bench_function(BenchmarkId::from_parameter("run-zero-copy-view"), |b| b.iter(|| det.run_tensor(&input, TensorInput::ZeroCopyView).expect("run")));
     g.finish();

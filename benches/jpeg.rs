@@ -58,7 +58,9 @@ fn encode(c: &mut Criterion) {
         assert!(psnr >= 25.0, "{name}: mozjpeg q{quality} round trip at {psnr:.1} dB; refusing to time it");
         let mut group = c.benchmark_group(format!("claim4-jpeg-encode/{name}"));
         group.throughput(Throughput::Elements((w * h) as u64));
-        group.bench_function(BenchmarkId::from_parameter(format!("mozjpeg-q{quality}")), |b| b.iter(|| jpeg::encode_rgb(std::hint::black_box(rgb.as_raw()), w, h, opts).expect("encode")));
+        group.bench_function(BenchmarkId::from_parameter(format!("mozjpeg-q{quality}")), |b| {
+            b.iter(|| jpeg::encode_rgb(std::hint::black_box(rgb.as_raw()), w, h, opts).expect("encode"))
+        });
         group.finish();
     }
 }

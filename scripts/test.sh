@@ -3,6 +3,7 @@
 # crates (release profile: whisper.cpp and the JPEG decoders are far too slow
 # unoptimised), build all benches, and run each bench once in criterion's
 # test mode (which checks the compared variants agree before timing).
+# rustfmt and clippy are gates: unformatted code or a clippy warning fails.
 # Ends with one line totalling every `test result:` line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,11 @@ scripts/setup.sh
 export GGML_NO_BACKTRACE=1   # ggml would try to attach gdb on an assert
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+# Hygiene gates first: cheap, and a failure here needs no test run to see.
+cargo fmt --all -- --check || { echo "test.sh: cargo fmt --check failed: run cargo fmt --all" >&2; exit 1; }
 cargo build --release --locked --workspace   # includes repro/whisper-race-cell, run by the race tests
+# --release reuses the release build scripts' outputs (whisper.cpp, FFmpeg bindings) instead of building them again.
+cargo clippy --release --locked --workspace --all-targets -- -D warnings
 cargo bench --locked --no-run
 HARNESS_BENCH_QUICK=1 cargo bench --locked -- --test
 set -o pipefail

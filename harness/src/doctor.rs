@@ -66,11 +66,7 @@ fn lib_version(v: u32) -> String {
 
 fn native_checks(env: &Environment, checks: &mut Vec<Check>) {
     let g = "native";
-    checks.push(ok(
-        "cpu",
-        env.cpu_model.clone(),
-        format!("{} logical cores; SIMD: {}", env.logical_cores, env.simd.join(" ")),
-    ));
+    checks.push(ok("cpu", env.cpu_model.clone(), format!("{} logical cores; SIMD: {}", env.logical_cores, env.simd.join(" "))));
     use ffmpeg_next as ff;
     checks.push(ok(
         g,
@@ -88,12 +84,7 @@ fn native_checks(env: &Environment, checks: &mut Vec<Check>) {
     checks.push(ok(
         g,
         "whisper.cpp (bundled in whisper-rs-sys)",
-        format!(
-            "whisper-rs {}, whisper-rs-sys {}; {}",
-            crate_v("whisper-rs"),
-            crate_v("whisper-rs-sys"),
-            whisper_rs::print_system_info().trim()
-        ),
+        format!("whisper-rs {}, whisper-rs-sys {}; {}", crate_v("whisper-rs"), crate_v("whisper-rs-sys"), whisper_rs::print_system_info().trim()),
     ));
     checks.push(ok(g, "libjpeg-turbo (bundled in mozjpeg-sys)", format!("mozjpeg {}, mozjpeg-sys {}", crate_v("mozjpeg"), crate_v("mozjpeg-sys"))));
     match onnxruntime::verify_library() {

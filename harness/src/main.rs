@@ -146,10 +146,7 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,whisper_rs=error")),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,whisper_rs=error")))
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -208,8 +205,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             });
             let record = harness::pipeline::run(sc, &scenario, &out, !quiet)?;
             print!("{}", harness::pipeline::summary(&record));
-            println!("
-run.json: {}", out.join("run.json").display());
+            println!(
+                "
+run.json: {}",
+                out.join("run.json").display()
+            );
             // Exit 0: every file ok; 1: some files failed or hung (partial).
             if record.totals.files_failed > 0 {
                 // Workers stuck in a hung file must not keep the process alive.
@@ -292,7 +292,8 @@ run.json: {}", out.join("run.json").display());
         }
         Cmd::ExportBmf { claim } => {
             let c = harness::claims::bench_claim(&claim).ok_or_else(|| anyhow::anyhow!("unknown bench-backed claim `{claim}`"))?;
-            let p = harness::evidence::store::latest(c.claim).ok_or_else(|| anyhow::anyhow!("no `{claim}` evidence: run `harness bench-import {claim}` first"))?;
+            let p =
+                harness::evidence::store::latest(c.claim).ok_or_else(|| anyhow::anyhow!("no `{claim}` evidence: run `harness bench-import {claim}` first"))?;
             println!("{}", serde_json::to_string_pretty(&harness::report::bmf::from_evidence(&p).map_err(anyhow::Error::msg)?)?);
             Ok(ExitCode::SUCCESS)
         }

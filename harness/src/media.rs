@@ -28,10 +28,7 @@ pub enum MediaError {
 
 /// The librivox WAV files, in transcript order.
 pub fn speech_clips() -> Vec<PathBuf> {
-    catalog::LIBRIVOX_CLIPS
-        .iter()
-        .map(|c| Path::new(catalog::LIBRIVOX_DIR).join(format!("{c}.wav")))
-        .collect()
+    catalog::LIBRIVOX_CLIPS.iter().map(|c| Path::new(catalog::LIBRIVOX_DIR).join(format!("{c}.wav"))).collect()
 }
 
 /// The reference transcripts, by clip id (lower case, as the file has them).

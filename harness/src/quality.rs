@@ -27,11 +27,12 @@ pub fn word_error_rate(reference: &str, hypothesis: &str) -> f64 {
 /// Corpus word error rate: total edits over total reference words (the
 /// standard figure; per-utterance rates over-weight short clips).
 pub fn corpus_word_error_rate<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> f64 {
-    let (edits, words) = pairs
-        .into_iter()
-        .map(|(r, h)| word_edits(r, h))
-        .fold((0, 0), |(e, w), (e2, w2)| (e + e2, w + w2));
-    if words == 0 { 0.0 } else { edits as f64 / words as f64 }
+    let (edits, words) = pairs.into_iter().map(|(r, h)| word_edits(r, h)).fold((0, 0), |(e, w), (e2, w2)| (e + e2, w + w2));
+    if words == 0 {
+        0.0
+    } else {
+        edits as f64 / words as f64
+    }
 }
 
 /// (word edits, reference words) between two texts.

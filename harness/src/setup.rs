@@ -71,16 +71,9 @@ fn ensure(asset: &Asset) -> Result<Action, String> {
 /// Ensures every default asset and those of the optional `groups`, showing
 /// progress. Returns one outcome per asset, in catalog order.
 pub fn run(groups: &[String]) -> Vec<AssetOutcome> {
-    let assets: Vec<&Asset> = catalog::ASSETS
-        .iter()
-        .filter(|a| a.default || a.group.is_some_and(|g| groups.iter().any(|w| w == g)))
-        .collect();
+    let assets: Vec<&Asset> = catalog::ASSETS.iter().filter(|a| a.default || a.group.is_some_and(|g| groups.iter().any(|w| w == g))).collect();
     let bar = indicatif::ProgressBar::new(assets.len() as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} setup [{bar:30}] {pos}/{len} {msg}")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
+    bar.set_style(indicatif::ProgressStyle::with_template("{spinner} setup [{bar:30}] {pos}/{len} {msg}").expect("valid template").progress_chars("=> "));
     let mut out = Vec::new();
     for a in assets {
         bar.set_message(a.id);

@@ -74,7 +74,9 @@ pub fn run(name: &str, input: &Path) -> anyhow::Result<Output> {
         "keyframes" => {
             let mut k = Keys(Vec::new(), crate::pipeline::keyframes::Selector::new(Default::default()));
             decode::decode_file(input, Wanted { video: true, audio: false }, &mut k)?;
-            json(serde_json::json!({ "mode": "codec", "keyframes": k.0.iter().map(|(t, key)| serde_json::json!({"pts_s": t, "codec_key": key})).collect::<Vec<_>>() }))
+            json(
+                serde_json::json!({ "mode": "codec", "keyframes": k.0.iter().map(|(t, key)| serde_json::json!({"pts_s": t, "codec_key": key})).collect::<Vec<_>>() }),
+            )
         }
         "mel" => {
             let audio = decode::read_audio_16k(input)?;

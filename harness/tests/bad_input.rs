@@ -84,9 +84,7 @@ fn corrupt_empty_and_truncated_media_get_errors_naming_the_file() -> anyhow::Res
     let bytes = std::fs::read(real(id::VIDEO_MP4))?;
     std::fs::write(&truncated, &bytes[..4096])?;
     for f in [&empty, &text, &truncated] {
-        let e = decode::decode_file(f, Wanted { video: true, audio: true }, &mut CollectAudio::default())
-            .expect_err("bad media must fail")
-            .to_string();
+        let e = decode::decode_file(f, Wanted { video: true, audio: true }, &mut CollectAudio::default()).expect_err("bad media must fail").to_string();
         assert!(e.contains(&*f.file_name().unwrap().to_string_lossy()), "{e}");
     }
     // A speech WAV has no video stream: asking for one is an error naming it.
@@ -121,10 +119,7 @@ fn user_supplied_whisper_model_is_used_and_checked() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let bad = dir.path().join("my-ggml-base.en.bin");
     std::fs::write(&bad, vec![1u8; 100])?;
-    let out = Command::new(env!("CARGO_BIN_EXE_harness"))
-        .arg("doctor")
-        .env("HARNESS_WHISPER_MODEL", &bad)
-        .output()?;
+    let out = Command::new(env!("CARGO_BIN_EXE_harness")).arg("doctor").env("HARNESS_WHISPER_MODEL", &bad).output()?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("my-ggml-base.en.bin") && stdout.contains("HARNESS_WHISPER_MODEL"), "{stdout}");

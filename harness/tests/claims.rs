@@ -51,7 +51,11 @@ fn every_report_renders_from_committed_evidence_identically_with_a_verdict() {
             let file = &link[..link.find(')').unwrap()];
             let svg = std::fs::read_to_string(out.join("charts").join(file)).unwrap_or_else(|e| panic!("chart {file}: {e}"));
             assert!(svg.contains("<svg"), "{file}");
-            assert_eq!(svg, std::fs::read_to_string(committed_charts.join(file)).unwrap_or_default(), "reports/charts/{file} is not what its committed evidence draws");
+            assert_eq!(
+                svg,
+                std::fs::read_to_string(committed_charts.join(file)).unwrap_or_default(),
+                "reports/charts/{file} is not what its committed evidence draws"
+            );
             linked += 1;
         }
     }

@@ -136,7 +136,8 @@ fn default_scenario_transcribes_within_wer_0_15_decodes_keyframes_alike_and_repe
     for (x, y) in a.files.iter().zip(&b.files) {
         assert_eq!(x.transcript, y.transcript);
         assert_eq!(x.transcript_segments, y.transcript_segments);
-        let (kx, ky): (Vec<_>, Vec<_>) = (x.keyframes.iter().map(|k| (&k.detections, k.pts_s)).collect(), y.keyframes.iter().map(|k| (&k.detections, k.pts_s)).collect());
+        let (kx, ky): (Vec<_>, Vec<_>) =
+            (x.keyframes.iter().map(|k| (&k.detections, k.pts_s)).collect(), y.keyframes.iter().map(|k| (&k.detections, k.pts_s)).collect());
         assert_eq!(kx, ky);
     }
     // The keyframe JPEGs the pipeline wrote decode alike in all three decoders.
@@ -160,7 +161,8 @@ fn default_scenario_transcribes_within_wer_0_15_decodes_keyframes_alike_and_repe
 fn sharing_strategies_give_the_same_results() {
     let dir = tempfile::tempdir().unwrap();
     let per_worker = run_default(&dir.path().join("w"), &[]);
-    let mutex = run_default(&dir.path().join("m"), &["detect.sharing=mutex", "vad.sharing=mutex", "transcribe.sharing=mutex", "detect.tensor_input=owned-copy"]);
+    let mutex =
+        run_default(&dir.path().join("m"), &["detect.sharing=mutex", "vad.sharing=mutex", "transcribe.sharing=mutex", "detect.tensor_input=owned-copy"]);
     for (x, y) in per_worker.files.iter().zip(&mutex.files) {
         assert_eq!(x.transcript, y.transcript);
         assert_eq!(x.keyframes.iter().map(|k| &k.detections).collect::<Vec<_>>(), y.keyframes.iter().map(|k| &k.detections).collect::<Vec<_>>());
@@ -188,8 +190,42 @@ fn bad_media_gets_per_file_errors_while_the_rest_of_the_batch_completes() {
     std::fs::write(d.join("truncated.mp4"), &bytes[..bytes.len() / 50]).unwrap();
     let wav = &media::speech_clips()[1];
     // Synthetic media made here for the edge cases (labelled by name).
-    ffmpeg(&["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=10", "-t", "2", "-an", "-c:v", "libx264", "-pix_fmt", "yuv420p", d.join("synthetic-video-only.mp4").to_str().unwrap()]);
-    ffmpeg(&["-f", "lavfi", "-i", "testsrc2=size=322x242:rate=10", "-i", wav.to_str().unwrap(), "-vf", "format=yuv444p,crop=321:241:0:0", "-t", "2.5", "-c:v", "libvpx-vp9", "-deadline", "realtime", "-pix_fmt", "yuv444p", "-c:a", "libopus", "-shortest", d.join("synthetic-odd-321x241.webm").to_str().unwrap()]);
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=320x240:rate=10",
+        "-t",
+        "2",
+        "-an",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        d.join("synthetic-video-only.mp4").to_str().unwrap(),
+    ]);
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=322x242:rate=10",
+        "-i",
+        wav.to_str().unwrap(),
+        "-vf",
+        "format=yuv444p,crop=321:241:0:0",
+        "-t",
+        "2.5",
+        "-c:v",
+        "libvpx-vp9",
+        "-deadline",
+        "realtime",
+        "-pix_fmt",
+        "yuv444p",
+        "-c:a",
+        "libopus",
+        "-shortest",
+        d.join("synthetic-odd-321x241.webm").to_str().unwrap(),
+    ]);
     let files = ["empty.mp4", "notes.mp4", "truncated.mp4", "synthetic-video-only.mp4", "synthetic-odd-321x241.webm", "does-not-exist.mp4"];
     let mut list: Vec<String> = files.iter().map(|f| format!("{:?}", d.join(f).display().to_string())).collect();
     list.push(format!("{:?}", good.display().to_string()));
@@ -226,8 +262,17 @@ fn watchdog_marks_a_stalled_file_hung_with_stacks_and_the_run_finishes() {
     let out = dir.path().join("run");
     let default = root().join("scenarios/default.toml");
     let args = [
-        "run", default.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet",
-        "--set", "faults.hang_in_stage=detect", "--set", "watchdog.stall_s=3", "--set", "watchdog.gdb_timeout_s=20",
+        "run",
+        default.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+        "--set",
+        "faults.hang_in_stage=detect",
+        "--set",
+        "watchdog.stall_s=3",
+        "--set",
+        "watchdog.gdb_timeout_s=20",
     ];
     let load = Load::busy_loops(2);
     let (code, stdout, stderr) = harness_cli(&args, &[], Duration::from_secs(900));

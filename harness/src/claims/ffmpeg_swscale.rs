@@ -16,8 +16,8 @@ use super::BenchData as Data;
 use crate::evidence::store::{self, Evidence};
 use crate::measure::stats::{estimate, median, ratio};
 use crate::report::chart::{bars, Bar};
-use crate::report::Page;
 use crate::report::markdown::{environment, est, table};
+use crate::report::Page;
 
 /// Claim id.
 pub const CLAIM: &str = "ffmpeg-swscale";
@@ -27,8 +27,16 @@ pub const PREFIX: &str = "claim7-";
 pub const FILE: &str = "ffmpeg-swscale.md";
 
 const PAIRS: &[(&str, &str)] = &[
-    ("yuv420p", "rgb24"), ("yuv420p", "bgr24"), ("yuv420p", "rgba"), ("yuv422p", "rgb24"), ("yuv444p", "rgb24"),
-    ("nv12", "rgb24"), ("yuv420p10le", "rgb24"), ("yuvj420p", "rgb24"), ("yuv410p", "rgb565le"), ("gray", "rgb24"),
+    ("yuv420p", "rgb24"),
+    ("yuv420p", "bgr24"),
+    ("yuv420p", "rgba"),
+    ("yuv422p", "rgb24"),
+    ("yuv444p", "rgb24"),
+    ("nv12", "rgb24"),
+    ("yuv420p10le", "rgb24"),
+    ("yuvj420p", "rgb24"),
+    ("yuv410p", "rgb565le"),
+    ("gray", "rgb24"),
 ];
 
 /// Converts one synthetic frame per format pair with the ffmpeg CLI at
@@ -38,7 +46,22 @@ pub fn probe() -> serde_json::Value {
         .iter()
         .map(|(from, to)| {
             let out = Command::new("ffmpeg")
-                .args(["-nostdin", "-v", "debug", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=1", "-frames:v", "1", "-vf", &format!("format={from},format={to}"), "-f", "null", "-"])
+                .args([
+                    "-nostdin",
+                    "-v",
+                    "debug",
+                    "-f",
+                    "lavfi",
+                    "-i",
+                    "testsrc2=size=640x360:rate=1",
+                    "-frames:v",
+                    "1",
+                    "-vf",
+                    &format!("format={from},format={to}"),
+                    "-f",
+                    "null",
+                    "-",
+                ])
                 .output();
             match out {
                 Ok(o) => {
@@ -90,7 +113,11 @@ pub fn render(path: &Path) -> Result<Page, String> {
     s += &format!("\n{}", chart.markdown("decode and conversion per frame"));
     s += &format!("\nConversion is {:.1}% of decode + convert per frame.\n\n", 100.0 * share);
     let probe = d.extra.get("swscale_warning_probe").and_then(|v| v.as_array()).cloned().unwrap_or_default();
-    let warned: Vec<String> = probe.iter().filter(|r| r["warning"].is_string()).map(|r| format!("{} -> {}", r["from"].as_str().unwrap_or(""), r["to"].as_str().unwrap_or(""))).collect();
+    let warned: Vec<String> = probe
+        .iter()
+        .filter(|r| r["warning"].is_string())
+        .map(|r| format!("{} -> {}", r["from"].as_str().unwrap_or(""), r["to"].as_str().unwrap_or("")))
+        .collect();
     s += &format!(
         "Warning probe over {} format pairs ({}): {}.\n\n",
         probe.len(),
@@ -101,11 +128,17 @@ pub fn render(path: &Path) -> Result<Page, String> {
     s += &table(
         &["part of the claim", "verdict"],
         &[
-            vec!["swscale has hardware acceleration to expose".into(), "**Refuted** (upstream fact, and the seed's own later note): libswscale is CPU-only; GPU conversion is in separate filters.".into()],
+            vec![
+                "swscale has hardware acceleration to expose".into(),
+                "**Refuted** (upstream fact, and the seed's own later note): libswscale is CPU-only; GPU conversion is in separate filters.".into(),
+            ],
             vec![
                 "+50-100% from accelerating colour conversion".into(),
                 if share < 1.0 / 3.0 {
-                    format!("**Refuted** for this pipeline: conversion is {:.1}% of decode + convert per frame, so no conversion speed-up can give 50%.", 100.0 * share)
+                    format!(
+                        "**Refuted** for this pipeline: conversion is {:.1}% of decode + convert per frame, so no conversion speed-up can give 50%.",
+                        100.0 * share
+                    )
                 } else {
                     format!("**Not refuted**: conversion is {:.1}% of decode + convert.", 100.0 * share)
                 },

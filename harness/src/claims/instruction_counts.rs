@@ -55,7 +55,13 @@ pub fn section(q: Question) -> Result<Option<String>, String> {
         for v in compare {
             let Some(om) = per_call_min(d, model, v) else { continue };
             let dm = om - bm;
-            rows.push(vec![format!("{model}: `{v}`"), format!("{om:.0}"), fmt_reps(&per_call(d, model, v)), format!("{dm:+.0}"), format!("{:+.3}%", 100.0 * dm / bm)]);
+            rows.push(vec![
+                format!("{model}: `{v}`"),
+                format!("{om:.0}"),
+                fmt_reps(&per_call(d, model, v)),
+                format!("{dm:+.0}"),
+                format!("{:+.3}%", 100.0 * dm / bm),
+            ]);
             let share = 100.0 * dm / bm;
             let verdict = if resolution > 0.005 {
                 format!("{model} `{v}`: undecided at this resolution (closest baseline repeats differ by {:.2}%)", 100.0 * resolution)

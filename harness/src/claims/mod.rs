@@ -29,10 +29,7 @@ impl BenchData {
     /// Per-iteration nanoseconds of the benchmark named `function` (or
     /// `value`) in a group ending with `group_suffix`.
     pub fn samples(&self, group_suffix: &str, function: &str) -> Option<&[f64]> {
-        self.benches
-            .iter()
-            .find(|b| b.group.ends_with(group_suffix) && (b.function == function || b.value == function))
-            .map(|b| b.ns_per_iter.as_slice())
+        self.benches.iter().find(|b| b.group.ends_with(group_suffix) && (b.function == function || b.value == function)).map(|b| b.ns_per_iter.as_slice())
     }
 }
 
@@ -52,10 +49,38 @@ pub struct BenchClaim {
 
 /// The bench-backed claims.
 pub const BENCH_CLAIMS: &[BenchClaim] = &[
-    BenchClaim { claim: rustfft_parallel::CLAIM, bench: "fft", prefix: rustfft_parallel::PREFIX, report_file: rustfft_parallel::FILE, render: rustfft_parallel::render, probe: Some(rustfft_parallel::probe) },
-    BenchClaim { claim: image_jpeg::CLAIM, bench: "jpeg", prefix: image_jpeg::PREFIX, report_file: image_jpeg::FILE, render: image_jpeg::render, probe: Some(image_jpeg::probe) },
-    BenchClaim { claim: ort_tensor_copy::CLAIM, bench: "copy", prefix: ort_tensor_copy::PREFIX, report_file: ort_tensor_copy::FILE, render: ort_tensor_copy::render, probe: None },
-    BenchClaim { claim: ffmpeg_swscale::CLAIM, bench: "swscale", prefix: ffmpeg_swscale::PREFIX, report_file: ffmpeg_swscale::FILE, render: ffmpeg_swscale::render, probe: Some(ffmpeg_swscale::probe) },
+    BenchClaim {
+        claim: rustfft_parallel::CLAIM,
+        bench: "fft",
+        prefix: rustfft_parallel::PREFIX,
+        report_file: rustfft_parallel::FILE,
+        render: rustfft_parallel::render,
+        probe: Some(rustfft_parallel::probe),
+    },
+    BenchClaim {
+        claim: image_jpeg::CLAIM,
+        bench: "jpeg",
+        prefix: image_jpeg::PREFIX,
+        report_file: image_jpeg::FILE,
+        render: image_jpeg::render,
+        probe: Some(image_jpeg::probe),
+    },
+    BenchClaim {
+        claim: ort_tensor_copy::CLAIM,
+        bench: "copy",
+        prefix: ort_tensor_copy::PREFIX,
+        report_file: ort_tensor_copy::FILE,
+        render: ort_tensor_copy::render,
+        probe: None,
+    },
+    BenchClaim {
+        claim: ffmpeg_swscale::CLAIM,
+        bench: "swscale",
+        prefix: ffmpeg_swscale::PREFIX,
+        report_file: ffmpeg_swscale::FILE,
+        render: ffmpeg_swscale::render,
+        probe: Some(ffmpeg_swscale::probe),
+    },
 ];
 
 /// Looks a bench-backed claim up.
@@ -69,13 +94,20 @@ pub fn import_bench(c: &BenchClaim, started_at: &str) -> Result<PathBuf, String>
     if benches.is_empty() {
         return Err(format!("no criterion results with group prefix `{}` under target/criterion: run `cargo bench --bench {}` first", c.prefix, c.bench));
     }
-    let evidence = Evidence::new(c.claim, started_at.into(), serde_json::json!({ "bench": c.bench, "source": "target/criterion/**/new/raw.csv" }), vec![], BenchData { benches, extra: c.probe.map(|p| p()).unwrap_or(serde_json::Value::Null) });
+    let evidence = Evidence::new(
+        c.claim,
+        started_at.into(),
+        serde_json::json!({ "bench": c.bench, "source": "target/criterion/**/new/raw.csv" }),
+        vec![],
+        BenchData { benches, extra: c.probe.map(|p| p()).unwrap_or(serde_json::Value::Null) },
+    );
     store::write_new(c.claim, &evidence).map_err(|e| e.to_string())
 }
 
 /// Renders the claim's report from its newest evidence.
 pub fn render_bench_report(c: &BenchClaim) -> Result<PathBuf, String> {
-    let p = store::latest(c.claim).ok_or_else(|| format!("no `{}` evidence: run `cargo bench --bench {}` then `harness bench import {}`", c.claim, c.bench, c.claim))?;
+    let p = store::latest(c.claim)
+        .ok_or_else(|| format!("no `{}` evidence: run `cargo bench --bench {}` then `harness bench import {}`", c.claim, c.bench, c.claim))?;
     crate::report::write(c.report_file, &(c.render)(&p)?).map_err(|e| e.to_string())
 }
 

@@ -14,8 +14,8 @@ use crate::evidence::store::{self, Evidence};
 use crate::experiments::ort_mutex::{CellRun, Data, EXPERIMENT};
 use crate::measure::stats::{estimate, median, ratio};
 use crate::report::chart::{bars, Bar};
-use crate::report::Page;
 use crate::report::markdown::{environment, est, table};
+use crate::report::Page;
 
 /// Report file.
 pub const FILE: &str = "ort-mutex.md";
@@ -85,7 +85,13 @@ pub fn render(path: &Path) -> Result<Page, String> {
             }
         }
         s += &table(&["threads", "sharing", "calls/s", "p50 ms", "p99 ms", "lock wait", "fairness"], &rows);
-        let c = bars(&format!("ort-mutex-{model}.svg"), &format!("{model}: calls per second by threads and sharing"), "calls/s (median, 95% CI)", &chart_bars, None)?;
+        let c = bars(
+            &format!("ort-mutex-{model}.svg"),
+            &format!("{model}: calls per second by threads and sharing"),
+            "calls/s (median, 95% CI)",
+            &chart_bars,
+            None,
+        )?;
         s += &format!("\n{}", c.markdown(&format!("{model} throughput by sharing")));
         charts.push(c);
         let tp = |st: &str, t: usize| cells(d, model, st, t).iter().map(|r| throughput(r)).collect::<Vec<_>>();
@@ -99,7 +105,14 @@ pub fn render(path: &Path) -> Result<Page, String> {
             format!("{}: more than 1%", est(&one, 4))
         };
         verdict_rows.push(vec![format!("{model}: uncontended lock (mutex / per-thread at 1 thread)"), uncontended]);
-        verdict_rows.push(vec![format!("{model}: one shared session at {} threads (mutex / per-thread)", d.cores), format!("{}: sharing one session behind a lock {}", est(&full, 3), if full.ci_high < 0.9 { "loses throughput; sessions per thread keep it" } else { "costs little here" })]);
+        verdict_rows.push(vec![
+            format!("{model}: one shared session at {} threads (mutex / per-thread)", d.cores),
+            format!(
+                "{}: sharing one session behind a lock {}",
+                est(&full, 3),
+                if full.ci_high < 0.9 { "loses throughput; sessions per thread keep it" } else { "costs little here" }
+            ),
+        ]);
         shared_loses &= full.ci_high < 0.9;
         let fair: Vec<f64> = cells(d, model, "mutex", d.cores)
             .iter()
@@ -109,7 +122,13 @@ pub fn render(path: &Path) -> Result<Page, String> {
         if f < 0.5 {
             unfair.push(format!("{model} ({f:.2})"));
         }
-        verdict_rows.push(vec![format!("{model}: fairness of the mutex at {} threads", d.cores), format!("{f:.2} (fewest / most calls per thread; 1 = fair){}", if f < 0.5 { ": `std::sync::Mutex` lets the thread that just released it take it again, so the others starve" } else { "" })]);
+        verdict_rows.push(vec![
+            format!("{model}: fairness of the mutex at {} threads", d.cores),
+            format!(
+                "{f:.2} (fewest / most calls per thread; 1 = fair){}",
+                if f < 0.5 { ": `std::sync::Mutex` lets the thread that just released it take it again, so the others starve" } else { "" }
+            ),
+        ]);
         s += "\n";
     }
     let mut prepack_saves: Option<bool> = None;
@@ -122,7 +141,12 @@ pub fn render(path: &Path) -> Result<Page, String> {
         let mut per_model: Vec<(String, f64, f64)> = Vec::new();
         for model in &models {
             let extra = |mode: &str| {
-                let v: Vec<f64> = d.memory.iter().filter(|m| m.model == *model && m.mode == mode && m.rss_bytes.len() >= 5).map(|m| (m.rss_bytes[4] as f64 - m.rss_bytes[1] as f64) / 3.0 / 1048576.0).collect();
+                let v: Vec<f64> = d
+                    .memory
+                    .iter()
+                    .filter(|m| m.model == *model && m.mode == mode && m.rss_bytes.len() >= 5)
+                    .map(|m| (m.rss_bytes[4] as f64 - m.rss_bytes[1] as f64) / 3.0 / 1048576.0)
+                    .collect();
                 (median(&v), v.len())
             };
             let ((own, n_own), (shared, n_shared)) = (extra("own weights"), extra("prepacked weights shared"));

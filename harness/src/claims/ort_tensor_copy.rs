@@ -13,8 +13,8 @@ use std::path::Path;
 use crate::evidence::store::{self, Evidence};
 use crate::measure::stats::{estimate, ratio};
 use crate::report::chart::{bars, Bar};
-use crate::report::Page;
 use crate::report::markdown::{environment, est, table};
+use crate::report::Page;
 
 /// Claim id.
 pub const CLAIM: &str = "ort-tensor-copy";
@@ -31,7 +31,8 @@ pub fn render(path: &Path) -> Result<Page, String> {
     let d = &ev.data;
     let rel = crate::report::markdown::data_path(path);
     let get = |f: &str| d.samples("", f).map(|b| b.to_vec()).ok_or_else(|| format!("{rel}: no `{f}` benchmark"));
-    let (memcpy, copy, view, run_copy, run_view) = (get("memcpy")?, get("from_array-copy")?, get("from_array_view")?, get("run-owned-copy")?, get("run-zero-copy-view")?);
+    let (memcpy, copy, view, run_copy, run_view) =
+        (get("memcpy")?, get("from_array-copy")?, get("from_array_view")?, get("run-owned-copy")?, get("run-zero-copy-view")?);
     let ms = |v: &[f64]| v.iter().map(|x| x / 1e6).collect::<Vec<_>>();
     let us = |v: &[f64]| v.iter().map(|x| x / 1e3).collect::<Vec<_>>();
     let gain = ratio(&run_copy, &run_view);
@@ -86,11 +87,19 @@ pub fn render(path: &Path) -> Result<Page, String> {
     } else {
         format!("**Undecided at this resolution**: {:.2}% [{:.2}%, {:.2}%].", 100.0 * g, 100.0 * lo, 100.0 * hi)
     };
-    let resolution = if gain.relative_half_width() <= 0.005 { "The interval is narrow enough to resolve 1%." } else { "The interval is too wide to resolve a 1% difference." };
+    let resolution = if gain.relative_half_width() <= 0.005 {
+        "The interval is narrow enough to resolve 1%."
+    } else {
+        "The interval is too wide to resolve a 1% difference."
+    };
     s += &table(
         &["part of the claim", "verdict"],
         &[
-            vec!["ort copies the input and needs a zero-copy API".into(), "**Refuted** (upstream fact): `TensorRef::from_array_view` is that API, in the seed's own version rc.10. The copy is in the caller's code.".into()],
+            vec![
+                "ort copies the input and needs a zero-copy API".into(),
+                "**Refuted** (upstream fact): `TensorRef::from_array_view` is that API, in the seed's own version rc.10. The copy is in the caller's code."
+                    .into(),
+            ],
             vec!["1.2 MB per inference".into(), "**Wrong size**: the f32 tensor is 4,915,200 bytes; 1.2 MB is the u8 frame.".into()],
             vec!["+5-10% inference throughput".into(), format!("{numbers} {resolution}")],
         ],

@@ -16,8 +16,8 @@ use super::BenchData as Data;
 use crate::evidence::store::{self, Evidence};
 use crate::measure::stats::{estimate, ratio};
 use crate::report::chart::{bars, Bar, Reference};
-use crate::report::Page;
 use crate::report::markdown::{environment, est, met, table};
+use crate::report::Page;
 
 /// Claim id.
 pub const CLAIM: &str = "rustfft-parallel";
@@ -51,7 +51,15 @@ pub fn probe() -> serde_json::Value {
         Ok((n, svg, report)) => {
             // Innermost match wins: rustfft's kernels, the log, then the
             // harness's own frame code (window, power, mel filters, inlined).
-            let shares = crate::measure::profiler::shares(&report, &[("FFT (rustfft)", "rustfft"), ("log10", "log10"), ("window, power, mel filters", "LogMel::frame"), ("floor and max passes", "LogMel::compute")]);
+            let shares = crate::measure::profiler::shares(
+                &report,
+                &[
+                    ("FFT (rustfft)", "rustfft"),
+                    ("log10", "log10"),
+                    ("window, power, mel filters", "LogMel::frame"),
+                    ("floor and max passes", "LogMel::compute"),
+                ],
+            );
             serde_json::json!({ "profile_repeats": n, "profile_shares": shares, "profile_flamegraph_svg": svg })
         }
         Err(e) => serde_json::json!({ "profile_error": e.to_string() }),
@@ -97,7 +105,12 @@ pub fn render(path: &Path) -> Result<Page, String> {
         &[
             vec!["serial, one core".into(), est(&one, 0), ">= 6,000x".into(), met(one.median >= 6000.0).into()],
             vec!["rayon over frames, 1 thread".into(), est(&estimate(&rt(&r1)), 0), "".into(), "".into()],
-            vec!["rayon over frames, 2 threads".into(), est(&two, 0), ">= 1.7x serial".into(), format!("{} ({} x serial)", met(speed.median >= 1.7), est(&speed, 2))],
+            vec![
+                "rayon over frames, 2 threads".into(),
+                est(&two, 0),
+                ">= 1.7x serial".into(),
+                format!("{} ({} x serial)", met(speed.median >= 1.7), est(&speed, 2)),
+            ],
         ],
     );
     let chart = bars(
@@ -131,7 +144,13 @@ pub fn render(path: &Path) -> Result<Page, String> {
     } else {
         format!("**Undecided**: frame-level parallelism gives {} x.", est(&speed, 2))
     };
-    s += &table(&["part of the claim", "verdict"], &[vec!["\"single-threaded FFT; a parallel FFT would give +50-100% for the mel spectrogram\"".into(), v], vec!["\"rustfft could use SIMD\" (implied)".into(), "**Outdated** (upstream fact): it selects AVX/SSE4.1/NEON at run time.".into()]]);
+    s += &table(
+        &["part of the claim", "verdict"],
+        &[
+            vec!["\"single-threaded FFT; a parallel FFT would give +50-100% for the mel spectrogram\"".into(), v],
+            vec!["\"rustfft could use SIMD\" (implied)".into(), "**Outdated** (upstream fact): it selects AVX/SSE4.1/NEON at run time.".into()],
+        ],
+    );
     s += "\n## What to file\n\n**Do not file** a parallel-FFT PR for this use case. The gains that exist are in the caller: plan once, reuse scratch (`process_with_scratch`), parallelise over frames.\n\n";
     s += &environment(&ev.environment, &rel);
     Ok(Page::new(s, charts))

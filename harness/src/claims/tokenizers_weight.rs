@@ -94,11 +94,16 @@ pub fn render(path: &Path) -> Result<Page, String> {
         tbars.push(Bar::from_estimate(v.variant.clone(), &estimate(&sps(&v.ns_per_pass)), 1.0));
     }
     s += &table(&["tokenizer", "sentences with different ids", "sentences/s", "speed vs default tokenizers"], &vrows);
-    let chart_speed = bars("tokenizers-weight-throughput.svg", "Encoding the corpus, one sentence at a time", "sentences per second (median, 95% CI)", &tbars, None)?;
+    let chart_speed =
+        bars("tokenizers-weight-throughput.svg", "Encoding the corpus, one sentence at a time", "sentences per second (median, 95% CI)", &tbars, None)?;
     s += &format!("\n{}", chart_speed.markdown("encode throughput per tokenizer"));
     for v in d.variants.iter().filter(|v| !v.mismatches.is_empty()) {
         s += &format!("\nEvery mismatch of {} ({}):\n\n", v.variant, v.mismatches.len());
-        let rows: Vec<Vec<String>> = v.mismatches.iter().map(|m| vec![m.line.to_string(), m.sentence.replace('|', "\\|"), format!("`{}`", m.reference), format!("`{}`", m.ids)]).collect();
+        let rows: Vec<Vec<String>> = v
+            .mismatches
+            .iter()
+            .map(|m| vec![m.line.to_string(), m.sentence.replace('|', "\\|"), format!("`{}`", m.reference), format!("`{}`", m.ids)])
+            .collect();
         s += &table(&["line", "sentence", "tokenizers ids", "ids"], &rows);
     }
 
@@ -149,7 +154,11 @@ pub fn render(path: &Path) -> Result<Page, String> {
         "\n{} The wrapper's fixes are for inputs the licence texts do not contain (zero-width characters and soft hyphens, a word-final Greek sigma, \
          literal `[MASK]`, words over 100 characters), where the crate as documented differs: the test \
          `claim8_light_wordpiece_crate_gives_the_ids_tokenizers_gives_on_1000_real_sentences` checks both on those.\n",
-        if as_is_ok { "On the corpus, `bert_tokenizer` used as documented matched too." } else { "On the corpus, `bert_tokenizer` used as documented did not match everywhere (mismatches listed above)." }
+        if as_is_ok {
+            "On the corpus, `bert_tokenizer` used as documented matched too."
+        } else {
+            "On the corpus, `bert_tokenizer` used as documented did not match everywhere (mismatches listed above)."
+        }
     );
     s += "\n## What to file\n\n**Do not file** a new crate or a split request: a light WordPiece crate exists and gives the same ids. The lean feature set \
           (`default-features = false, features = [\"fancy-regex\"]`) is worth knowing for builds without a C/C++ toolchain, but on this machine it saves \

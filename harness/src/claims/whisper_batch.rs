@@ -17,8 +17,8 @@ use super::whisper_rs_race::matrix::{Guard, Phase};
 use super::whisper_rs_race::{judge, Data, CLAIM as RACE};
 use crate::evidence::store::{self, Evidence};
 use crate::report::chart::{bars, Bar};
-use crate::report::Page;
 use crate::report::markdown::{environment, table};
+use crate::report::Page;
 
 /// Claim id (the report's name; the data is the race matrix's).
 pub const CLAIM: &str = "whisper-rs-batch";
@@ -33,7 +33,14 @@ pub fn render(path: &Path) -> Result<Page, String> {
     let cells = &ev.data.cells;
     let default_variant = crate::forks::variant::WhisperVariant::workspace_default();
     let plain = |k: usize, n: usize| {
-        cells.iter().find(|c| c.cell.variant == default_variant && c.cell.k == k && c.cell.n_threads == n && c.cell.phase == Phase::Both && c.cell.guard == Guard::None && !c.trials.is_empty())
+        cells.iter().find(|c| {
+            c.cell.variant == default_variant
+                && c.cell.k == k
+                && c.cell.n_threads == n
+                && c.cell.phase == Phase::Both
+                && c.cell.guard == Guard::None
+                && !c.trials.is_empty()
+        })
     };
     let mut s = String::from("# whisper-rs: would a batch API help? (claim 5)\n\n## The claim\n\n");
     s += "> Process multiple audio files in single inference batch ... GPU benefits: 30-40% higher throughput (amortized overhead). CPU benefits: 10-15% (better cache utilization) \
@@ -48,7 +55,13 @@ pub fn render(path: &Path) -> Result<Page, String> {
     );
     let base = plain(1, cores).ok_or_else(|| format!("{rel}: no K=1 n_threads={cores} cell"))?;
     let jb = judge::judge(cells, base, cores);
-    let mut rows = vec![vec![format!("1 file at a time, {cores} threads"), base.trials.len().to_string(), format!("{:.2}", jb.audio_s_per_s), "1.00".into(), jb.class.as_str().into()]];
+    let mut rows = vec![vec![
+        format!("1 file at a time, {cores} threads"),
+        base.trials.len().to_string(),
+        format!("{:.2}", jb.audio_s_per_s),
+        "1.00".into(),
+        jb.class.as_str().into(),
+    ]];
     let mut best = 0.0f64;
     let mut chart_bars = vec![Bar::exact(format!("1 file at a time, {cores} threads"), jb.audio_s_per_s)];
     for k in [2, 3, 4] {
@@ -58,11 +71,23 @@ pub fn render(path: &Path) -> Result<Page, String> {
                 best = best.max(j.audio_s_per_s / jb.audio_s_per_s);
             }
             chart_bars.push(Bar::exact(format!("{k} states at once, 1 thread each ({})", j.class.as_str()), j.audio_s_per_s));
-            rows.push(vec![format!("{k} states at once, 1 thread each"), c.trials.len().to_string(), format!("{:.2}", j.audio_s_per_s), format!("{:.2}", j.audio_s_per_s / jb.audio_s_per_s), j.class.as_str().into()]);
+            rows.push(vec![
+                format!("{k} states at once, 1 thread each"),
+                c.trials.len().to_string(),
+                format!("{:.2}", j.audio_s_per_s),
+                format!("{:.2}", j.audio_s_per_s / jb.audio_s_per_s),
+                j.class.as_str().into(),
+            ]);
         }
     }
     s += &table(&["configuration", "trials", "audio-s per s", "vs one at a time", "class"], &rows);
-    let chart = bars("whisper-rs-batch.svg", "Whisper tiny.en on CPU: one file at a time against K states at once", "audio seconds per wall second (median of trials)", &chart_bars, None)?;
+    let chart = bars(
+        "whisper-rs-batch.svg",
+        "Whisper tiny.en on CPU: one file at a time against K states at once",
+        "audio seconds per wall second (median of trials)",
+        &chart_bars,
+        None,
+    )?;
     s += &format!("\n{}", chart.markdown("throughput by configuration"));
     s += "\n## Verdict\n\n";
     let cpu = if best >= 1.10 {

@@ -83,7 +83,12 @@ pub fn render(path: &Path) -> Result<String, String> {
             if bad {
                 confirmed.push(p.variant.clone());
             }
-            vec![p.variant.clone(), p.exit.clone(), seen.map(|v| v.to_string()).unwrap_or_else(|| "-".into()), if bad { "**wrong**".into() } else { "42 (correct)".into() }]
+            vec![
+                p.variant.clone(),
+                p.exit.clone(),
+                seen.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
+                if bad { "**wrong**".into() } else { "42 (correct)".into() },
+            ]
         })
         .collect();
     s += &table(&["build", "process", "value the closure saw", "verdict"], &rows);

@@ -10,8 +10,23 @@ use crate::paths;
 
 /// Crates whose exact versions matter to the claims.
 pub const TRACKED_CRATES: &[&str] = &[
-    "whisper-rs", "whisper-rs-sys", "ort", "ort-sys", "ffmpeg-next", "ffmpeg-sys-next", "image", "zune-jpeg",
-    "jpeg-decoder", "mozjpeg", "mozjpeg-sys", "rustfft", "rayon", "tokenizers", "pprof", "criterion", "loom",
+    "whisper-rs",
+    "whisper-rs-sys",
+    "ort",
+    "ort-sys",
+    "ffmpeg-next",
+    "ffmpeg-sys-next",
+    "image",
+    "zune-jpeg",
+    "jpeg-decoder",
+    "mozjpeg",
+    "mozjpeg-sys",
+    "rustfft",
+    "rayon",
+    "tokenizers",
+    "pprof",
+    "criterion",
+    "loom",
 ];
 
 /// SIMD features that change which code paths the decoders and ggml take.
@@ -34,10 +49,7 @@ pub struct Environment {
 fn cpuinfo() -> (String, Vec<String>) {
     let text = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let field = |name: &str| {
-        text.lines()
-            .find(|l| l.split(':').next().is_some_and(|k| k.trim() == name))
-            .and_then(|l| l.split_once(':'))
-            .map(|(_, v)| v.trim().to_string())
+        text.lines().find(|l| l.split(':').next().is_some_and(|k| k.trim() == name)).and_then(|l| l.split_once(':')).map(|(_, v)| v.trim().to_string())
     };
     let model = field("model name").or_else(|| field("Model")).unwrap_or_else(|| std::env::consts::ARCH.into());
     let flags = field("flags").or_else(|| field("Features")).unwrap_or_default();

@@ -182,10 +182,7 @@ impl RunDir {
     /// raw data is never overwritten).
     pub fn create(dir: &Path) -> std::io::Result<Self> {
         if dir.join("run.json").exists() {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::AlreadyExists,
-                format!("{} already holds a run.json; choose another --out", dir.display()),
-            ));
+            return Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, format!("{} already holds a run.json; choose another --out", dir.display())));
         }
         std::fs::create_dir_all(dir)?;
         Ok(RunDir { root: dir.to_path_buf() })

@@ -54,7 +54,8 @@ fn wall_ms(mut cmd: Command) -> Result<(f64, std::process::Output), String> {
 }
 
 fn decode_anchor(video: &Path, runs: usize) -> Result<Pair, String> {
-    let mut p = Pair { what: format!("decode {} (video + audio to 16 kHz mono)", video.file_name().unwrap_or_default().to_string_lossy()), ..Default::default() };
+    let mut p =
+        Pair { what: format!("decode {} (video + audio to 16 kHz mono)", video.file_name().unwrap_or_default().to_string_lossy()), ..Default::default() };
     let mut samples = (0, 0);
     for _ in 0..runs {
         let mut ours = Command::new(super::harness_exe());
@@ -186,13 +187,21 @@ fn python_with_onnxruntime() -> Result<PathBuf, String> {
     }
     let run = |cmd: &mut Command| -> Result<(), String> {
         let o = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
-        if o.status.success() { Ok(()) } else { Err(format!("{cmd:?}: {}", String::from_utf8_lossy(&o.stderr))) }
+        if o.status.success() {
+            Ok(())
+        } else {
+            Err(format!("{cmd:?}: {}", String::from_utf8_lossy(&o.stderr)))
+        }
     };
     run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
     // The same onnxruntime wheel the harness loads its library from.
     let wheel = paths::downloads_dir().join(catalog::ONNXRUNTIME.file);
     run(Command::new(&py).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).arg(&wheel).arg("numpy"))?;
-    if ok(&py) { Ok(py) } else { Err("onnxruntime did not import in the anchor venv".into()) }
+    if ok(&py) {
+        Ok(py)
+    } else {
+        Err("onnxruntime did not import in the anchor venv".into())
+    }
 }
 
 fn detect_anchor(runs: usize, intra: usize) -> Result<Pair, String> {

@@ -144,7 +144,8 @@ pub fn probe(model: &str, variant: &str, calls: u64) -> Result<f64, String> {
         }
         "pipeline-mutex" => {
             let cell = Mutex::new(Some(m));
-            let factory: crate::pipeline::shared::Factory<Box<dyn Call + Send>> = Arc::new(move || cell.lock().expect("lock").take().ok_or_else(|| "one instance only".to_string()));
+            let factory: crate::pipeline::shared::Factory<Box<dyn Call + Send>> =
+                Arc::new(move || cell.lock().expect("lock").take().ok_or_else(|| "one instance only".to_string()));
             let shared = Shared::new(Sharing::Mutex, 1, factory)?;
             let mut h = shared.handle()?;
             h.with(|m| m.call());
@@ -164,7 +165,11 @@ fn count(exe: &std::path::Path, model: &str, variant: &str, calls: u64) -> Resul
 /// Runs the experiment and stores its evidence.
 pub fn run(repeats: usize, quick: bool, progress: &dyn Fn(&str)) -> Result<std::path::PathBuf, String> {
     let started_at = crate::evidence::run::now_utc();
-    let valgrind = Command::new("valgrind").arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).map_err(|e| format!("valgrind not found ({e}): run scripts/setup.sh"))?;
+    let valgrind = Command::new("valgrind")
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .map_err(|e| format!("valgrind not found ({e}): run scripts/setup.sh"))?;
     let mut data = Data { counts: Vec::new(), outputs_agree: Vec::new(), valgrind, bytes_copied: Vec::new() };
     // Count one fixed binary: a rebuild of target/release/harness during the
     // run would otherwise mix two code layouts in one comparison.
@@ -255,7 +260,12 @@ mod tests {
     #[test]
     fn per_call_is_the_slope_between_call_counts() {
         let c = |calls, repeat, instructions| Count { model: "m".into(), variant: "v".into(), calls, repeat, instructions };
-        let d = Data { counts: vec![c(1, 0, 1_000), c(3, 0, 1_400), c(1, 1, 1_010), c(3, 1, 1_406)], outputs_agree: vec![], valgrind: String::new(), bytes_copied: vec![] };
+        let d = Data {
+            counts: vec![c(1, 0, 1_000), c(3, 0, 1_400), c(1, 1, 1_010), c(3, 1, 1_406)],
+            outputs_agree: vec![],
+            valgrind: String::new(),
+            bytes_copied: vec![],
+        };
         assert_eq!(per_call(&d, "m", "v"), vec![200.0, 198.0]);
         assert_eq!(per_call_min(&d, "m", "v"), Some(200.0));
         assert!(bursts(&d).is_empty());

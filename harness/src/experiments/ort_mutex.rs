@@ -196,7 +196,9 @@ pub fn run(repeats: usize, quick: bool, progress: &dyn Fn(&str)) -> Result<std::
         // Correctness first: every strategy's instance gives the same output.
         let f = factory(model)?;
         let reference = f()?.call();
-        let agree = strategies.iter().all(|s| Shared::new(*s, 2, Arc::clone(&f)).and_then(|sh| sh.handle()).map(|mut h| h.with(|m| m.call()) == reference).unwrap_or(false));
+        let agree = strategies
+            .iter()
+            .all(|s| Shared::new(*s, 2, Arc::clone(&f)).and_then(|sh| sh.handle()).map(|mut h| h.with(|m| m.call()) == reference).unwrap_or(false));
         data.outputs_agree.push((model.to_string(), agree));
         if !agree {
             return Err(format!("{model}: strategies disagree on the output; refusing to time them"));
@@ -214,6 +216,7 @@ pub fn run(repeats: usize, quick: bool, progress: &dyn Fn(&str)) -> Result<std::
             }
         }
     }
-    let evidence = Evidence::new(EXPERIMENT, started_at, serde_json::json!({"repeats": repeats, "quick": quick, "intra_threads": 1, "pool_size": 2}), vec![], data);
+    let evidence =
+        Evidence::new(EXPERIMENT, started_at, serde_json::json!({"repeats": repeats, "quick": quick, "intra_threads": 1, "pool_size": 2}), vec![], data);
     store::write_new(EXPERIMENT, &evidence).map_err(|e| e.to_string())
 }

@@ -94,7 +94,8 @@ pub fn run(params: Params, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
     let scen = |n: &str| paths::workspace_root().join("scenarios").join(format!("{n}.toml"));
     let no_jpegs = "measure.keep_keyframes=false".to_string();
     let mut errors = Vec::new();
-    let mut data = Data { scaling: vec![], memory: vec![], instrumentation: vec![], recorder_call_ns: recorder_call_ns(), anchors: Default::default(), errors: vec![] };
+    let mut data =
+        Data { scaling: vec![], memory: vec![], instrumentation: vec![], recorder_call_ns: recorder_call_ns(), anchors: Default::default(), errors: vec![] };
 
     let big = if params.quick { "default" } else { "large" };
     for rep in 0..params.repeats {
@@ -134,7 +135,13 @@ pub fn run(params: Params, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
     progress("native anchors");
     data.anchors = anchors::run_all(if params.quick { 2 } else { 5 });
     data.errors = errors;
-    let evidence = Evidence::new(EXPERIMENT, started_at, serde_json::to_value(params).unwrap_or_default(), vec!["video picture: ffmpeg testsrc2 pattern (SYNTHETIC); speech is real (librivox)".into()], data);
+    let evidence = Evidence::new(
+        EXPERIMENT,
+        started_at,
+        serde_json::to_value(params).unwrap_or_default(),
+        vec!["video picture: ffmpeg testsrc2 pattern (SYNTHETIC); speech is real (librivox)".into()],
+        data,
+    );
     let path = store::write_new(EXPERIMENT, &evidence).map_err(|e| format!("writing evidence: {e}"))?;
     let _ = std::fs::remove_dir_all(&work);
     Ok(path)
@@ -144,4 +151,3 @@ pub fn run(params: Params, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
 pub fn samples<'a>(v: &'a [RunSample], label: &str) -> Vec<&'a RunSample> {
     v.iter().filter(|s| s.label == label).collect()
 }
-

@@ -39,8 +39,20 @@ pub struct Build {
 /// The three builds.
 pub const BUILDS: [Build; 3] = [
     Build { name: "tokenizers-default", dependencies: "tokenizers = \"=0.23.2\"", feature: "hf", main_crate: "tokenizers", version: "0.23.2" },
-    Build { name: "tokenizers-fancy-regex", dependencies: "tokenizers = { version = \"=0.23.2\", default-features = false, features = [\"fancy-regex\"] }", feature: "hf", main_crate: "tokenizers", version: "0.23.2" },
-    Build { name: "bert_tokenizer", dependencies: "bert_tokenizer = \"=0.1.3\"\nunicode_categories = \"0.1\"", feature: "light", main_crate: "bert_tokenizer", version: "0.1.3" },
+    Build {
+        name: "tokenizers-fancy-regex",
+        dependencies: "tokenizers = { version = \"=0.23.2\", default-features = false, features = [\"fancy-regex\"] }",
+        feature: "hf",
+        main_crate: "tokenizers",
+        version: "0.23.2",
+    },
+    Build {
+        name: "bert_tokenizer",
+        dependencies: "bert_tokenizer = \"=0.1.3\"\nunicode_categories = \"0.1\"",
+        feature: "light",
+        main_crate: "bert_tokenizer",
+        version: "0.1.3",
+    },
 ];
 
 /// A program run: which build, and the light crate's mode.
@@ -179,7 +191,11 @@ fn native_packages(target: &Path) -> Vec<String> {
     fn has_objects(d: &Path) -> bool {
         std::fs::read_dir(d).into_iter().flatten().flatten().any(|e| {
             let p = e.path();
-            if p.is_dir() { has_objects(&p) } else { p.extension().is_some_and(|x| x == "o" || x == "a") }
+            if p.is_dir() {
+                has_objects(&p)
+            } else {
+                p.extension().is_some_and(|x| x == "o" || x == "a")
+            }
         })
     }
     let mut out: Vec<String> = std::fs::read_dir(target.join("release/build"))
@@ -200,7 +216,11 @@ fn build(b: &Build, repeats: usize, progress: &dyn Fn(&str)) -> Result<(BuildRes
     progress(&format!("{}: fetching dependencies (not timed)", b.name));
     let o = Command::new("cargo").arg("fetch").current_dir(&dir).output().map_err(|e| format!("cargo fetch: {e}"))?;
     if !o.status.success() {
-        return Err(format!("{}: cargo fetch failed (needs crates.io or a filled cache):\n{}", b.name, crate::forks::cargo_output::first_error(&String::from_utf8_lossy(&o.stderr), 12)));
+        return Err(format!(
+            "{}: cargo fetch failed (needs crates.io or a filled cache):\n{}",
+            b.name,
+            crate::forks::cargo_output::first_error(&String::from_utf8_lossy(&o.stderr), 12)
+        ));
     }
     let mut compile_s = Vec::new();
     for r in 0..repeats {
@@ -216,7 +236,11 @@ fn build(b: &Build, repeats: usize, progress: &dyn Fn(&str)) -> Result<(BuildRes
             .map_err(|e| format!("cargo build: {e}"))?;
         compile_s.push(t.elapsed().as_secs_f64());
         if !o.status.success() {
-            return Err(format!("{} does not build; first error:\n{}", b.name, crate::forks::cargo_output::first_error(&String::from_utf8_lossy(&o.stderr), 12)));
+            return Err(format!(
+                "{} does not build; first error:\n{}",
+                b.name,
+                crate::forks::cargo_output::first_error(&String::from_utf8_lossy(&o.stderr), 12)
+            ));
         }
     }
     let exe = target.join("release/tokw");

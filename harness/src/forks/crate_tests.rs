@@ -65,7 +65,12 @@ pub fn parse(output: &str) -> (Vec<BinaryCounts>, Vec<String>) {
         } else if let Some(d) = t.strip_prefix("Doc-tests ") {
             current = format!("doctests {d}");
         } else if let Some(r) = t.strip_prefix("test result: ") {
-            let n = |key: &str| r.split(';').find_map(|p| p.trim().strip_suffix(key).map(|x| x.trim().trim_start_matches("ok.").trim_start_matches("FAILED.").trim())).and_then(|x| x.split_whitespace().last()?.parse().ok()).unwrap_or(0);
+            let n = |key: &str| {
+                r.split(';')
+                    .find_map(|p| p.trim().strip_suffix(key).map(|x| x.trim().trim_start_matches("ok.").trim_start_matches("FAILED.").trim()))
+                    .and_then(|x| x.split_whitespace().last()?.parse().ok())
+                    .unwrap_or(0)
+            };
             out.push(BinaryCounts { binary: current.clone(), passed: n("passed"), failed: n("failed"), ignored: n("ignored"), filtered: n("filtered out") });
         } else if t.starts_with("test ") && t.ends_with("... FAILED") {
             failures.push(t.trim_start_matches("test ").trim_end_matches("... FAILED").trim().to_string());

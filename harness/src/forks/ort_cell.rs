@@ -71,11 +71,13 @@ pub fn measure(p: &PatchSpec, version: &str, before: &Path, after: &Path, work: 
         return Ok(m);
     }
     progress("building the ort cell against the unpatched copy");
-    let before_exe = build(work, "unpatched", version, before, &[])?.map_err(|e| ForkError::DoesNotBuild { which: "unpatched ort cell".into(), first_error: e })?;
+    let before_exe =
+        build(work, "unpatched", version, before, &[])?.map_err(|e| ForkError::DoesNotBuild { which: "unpatched ort cell".into(), first_error: e })?;
     progress("building the ort cell against the unpatched copy with run_shared (expected to fail)");
     let before_shared = build(work, "unpatched-run-shared", version, before, &["run_shared"])?;
     progress("building the ort cell against the patched copy");
-    let after_exe = build(work, p.name, version, after, &["run_shared"])?.map_err(|e| ForkError::DoesNotBuild { which: format!("patched ({}) ort cell", p.name), first_error: e })?;
+    let after_exe = build(work, p.name, version, after, &["run_shared"])?
+        .map_err(|e| ForkError::DoesNotBuild { which: format!("patched ({}) ort cell", p.name), first_error: e })?;
     for (label, fork) in [("unpatched", before), (p.name, after)] {
         let project = work.join(format!("cell-{label}"));
         m.proof.push(super::proof::patched_source_used(&project.join("Cargo.lock"), "ort").map_err(ForkError::PatchUnused)?);
@@ -92,11 +94,19 @@ pub fn measure(p: &PatchSpec, version: &str, before: &Path, after: &Path, work: 
     let after_run = cell(&after_exe, &lib, &model, 2, "shared", 200);
     let mutex_ref = cell(&after_exe, &lib, &model, 1, "mutex", 100);
     let (after_text, after_problem) = match (&after_run, &mutex_ref) {
-        (Ok((_, c)), Ok((_, r))) if c == r => (format!("2 threads call `run_shared` on one `Arc<Session>`: ok, same output as through the mutex (checksum {c:.6})"), false),
+        (Ok((_, c)), Ok((_, r))) if c == r => {
+            (format!("2 threads call `run_shared` on one `Arc<Session>`: ok, same output as through the mutex (checksum {c:.6})"), false)
+        }
         (Ok((_, c)), Ok((_, r))) => (format!("runs, but the output differs from the mutex path ({c} vs {r})"), true),
         (Err(e), _) | (_, Err(e)) => (format!("fails: {e}"), true),
     };
-    m.repro.push(Repro { name: "one Silero session shared by 2 threads through `&self`".into(), before: before_repro.0, after: after_text, problem_before: before_repro.1, problem_after: after_problem });
+    m.repro.push(Repro {
+        name: "one Silero session shared by 2 threads through `&self`".into(),
+        before: before_repro.0,
+        after: after_text,
+        problem_before: before_repro.1,
+        problem_after: after_problem,
+    });
     // Benchmark, in alternation.
     let rounds = if quick { 1 } else { 6 };
     let (mut bm, mut am, mut ash) = (Vec::new(), Vec::new(), Vec::new());
@@ -106,7 +116,14 @@ pub fn measure(p: &PatchSpec, version: &str, before: &Path, after: &Path, work: 
         am.push(cell(&after_exe, &lib, &model, 2, "mutex", millis).map_err(ForkError::Io)?.0);
         ash.push(cell(&after_exe, &lib, &model, 2, "shared", millis).map_err(ForkError::Io)?.0);
     }
-    m.bench.push(BenchPair { name: "2 threads, `Mutex<Session>`: unpatched vs patched (wall clock)".into(), unit: "calls/s".into(), higher_is_better: true, before: bm.clone(), after: am, overhead_limit: None });
+    m.bench.push(BenchPair {
+        name: "2 threads, `Mutex<Session>`: unpatched vs patched (wall clock)".into(),
+        unit: "calls/s".into(),
+        higher_is_better: true,
+        before: bm.clone(),
+        after: am,
+        overhead_limit: None,
+    });
     // The 1% question on the existing path, decided by instruction counts.
     let reps = if quick { 1 } else { 3 };
     let (mut ib, mut ia) = (Vec::new(), Vec::new());
@@ -115,7 +132,21 @@ pub fn measure(p: &PatchSpec, version: &str, before: &Path, after: &Path, work: 
         ib.push(instructions_per_call(&before_exe, &lib, &model).map_err(ForkError::Io)?);
         ia.push(instructions_per_call(&after_exe, &lib, &model).map_err(ForkError::Io)?);
     }
-    m.bench.push(BenchPair { name: "1 thread, `Mutex<Session>`: instructions per call (valgrind), the patch's cost on the existing path".into(), unit: "instructions".into(), higher_is_better: false, before: ib, after: ia, overhead_limit: Some(0.01) });
-    m.bench.push(BenchPair { name: "2 threads: `Mutex<Session>` unpatched vs `run_shared` patched (what the new API gives)".into(), unit: "calls/s".into(), higher_is_better: true, before: bm, after: ash, overhead_limit: None });
+    m.bench.push(BenchPair {
+        name: "1 thread, `Mutex<Session>`: instructions per call (valgrind), the patch's cost on the existing path".into(),
+        unit: "instructions".into(),
+        higher_is_better: false,
+        before: ib,
+        after: ia,
+        overhead_limit: Some(0.01),
+    });
+    m.bench.push(BenchPair {
+        name: "2 threads: `Mutex<Session>` unpatched vs `run_shared` patched (what the new API gives)".into(),
+        unit: "calls/s".into(),
+        higher_is_better: true,
+        before: bm,
+        after: ash,
+        overhead_limit: None,
+    });
     Ok(m)
 }

@@ -36,7 +36,8 @@ pub fn compiled_from(project: &Path, krate: &str, fork: &Path) -> Result<String,
     }
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).map_err(|e| format!("cargo metadata: {e}"))?;
     let fork = std::fs::canonicalize(fork).map_err(|e| format!("{}: {e}", fork.display()))?;
-    let paths: Vec<String> = v["packages"].as_array().into_iter().flatten().filter(|p| p["name"] == krate).filter_map(|p| p["manifest_path"].as_str().map(String::from)).collect();
+    let paths: Vec<String> =
+        v["packages"].as_array().into_iter().flatten().filter(|p| p["name"] == krate).filter_map(|p| p["manifest_path"].as_str().map(String::from)).collect();
     match paths.as_slice() {
         [one] if Path::new(one).starts_with(&fork) => Ok(format!("cargo metadata: {krate} manifest {one}")),
         [one] => Err(format!("cargo metadata: {krate} comes from {one}, not from the fork at {}", fork.display())),
@@ -58,7 +59,8 @@ mod tests {
     fn a_path_package_passes_and_a_registry_or_unused_patch_fails() {
         let ok = lock("version = 4\n[[package]]\nname = \"whisper-rs\"\nversion = \"0.16.0\"\n");
         assert!(patched_source_used(ok.path(), "whisper-rs").is_ok());
-        let reg = lock("version = 4\n[[package]]\nname = \"whisper-rs\"\nversion = \"0.16.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n");
+        let reg =
+            lock("version = 4\n[[package]]\nname = \"whisper-rs\"\nversion = \"0.16.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n");
         assert!(patched_source_used(reg.path(), "whisper-rs").unwrap_err().contains("registry+"));
         let unused = lock("version = 4\n[[package]]\nname = \"whisper-rs\"\nversion = \"0.16.0\"\nsource = \"registry+x\"\n\n[[patch.unused]]\nname = \"whisper-rs\"\nversion = \"0.15.9\"\n");
         assert!(patched_source_used(unused.path(), "whisper-rs").unwrap_err().contains("patch.unused"));

@@ -20,7 +20,11 @@ use crate::report::markdown::{est, table};
 /// The patch's cost (or gain) as after/before, oriented so that > 1 means
 /// the patched side is slower / worse.
 fn cost(b: &BenchPair) -> Estimate {
-    if b.higher_is_better { ratio(&b.before, &b.after) } else { ratio(&b.after, &b.before) }
+    if b.higher_is_better {
+        ratio(&b.before, &b.after)
+    } else {
+        ratio(&b.after, &b.before)
+    }
 }
 
 /// Send or not, with the reasons.
@@ -50,7 +54,13 @@ pub fn decide(d: &Data) -> (bool, Vec<String>) {
             }
             let c = cost(b);
             if c.ci_low > 1.0 + limit {
-                reasons.push(format!("{}: the patch costs more than {:.0}% (after/before {}, lower bound above {:.3})", b.name, 100.0 * limit, est(&c, 4), 1.0 + limit));
+                reasons.push(format!(
+                    "{}: the patch costs more than {:.0}% (after/before {}, lower bound above {:.3})",
+                    b.name,
+                    100.0 * limit,
+                    est(&c, 4),
+                    1.0 + limit
+                ));
             }
         }
     }
@@ -103,7 +113,10 @@ fn bench_rows(d: &Data) -> Vec<Vec<String>> {
 }
 
 fn pr_description(d: &Data, title: &str, summary: &str) -> String {
-    let mut s = format!("> **{title}**\n>\n> {summary}\n>\n> Evidence (measured with the patched crate against the unpatched {} {} side by side):\n", d.krate, d.version);
+    let mut s = format!(
+        "> **{title}**\n>\n> {summary}\n>\n> Evidence (measured with the patched crate against the unpatched {} {} side by side):\n",
+        d.krate, d.version
+    );
     for r in &d.measured.repro {
         s += &format!("> - {}: before: {}; after: {}.\n", r.name, r.before, r.after);
     }
@@ -146,8 +159,22 @@ pub fn section(report: &str) -> Result<Option<String>, String> {
         s += &table(
             &["the crate's own tests", "passed", "failed", "ignored", "skipped", "wall s"],
             &[
-                vec!["unpatched".into(), tb.passed().to_string(), tb.failed().to_string(), tb.ignored().to_string(), tb.skipped_count().to_string(), format!("{:.0}", tb.wall_s)],
-                vec!["patched".into(), ta.passed().to_string(), ta.failed().to_string(), ta.ignored().to_string(), ta.skipped_count().to_string(), format!("{:.0}", ta.wall_s)],
+                vec![
+                    "unpatched".into(),
+                    tb.passed().to_string(),
+                    tb.failed().to_string(),
+                    tb.ignored().to_string(),
+                    tb.skipped_count().to_string(),
+                    format!("{:.0}", tb.wall_s),
+                ],
+                vec![
+                    "patched".into(),
+                    ta.passed().to_string(),
+                    ta.failed().to_string(),
+                    ta.ignored().to_string(),
+                    ta.skipped_count().to_string(),
+                    format!("{:.0}", ta.wall_s),
+                ],
             ],
         );
         s += &format!("\nCommand: `{}` (with `RUSTC_BOOTSTRAP=1` on both sides). Skipped, and why:\n\n", ta.command);
@@ -163,7 +190,13 @@ pub fn section(report: &str) -> Result<Option<String>, String> {
             }
         }
         if let Some(c) = &d.comments_only {
-            s += &format!("\nDocumentation patch, only comments changed: {}.\n", match c { Ok(()) => "checked".to_string(), Err(e) => format!("NO ({e})") });
+            s += &format!(
+                "\nDocumentation patch, only comments changed: {}.\n",
+                match c {
+                    Ok(()) => "checked".to_string(),
+                    Err(e) => format!("NO ({e})"),
+                }
+            );
         }
         s += "\nProof that the copies were compiled:\n\n";
         for line in &d.measured.proof {
@@ -171,7 +204,10 @@ pub fn section(report: &str) -> Result<Option<String>, String> {
         }
         if !d.measured.repro.is_empty() {
             s += "\n";
-            s += &table(&["repro", "unpatched", "patched"], &d.measured.repro.iter().map(|r| vec![r.name.clone(), r.before.clone(), r.after.clone()]).collect::<Vec<_>>());
+            s += &table(
+                &["repro", "unpatched", "patched"],
+                &d.measured.repro.iter().map(|r| vec![r.name.clone(), r.before.clone(), r.after.clone()]).collect::<Vec<_>>(),
+            );
         }
         if !d.measured.bench.is_empty() {
             s += "\nMedians [95% CI], in alternation:\n\n";
@@ -208,7 +244,11 @@ mod tests {
     use crate::forks::crate_tests::{BinaryCounts, SuiteResult};
 
     fn data(kind: Kind, repro: (bool, bool), failed_after: u64, cost: &[f64]) -> Data {
-        let suite = |failed| SuiteResult { ran: true, binaries: vec![BinaryCounts { binary: "lib".into(), passed: 9, failed, ignored: 0, filtered: 0 }], ..Default::default() };
+        let suite = |failed| SuiteResult {
+            ran: true,
+            binaries: vec![BinaryCounts { binary: "lib".into(), passed: 9, failed, ignored: 0, filtered: 0 }],
+            ..Default::default()
+        };
         Data {
             krate: "k".into(),
             version: "1".into(),
@@ -222,7 +262,14 @@ mod tests {
             measured: Measured {
                 proof: vec![],
                 repro: vec![Repro { name: "r".into(), before: String::new(), after: String::new(), problem_before: repro.0, problem_after: repro.1 }],
-                bench: vec![BenchPair { name: "b".into(), unit: "s".into(), higher_is_better: false, before: vec![1.0; 8], after: cost.to_vec(), overhead_limit: Some(0.01) }],
+                bench: vec![BenchPair {
+                    name: "b".into(),
+                    unit: "s".into(),
+                    higher_is_better: false,
+                    before: vec![1.0; 8],
+                    after: cost.to_vec(),
+                    overhead_limit: Some(0.01),
+                }],
                 notes: vec![],
             },
         }
@@ -231,7 +278,10 @@ mod tests {
     #[test]
     fn proof_paths_render_the_same_from_any_checkout() {
         assert_eq!(under_workspace("/work/main/target/x/Cargo.lock: ok"), "./target/x/Cargo.lock: ok");
-        assert_eq!(under_workspace("cargo metadata: ort manifest /tmp/ci/target/forks/a/Cargo.toml"), "cargo metadata: ort manifest ./target/forks/a/Cargo.toml");
+        assert_eq!(
+            under_workspace("cargo metadata: ort manifest /tmp/ci/target/forks/a/Cargo.toml"),
+            "cargo metadata: ort manifest ./target/forks/a/Cargo.toml"
+        );
     }
 
     #[test]

@@ -19,10 +19,18 @@ pub fn registry_source(krate: &str, version: &str, work: &Path) -> Result<PathBu
         krate.replace('_', "-")
     );
     std::fs::write(dir.join("Cargo.toml"), manifest).map_err(io)?;
-    let o = Command::new("cargo").args(["metadata", "--format-version", "1"]).current_dir(&dir).output().map_err(|e| ForkError::Io(format!("cargo metadata: {e}")))?;
+    let o = Command::new("cargo")
+        .args(["metadata", "--format-version", "1"])
+        .current_dir(&dir)
+        .output()
+        .map_err(|e| ForkError::Io(format!("cargo metadata: {e}")))?;
     if !o.status.success() {
         let err = String::from_utf8_lossy(&o.stderr).into_owned();
-        return Err(ForkError::UnknownCrate { krate: krate.into(), version: version.into(), cargo: err.lines().filter(|l| !l.trim().is_empty()).take(6).collect::<Vec<_>>().join("\n") });
+        return Err(ForkError::UnknownCrate {
+            krate: krate.into(),
+            version: version.into(),
+            cargo: err.lines().filter(|l| !l.trim().is_empty()).take(6).collect::<Vec<_>>().join("\n"),
+        });
     }
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).map_err(|e| ForkError::Io(format!("cargo metadata output: {e}")))?;
     let manifest = v["packages"]
@@ -31,7 +39,11 @@ pub fn registry_source(krate: &str, version: &str, work: &Path) -> Result<PathBu
         .flatten()
         .find(|p| p["name"] == krate && p["version"] == version && p["source"].as_str().is_some_and(|s| s.starts_with("registry+")))
         .and_then(|p| p["manifest_path"].as_str())
-        .ok_or_else(|| ForkError::UnknownCrate { krate: krate.into(), version: version.into(), cargo: "cargo metadata did not list it from the registry".into() })?;
+        .ok_or_else(|| ForkError::UnknownCrate {
+            krate: krate.into(),
+            version: version.into(),
+            cargo: "cargo metadata did not list it from the registry".into(),
+        })?;
     Ok(Path::new(manifest).parent().expect("a manifest has a folder").to_path_buf())
 }
 

@@ -29,6 +29,7 @@ fn cell(variant: &WhisperVariant, k: usize, n_threads: usize, phase: Phase, tria
 }
 
 /// Runs `trials` trials of the same cell on both sides, alternating.
+#[allow(clippy::too_many_arguments)] // one call site; the cell's coordinates read best spelled out
 fn paired(sides: &[Side; 2], k: usize, n: usize, phase: Phase, trials: usize, model: &Path, clip: &Path, audio_s: f64) -> [CellResult; 2] {
     let cells = [cell(&sides[0].variant, k, n, phase, trials), cell(&sides[1].variant, k, n, phase, trials)];
     let mut res = [Vec::new(), Vec::new()];
@@ -44,7 +45,17 @@ fn paired(sides: &[Side; 2], k: usize, n: usize, phase: Phase, trials: usize, mo
 
 fn describe(all: &[CellResult], c: &CellResult, cores: usize) -> (String, bool) {
     let j = judge(all, c, cores);
-    (format!("{} ({}/{} finished, {:.2} audio-s per s{})", j.class.as_str(), j.finished, c.trials.len(), j.audio_s_per_s, if j.reason.is_empty() { String::new() } else { format!("; {}", j.reason) }), j.class != Class::Ok)
+    (
+        format!(
+            "{} ({}/{} finished, {:.2} audio-s per s{})",
+            j.class.as_str(),
+            j.finished,
+            c.trials.len(),
+            j.audio_s_per_s,
+            if j.reason.is_empty() { String::new() } else { format!("; {}", j.reason) }
+        ),
+        j.class != Class::Ok,
+    )
 }
 
 fn walls(c: &CellResult) -> Vec<f64> {
@@ -55,7 +66,8 @@ fn abort_probe(exe: &Path, model: &Path, clip: &Path) -> (String, bool) {
     match Command::new(exe).arg(model).arg(clip).arg("--abort-callback-check").env("GGML_NO_BACKTRACE", "1").output() {
         Err(e) => (format!("could not run: {e}"), true),
         Ok(o) => {
-            let line: Option<serde_json::Value> = String::from_utf8_lossy(&o.stdout).lines().find(|l| l.contains("abort-callback-check")).and_then(|l| serde_json::from_str(l).ok());
+            let line: Option<serde_json::Value> =
+                String::from_utf8_lossy(&o.stdout).lines().find(|l| l.contains("abort-callback-check")).and_then(|l| serde_json::from_str(l).ok());
             let seen = line.as_ref().and_then(|l| l["seen"].as_u64());
             let exit = crate::claims::whisper_rs_race::trial::describe_exit(o.status);
             match seen {
@@ -103,7 +115,14 @@ pub fn measure(p: &PatchSpec, version: &str, before: &Path, after: &Path, quick:
             m.repro.push(Repro { name: "concurrent create_state, K = 4".into(), before: b, after: a, problem_before: pb, problem_after: pa });
             progress("benchmark: 2 states, create_state + full each, 1 thread each");
             let r = paired(&sides, 2, 1, Phase::Both, t(6), &model, &clip, audio_s);
-            m.bench.push(BenchPair { name: "2 states created and run at once (K = 2, n_threads = 1): wall per trial".into(), unit: "s".into(), higher_is_better: false, before: walls(&r[0]), after: walls(&r[1]), overhead_limit: Some(0.01) });
+            m.bench.push(BenchPair {
+                name: "2 states created and run at once (K = 2, n_threads = 1): wall per trial".into(),
+                unit: "s".into(),
+                higher_is_better: false,
+                before: walls(&r[0]),
+                after: walls(&r[1]),
+                overhead_limit: Some(0.01),
+            });
         }
         "thread-budget-guard" => {
             let n = cores.max(2);
@@ -112,24 +131,56 @@ pub fn measure(p: &PatchSpec, version: &str, before: &Path, after: &Path, quick:
             all.extend(r.iter().cloned());
             let (b, pb) = describe(&all, &r[0], cores);
             let (a, pa) = describe(&all, &r[1], cores);
-            m.repro.push(Repro { name: format!("oversubscribed: K = 2, n_threads = {n}, {cores} cores"), before: b, after: a, problem_before: pb, problem_after: pa });
-            m.bench.push(BenchPair { name: format!("K = 2, n_threads = {n} (oversubscribed): wall per trial"), unit: "s".into(), higher_is_better: false, before: walls(&r[0]), after: walls(&r[1]), overhead_limit: None });
+            m.repro.push(Repro {
+                name: format!("oversubscribed: K = 2, n_threads = {n}, {cores} cores"),
+                before: b,
+                after: a,
+                problem_before: pb,
+                problem_after: pa,
+            });
+            m.bench.push(BenchPair {
+                name: format!("K = 2, n_threads = {n} (oversubscribed): wall per trial"),
+                unit: "s".into(),
+                higher_is_better: false,
+                before: walls(&r[0]),
+                after: walls(&r[1]),
+                overhead_limit: None,
+            });
             progress("benchmark: within the budget (K = 2, n_threads = 1): the guard's cost when it does nothing");
             let r = paired(&sides, 2, 1, Phase::Both, t(5), &model, &clip, audio_s);
-            m.bench.push(BenchPair { name: "K = 2, n_threads = 1 (within the cores): wall per trial".into(), unit: "s".into(), higher_is_better: false, before: walls(&r[0]), after: walls(&r[1]), overhead_limit: Some(0.01) });
+            m.bench.push(BenchPair {
+                name: "K = 2, n_threads = 1 (within the cores): wall per trial".into(),
+                unit: "s".into(),
+                higher_is_better: false,
+                before: walls(&r[0]),
+                after: walls(&r[1]),
+                overhead_limit: Some(0.01),
+            });
         }
         "abort-callback-fix" => {
             progress("repro: a closure capturing 42 as the abort callback");
             let (b, pb) = abort_probe(&sides[0].exe, &model, &clip);
             let (a, pa) = abort_probe(&sides[1].exe, &model, &clip);
-            m.repro.push(Repro { name: "set_abort_callback_safe: the value the closure sees".into(), before: b, after: a, problem_before: pb, problem_after: pa });
+            m.repro.push(Repro {
+                name: "set_abort_callback_safe: the value the closure sees".into(),
+                before: b,
+                after: a,
+                problem_before: pb,
+                problem_after: pa,
+            });
             m.notes.push("No benchmark: the change is a type parameter in `set_abort_callback_safe`; the call path of `full` is unchanged.".into());
         }
         "thread-budget-docs" => {
             m.notes.push("Documentation only (checked: every changed line is a comment), so no repro or benchmark can differ; the crate's tests and the build against the fork are still run.".into());
             let (b, _) = describe(&all, &base[0], cores);
             let (a, _) = describe(&all, &base[1], cores);
-            m.repro.push(Repro { name: "single state (the fork builds and transcribes)".into(), before: b, after: a, problem_before: false, problem_after: false });
+            m.repro.push(Repro {
+                name: "single state (the fork builds and transcribes)".into(),
+                before: b,
+                after: a,
+                problem_before: false,
+                problem_after: false,
+            });
         }
         other => m.notes.push(format!("no repro wired for patch {other}")),
     }

@@ -21,10 +21,7 @@ pub enum ProfileError {
 /// Runs `work` under the sampling profiler and writes an SVG flamegraph to
 /// `svg`. Returns `work`'s result.
 pub fn flamegraph_of<T>(svg: &Path, frequency: i32, work: impl FnOnce() -> T) -> Result<T, ProfileError> {
-    let guard = pprof::ProfilerGuardBuilder::default()
-        .frequency(frequency)
-        .blocklist(&["libc", "libgcc", "pthread", "vdso"])
-        .build()?;
+    let guard = pprof::ProfilerGuardBuilder::default().frequency(frequency).blocklist(&["libc", "libgcc", "pthread", "vdso"]).build()?;
     let value = work();
     let report = guard.report().build()?;
     write_svg(&report, svg)?;

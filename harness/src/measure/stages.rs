@@ -11,9 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::clock;
 
 /// The stages the pipeline records, in report order.
-pub const STAGES: &[&str] = &[
-    "decode", "keyframe-select", "colour", "jpeg-encode", "jpeg-decode", "detect", "embed", "vad", "mel", "transcribe", "tokenize",
-];
+pub const STAGES: &[&str] = &["decode", "keyframe-select", "colour", "jpeg-encode", "jpeg-decode", "detect", "embed", "vad", "mel", "transcribe", "tokenize"];
 
 #[derive(Debug, Default)]
 struct Counters {

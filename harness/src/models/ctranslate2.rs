@@ -66,23 +66,11 @@ impl Variable {
     pub fn to_f32(&self) -> Vec<f32> {
         match self.dtype {
             DType::F32 => self.data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
-            DType::F16 => self
-                .data
-                .chunks_exact(2)
-                .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
-                .collect(),
-            DType::BF16 => self
-                .data
-                .chunks_exact(2)
-                .map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32())
-                .collect(),
+            DType::F16 => self.data.chunks_exact(2).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
+            DType::BF16 => self.data.chunks_exact(2).map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
             DType::I8 => self.data.iter().map(|&b| b as i8 as f32).collect(),
             DType::I16 => self.data.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]]) as f32).collect(),
-            DType::I32 => self
-                .data
-                .chunks_exact(4)
-                .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f32)
-                .collect(),
+            DType::I32 => self.data.chunks_exact(4).map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f32).collect(),
         }
     }
 
@@ -152,9 +140,7 @@ impl Ct2Model {
 
     /// A variable by name (following an alias).
     pub fn get(&self, name: &str) -> Option<&Variable> {
-        self.variables
-            .get(name)
-            .or_else(|| self.aliases.get(name).and_then(|t| self.variables.get(t)))
+        self.variables.get(name).or_else(|| self.aliases.get(name).and_then(|t| self.variables.get(t)))
     }
 }
 

@@ -93,9 +93,7 @@ fn var<'a>(m: &'a Ct2Model, name: &str) -> Result<&'a Variable, GgmlError> {
 }
 
 fn count_layers(m: &Ct2Model, prefix: &str) -> i32 {
-    (0..)
-        .take_while(|i| m.variables.keys().any(|k| k.starts_with(&format!("{prefix}/layer_{i}/"))))
-        .count() as i32
+    (0..).take_while(|i| m.variables.keys().any(|k| k.starts_with(&format!("{prefix}/layer_{i}/")))).count() as i32
 }
 
 /// Reads the hyper-parameters from the model's shapes and scalars.
@@ -104,9 +102,7 @@ pub fn hparams_of(m: &Ct2Model) -> Result<HParams, GgmlError> {
     let enc_pos = var(m, "encoder/position_encodings/encodings")?;
     let dec_pos = var(m, "decoder/position_encodings/encodings")?;
     let conv1 = var(m, "encoder/conv1/weight")?;
-    let heads = |name: &str| -> Result<i32, GgmlError> {
-        var(m, name)?.scalar_i64().map(|h| h as i32).ok_or_else(|| GgmlError::MissingVariable(name.into()))
-    };
+    let heads = |name: &str| -> Result<i32, GgmlError> { var(m, name)?.scalar_i64().map(|h| h as i32).ok_or_else(|| GgmlError::MissingVariable(name.into())) };
     Ok(HParams {
         n_vocab: emb.shape[0] as i32,
         n_audio_ctx: enc_pos.shape[0] as i32,
@@ -135,10 +131,7 @@ fn unicode_to_byte() -> std::collections::HashMap<char, u8> {
             n += 1;
         }
     }
-    bs.iter()
-        .zip(cs)
-        .map(|(&b, c)| (char::from_u32(c).expect("valid code point"), b as u8))
-        .collect()
+    bs.iter().zip(cs).map(|(&b, c)| (char::from_u32(c).expect("valid code point"), b as u8)).collect()
 }
 
 /// The base vocabulary (ids below `<|endoftext|>`) as raw bytes, in id order.
@@ -147,10 +140,7 @@ fn vocabulary(tokenizer_json: &Path) -> Result<Vec<Vec<u8>>, GgmlError> {
     let text = std::fs::read_to_string(tokenizer_json).map_err(|e| err(e.to_string()))?;
     let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| err(e.to_string()))?;
     let vocab = json["model"]["vocab"].as_object().ok_or_else(|| err("no model.vocab object".into()))?;
-    let eot = vocab
-        .get("<|endoftext|>")
-        .and_then(|v| v.as_u64())
-        .ok_or_else(|| err("no <|endoftext|> token".into()))? as usize;
+    let eot = vocab.get("<|endoftext|>").and_then(|v| v.as_u64()).ok_or_else(|| err("no <|endoftext|> token".into()))? as usize;
     let table = unicode_to_byte();
     let mut tokens = vec![None; eot];
     for (s, id) in vocab {
@@ -164,11 +154,7 @@ fn vocabulary(tokenizer_json: &Path) -> Result<Vec<Vec<u8>>, GgmlError> {
             .collect::<Result<Vec<u8>, _>>()?;
         tokens[id] = Some(bytes);
     }
-    tokens
-        .into_iter()
-        .enumerate()
-        .map(|(i, t)| t.ok_or_else(|| err(format!("id {i} missing below <|endoftext|>"))))
-        .collect()
+    tokens.into_iter().enumerate().map(|(i, t)| t.ok_or_else(|| err(format!("id {i} missing below <|endoftext|>")))).collect()
 }
 
 /// A tensor to write: ggml name, shape (row-major, as PyTorch), values, F16?
@@ -258,10 +244,7 @@ fn tensors(m: &Ct2Model, hp: &HParams) -> Result<Vec<Tensor>, GgmlError> {
 
 fn is_f32(t: &Tensor) -> bool {
     t.shape.len() < 2
-        || matches!(
-            t.name.as_str(),
-            "encoder.conv1.bias" | "encoder.conv2.bias" | "encoder.positional_embedding" | "decoder.positional_embedding"
-        )
+        || matches!(t.name.as_str(), "encoder.conv1.bias" | "encoder.conv2.bias" | "encoder.positional_embedding" | "decoder.positional_embedding")
 }
 
 /// Converts a CTranslate2 Whisper model (`model.bin` + its `tokenizer.json`)
@@ -318,7 +301,6 @@ pub fn convert_ct2_whisper(model_bin: &Path, tokenizer_json: &Path, out: &Path) 
             }
         }
     }
-    drop(put);
     w.flush().map_err(wr)?;
     drop(w);
     std::fs::rename(&tmp, out).map_err(wr)?;

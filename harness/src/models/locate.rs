@@ -38,10 +38,7 @@ pub fn expected_path(asset: &Asset) -> PathBuf {
 
 /// True when the path in use is the user's own file, not the catalog's.
 pub fn is_user_override(asset: &Asset) -> bool {
-    asset
-        .override_env
-        .and_then(std::env::var_os)
-        .is_some_and(|p| !p.is_empty())
+    asset.override_env.and_then(std::env::var_os).is_some_and(|p| !p.is_empty())
 }
 
 /// The command that repairs a missing or corrupt asset.
@@ -52,10 +49,7 @@ pub fn fix_for(asset: &Asset) -> String {
     }
     match asset.origin {
         Origin::Debian { package, .. } => format!("apt-get install {package}  (or run scripts/setup.sh)"),
-        _ => format!(
-            "run scripts/setup.sh (it fetches and checks `{}`; delete the file first if it is corrupt)",
-            asset.id
-        ),
+        _ => format!("run scripts/setup.sh (it fetches and checks `{}`; delete the file first if it is corrupt)", asset.id),
     }
 }
 
@@ -72,11 +66,7 @@ pub fn require(id: &str) -> Result<PathBuf, AssetError> {
         fix: fix_for(asset),
     })?;
     if meta.len() == 0 {
-        return Err(AssetError::Empty {
-            what: format!("`{}`", asset.id),
-            path,
-            fix: fix_for(asset),
-        });
+        return Err(AssetError::Empty { what: format!("`{}`", asset.id), path, fix: fix_for(asset) });
     }
     Ok(path)
 }
@@ -105,13 +95,7 @@ pub fn verify(asset: &Asset) -> Result<(PathBuf, String), AssetError> {
     let actual = sha256_file(&path)?;
     if let Some(expected) = asset.sha256 {
         if !is_user_override(asset) && actual != expected {
-            return Err(AssetError::Checksum {
-                what: format!("`{}`", asset.id),
-                path,
-                expected: expected.to_string(),
-                actual,
-                fix: fix_for(asset),
-            });
+            return Err(AssetError::Checksum { what: format!("`{}`", asset.id), path, expected: expected.to_string(), actual, fix: fix_for(asset) });
         }
     }
     Ok((path, actual))

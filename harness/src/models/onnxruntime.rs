@@ -38,11 +38,7 @@ pub fn find_library() -> Result<PathBuf, OrtSetupError> {
             return Ok(p.clone());
         }
     }
-    let looked = cands
-        .iter()
-        .map(|(p, from)| format!("  - {} ({from}): not found", p.display()))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let looked = cands.iter().map(|(p, from)| format!("  - {} ({from}): not found", p.display())).collect::<Vec<_>>().join("\n");
     Err(OrtSetupError::NotFound { looked, version: catalog::ONNXRUNTIME.version })
 }
 
@@ -61,11 +57,9 @@ pub fn environment() -> Result<&'static ort::environment::Environment, OrtSetupE
     });
     match res {
         Ok(env) => Ok(env),
-        Err(reason) => Err(OrtSetupError::Load {
-            path: LOADED_FROM.get().cloned().unwrap_or(path),
-            reason: reason.clone(),
-            version: catalog::ONNXRUNTIME.version,
-        }),
+        Err(reason) => {
+            Err(OrtSetupError::Load { path: LOADED_FROM.get().cloned().unwrap_or(path), reason: reason.clone(), version: catalog::ONNXRUNTIME.version })
+        }
     }
 }
 

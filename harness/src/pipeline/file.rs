@@ -89,8 +89,8 @@ impl Sink<'_> {
                 }
             })
             .map_err(|e| e.to_string())?;
-        let decoded = image::RgbImage::from_raw(geo.width as u32, geo.height as u32, std::mem::take(&mut self.jpeg_buf))
-            .ok_or("decoded JPEG has the wrong size")?;
+        let decoded =
+            image::RgbImage::from_raw(geo.width as u32, geo.height as u32, std::mem::take(&mut self.jpeg_buf)).ok_or("decoded JPEG has the wrong size")?;
         let mut detections = Vec::new();
         if self.kit.detect.is_some() {
             self.enter("detect");
@@ -166,7 +166,11 @@ impl FrameSink for Sink<'_> {
             s.enter("keyframe-select");
             let (w, h) = (frame.width() as usize, frame.height() as usize);
             let picked = s.ctx.recorder.time("keyframe-select", || s.selector.select(pts_s, is_key, (frame.data(0), frame.stride(0)), w, h));
-            if picked { s.keyframe(frame, pts_s) } else { Ok(()) }
+            if picked {
+                s.keyframe(frame, pts_s)
+            } else {
+                Ok(())
+            }
         })
     }
 
@@ -218,7 +222,11 @@ pub fn process(ctx: &RunContext, kit: &mut WorkerKit, worker: usize, index: usiz
     let tail = match &decoded {
         Ok(_) => {
             let rest = std::mem::take(&mut sink.audio);
-            if rest.is_empty() { Ok(()) } else { sink.timed(|s| s.audio_chunk(&rest)) }
+            if rest.is_empty() {
+                Ok(())
+            } else {
+                sink.timed(|s| s.audio_chunk(&rest))
+            }
         }
         Err(_) => Ok(()),
     };

@@ -24,10 +24,7 @@ impl Selector {
 
     /// A small luma thumbnail of plane 0 (Y for the YUV formats decoders emit).
     fn luma_thumb(y: &[u8], stride: usize, width: usize, height: usize) -> Vec<u8> {
-        (0..height)
-            .step_by(STEP)
-            .flat_map(|r| (0..width).step_by(STEP).map(move |c| y[r * stride + c]))
-            .collect()
+        (0..height).step_by(STEP).flat_map(|r| (0..width).step_by(STEP).map(move |c| y[r * stride + c])).collect()
     }
 
     /// Mean absolute difference of two thumbnails, 0..1.
@@ -67,35 +64,6 @@ impl Selector {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn cfg(mode: KeyframeMode, cap: u32) -> Keyframes {
-        Keyframes { mode, interval_s: 2.0, scene_threshold: 0.2, max_per_minute: cap }
-    }
-
-    #[test]
-    fn interval_mode_picks_one_frame_every_interval_and_respects_the_cap() {
-        let mut s = Selector::new(cfg(KeyframeMode::Interval, 100));
-        let picked: Vec<f64> = (0..250).map(|i| i as f64 * 0.04).filter(|&t| s.select(t, false, (&[], 0), 0, 0)).collect();
-        assert_eq!(picked, vec![0.0, 2.0, 4.0, 6.0, 8.0]);
-        let mut capped = Selector::new(cfg(KeyframeMode::Codec, 3));
-        let n = (0..100).filter(|&i| capped.select(i as f64 * 0.5, true, (&[], 0), 0, 0)).count();
-        assert_eq!(n, 3, "50 s of media, cap of 3 per minute");
-    }
-
-    #[test]
-    fn scene_mode_fires_on_a_cut_and_not_on_a_still() {
-        let mut s = Selector::new(cfg(KeyframeMode::Scene, 100));
-        let dark = vec![10u8; 64 * 64];
-        let bright = vec![200u8; 64 * 64];
-        assert!(s.select(0.0, false, (&dark, 64), 64, 64), "first frame");
-        assert!(!s.select(0.04, false, (&dark, 64), 64, 64), "same picture");
-        assert!(s.select(0.08, false, (&bright, 64), 64, 64), "cut");
-    }
-}
-
 /// The first `max` keyframes of `video` as the pipeline makes them: selected
 /// with the default settings, converted by swscale, encoded by mozjpeg at
 /// `quality`. Returns each keyframe's RGB pixels, size and JPEG bytes (for
@@ -125,4 +93,33 @@ pub fn pipeline_keyframes(video: &std::path::Path, quality: f32, max: usize) -> 
     let mut sink = Sink { sel: Selector::new(Keyframes::default()), to_rgb: Default::default(), out: Vec::new(), quality, max };
     decode_file(video, Wanted { video: true, audio: false }, &mut sink).map_err(|e| format!("{}: {e}", video.display()))?;
     Ok(sink.out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(mode: KeyframeMode, cap: u32) -> Keyframes {
+        Keyframes { mode, interval_s: 2.0, scene_threshold: 0.2, max_per_minute: cap }
+    }
+
+    #[test]
+    fn interval_mode_picks_one_frame_every_interval_and_respects_the_cap() {
+        let mut s = Selector::new(cfg(KeyframeMode::Interval, 100));
+        let picked: Vec<f64> = (0..250).map(|i| i as f64 * 0.04).filter(|&t| s.select(t, false, (&[], 0), 0, 0)).collect();
+        assert_eq!(picked, vec![0.0, 2.0, 4.0, 6.0, 8.0]);
+        let mut capped = Selector::new(cfg(KeyframeMode::Codec, 3));
+        let n = (0..100).filter(|&i| capped.select(i as f64 * 0.5, true, (&[], 0), 0, 0)).count();
+        assert_eq!(n, 3, "50 s of media, cap of 3 per minute");
+    }
+
+    #[test]
+    fn scene_mode_fires_on_a_cut_and_not_on_a_still() {
+        let mut s = Selector::new(cfg(KeyframeMode::Scene, 100));
+        let dark = vec![10u8; 64 * 64];
+        let bright = vec![200u8; 64 * 64];
+        assert!(s.select(0.0, false, (&dark, 64), 64, 64), "first frame");
+        assert!(!s.select(0.04, false, (&dark, 64), 64, 64), "same picture");
+        assert!(s.select(0.08, false, (&bright, 64), 64, 64), "cut");
+    }
 }

@@ -68,7 +68,10 @@ impl RunContext {
         let detect = if s.detect.enabled {
             let path = locate::require(crate::models::catalog::id::YOLO).map_err(|e| e.to_string()).map_err(model_err("detector"))?;
             let t = threads(s.detect.intra_threads);
-            Some(Shared::new(s.detect.sharing, s.detect.pool_size, Arc::new(move || Detector::load(&path, t).map_err(|e| e.to_string()))).map_err(model_err("detector"))?)
+            Some(
+                Shared::new(s.detect.sharing, s.detect.pool_size, Arc::new(move || Detector::load(&path, t).map_err(|e| e.to_string())))
+                    .map_err(model_err("detector"))?,
+            )
         } else {
             None
         };
@@ -76,7 +79,10 @@ impl RunContext {
             (EmbedMode::Model, Some(p)) => {
                 let path = PathBuf::from(p);
                 let t = threads(s.embed.intra_threads);
-                Some(Shared::new(s.embed.sharing, s.embed.pool_size, Arc::new(move || ImageEncoder::load(&path, t).map_err(|e| e.to_string()))).map_err(model_err("image encoder"))?)
+                Some(
+                    Shared::new(s.embed.sharing, s.embed.pool_size, Arc::new(move || ImageEncoder::load(&path, t).map_err(|e| e.to_string())))
+                        .map_err(model_err("image encoder"))?,
+                )
             }
             _ => None,
         };
@@ -157,7 +163,7 @@ fn synthetic_labels(s: &Scenario) -> Vec<String> {
 }
 
 enum Event {
-    Done(usize, FileResult),
+    Done(usize, Box<FileResult>),
     WorkerFailed(String),
 }
 
@@ -185,9 +191,7 @@ pub fn run(scenario: Scenario, scenario_path: &Path, out: &Path, progress: bool)
 
     let bar = if progress { indicatif::ProgressBar::new(inputs.len() as u64) } else { indicatif::ProgressBar::hidden() };
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {prefix} [{bar:30}] {pos}/{len} files, {elapsed} {msg}")
-            .expect("template")
-            .progress_chars("=> "),
+        indicatif::ProgressStyle::with_template("{spinner} {prefix} [{bar:30}] {pos}/{len} files, {elapsed} {msg}").expect("template").progress_chars("=> "),
     );
     bar.set_prefix(scenario.name.clone());
     bar.enable_steady_tick(Duration::from_millis(250));
@@ -218,14 +222,16 @@ pub fn run(scenario: Scenario, scenario_path: &Path, out: &Path, progress: bool)
                 let next = queue.lock().map(|mut q| q.pop_front()).unwrap_or(None);
                 let Some((i, path)) = next else { break };
                 ctx.heartbeats.begin(w, i);
-                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| file::process(&ctx, &mut kit, w, i, &path)))
-                    .unwrap_or_else(|p| {
-                        let mut r = FileResult::empty(&path.display().to_string(), FileStatus::Error);
-                        r.error = Some(format!("panic: {}", p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()));
-                        r
-                    });
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| file::process(&ctx, &mut kit, w, i, &path))).unwrap_or_else(|p| {
+                    let mut r = FileResult::empty(&path.display().to_string(), FileStatus::Error);
+                    r.error = Some(format!(
+                        "panic: {}",
+                        p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()
+                    ));
+                    r
+                });
                 ctx.heartbeats.end(w);
-                if tx.send(Event::Done(i, r)).is_err() {
+                if tx.send(Event::Done(i, Box::new(r))).is_err() {
                     break;
                 }
             }
@@ -281,8 +287,12 @@ pub fn run(scenario: Scenario, scenario_path: &Path, out: &Path, progress: bool)
                     if r.status != FileStatus::Ok {
                         bar.println(format!("  FAIL  {}: {}", r.path, r.error.as_deref().unwrap_or("")));
                     }
-                    bar.set_message(format!("last: {} ({:.1} s)", Path::new(&r.path).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(), r.wall_s));
-                    results[i] = Some(r);
+                    bar.set_message(format!(
+                        "last: {} ({:.1} s)",
+                        Path::new(&r.path).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
+                        r.wall_s
+                    ));
+                    results[i] = Some(*r);
                     bar.inc(1);
                 }
             }
@@ -369,7 +379,14 @@ pub fn summary(r: &RunRecord) -> String {
     let t = &r.totals;
     s += &format!(
         "scenario `{}`: {} ok, {} failed; wall {:.2} s, process CPU {:.2} s on {} cores ({:.0}% used); {:.1} media-s/s; peak RSS {:.0} MiB\n",
-        r.scenario.name, t.files_ok, t.files_failed, t.wall_s, t.process_cpu_s, t.cores, 100.0 * t.cpu_utilisation, t.media_s_per_s,
+        r.scenario.name,
+        t.files_ok,
+        t.files_failed,
+        t.wall_s,
+        t.process_cpu_s,
+        t.cores,
+        100.0 * t.cpu_utilisation,
+        t.media_s_per_s,
         t.peak_rss_bytes as f64 / (1 << 20) as f64
     );
     for label in &r.synthetic {
@@ -384,7 +401,12 @@ pub fn summary(r: &RunRecord) -> String {
         for (name, res) in &r.resources {
             s += &format!(
                 "{:<16} {:<11} {:>9} {:>8} {:>12.3} {:>10.3}\n",
-                name, sharing_name(res.sharing), res.instances, res.acquisitions, res.lock_wait_s, res.max_wait_s
+                name,
+                sharing_name(res.sharing),
+                res.instances,
+                res.acquisitions,
+                res.lock_wait_s,
+                res.max_wait_s
             );
         }
     }

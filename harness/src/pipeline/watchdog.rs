@@ -239,7 +239,8 @@ pub enum Decision {
 pub fn assess(views: &[View], stall: Duration, busy_limit: Duration) -> Vec<Decision> {
     let live: Vec<Liveness> = views.iter().map(|v| liveness::classify(v.silent_for, stall, v.cpu_per_s)).collect();
     // A queued worker progresses when the workers it queues behind do.
-    let someone_progresses = |me: usize| views.iter().zip(&live).enumerate().any(|(i, (v, l))| i != me && v.busy && v.waiting.is_none() && *l != Liveness::Blocked);
+    let someone_progresses =
+        |me: usize| views.iter().zip(&live).enumerate().any(|(i, (v, l))| i != me && v.busy && v.waiting.is_none() && *l != Liveness::Blocked);
     views
         .iter()
         .zip(&live)

@@ -42,5 +42,9 @@ pub fn environment(env: &Environment, source: &str) -> String {
 
 /// "met" / "NOT met" for a goal.
 pub fn met(ok: bool) -> &'static str {
-    if ok { "met" } else { "**NOT met**" }
+    if ok {
+        "met"
+    } else {
+        "**NOT met**"
+    }
 }

@@ -81,13 +81,30 @@ pub fn render(path: &Path) -> Result<super::Page, String> {
         let mut rows: Vec<(f64, Vec<String>)> = m
             .stages
             .iter()
-            .map(|(k, t)| (t.thread_cpu_s, vec![k.clone(), t.calls.to_string(), format!("{:.3}", t.wall_s), format!("{:.3}", t.thread_cpu_s), format!("{:.1}%", 100.0 * t.thread_cpu_s / cpu_total.max(1e-9))]))
+            .map(|(k, t)| {
+                (
+                    t.thread_cpu_s,
+                    vec![
+                        k.clone(),
+                        t.calls.to_string(),
+                        format!("{:.3}", t.wall_s),
+                        format!("{:.3}", t.thread_cpu_s),
+                        format!("{:.1}%", 100.0 * t.thread_cpu_s / cpu_total.max(1e-9)),
+                    ],
+                )
+            })
             .collect();
         rows.sort_by(|a, b| b.0.total_cmp(&a.0));
         s += "Where the time goes (the median 2-worker run; thread CPU of the calling thread):\n\n";
         let chart_bars: Vec<super::chart::Bar> = rows.iter().map(|(cpu, r)| super::chart::Bar::exact(r[0].clone(), *cpu)).collect();
         s += &table(&["stage", "calls", "wall s", "thread CPU s", "share"], &rows.into_iter().map(|r| r.1).collect::<Vec<_>>());
-        let c = super::chart::bars("pipeline-performance-stages.svg", "Where the time goes: thread CPU per stage (median 2-worker run)", "CPU seconds", &chart_bars, None)?;
+        let c = super::chart::bars(
+            "pipeline-performance-stages.svg",
+            "Where the time goes: thread CPU per stage (median 2-worker run)",
+            "CPU seconds",
+            &chart_bars,
+            None,
+        )?;
         s += &format!("\n{}", c.markdown("thread CPU per stage"));
         charts.push(c);
         let waits: Vec<String> = m.lock_wait_s.iter().map(|(k, v)| format!("{k} {v:.3} s")).collect();
@@ -102,9 +119,15 @@ pub fn render(path: &Path) -> Result<super::Page, String> {
         let r = b.peak_rss_bytes as f64 / a.peak_rss_bytes as f64;
         s += &table(
             &["video", "media s", "peak RSS MiB", "wall s"],
-            &[a, b].iter().map(|x| vec![x.label.clone(), format!("{:.1}", x.media_s), format!("{:.1}", x.peak_rss_bytes as f64 / 1048576.0), format!("{:.1}", x.wall_s)]).collect::<Vec<_>>(),
+            &[a, b]
+                .iter()
+                .map(|x| vec![x.label.clone(), format!("{:.1}", x.media_s), format!("{:.1}", x.peak_rss_bytes as f64 / 1048576.0), format!("{:.1}", x.wall_s)])
+                .collect::<Vec<_>>(),
         );
-        s += &format!("\nPeak RSS 10 min / 1 min = {r:.3} (goal <= 1.10: {}). One run each: peak RSS varies little between runs of the same input.\n\n", met(r <= 1.10));
+        s += &format!(
+            "\nPeak RSS 10 min / 1 min = {r:.3} (goal <= 1.10: {}). One run each: peak RSS varies little between runs of the same input.\n\n",
+            met(r <= 1.10)
+        );
     } else {
         s += "Not measured in this run (quick mode, or long media missing: `harness setup --with long-media`).\n\n";
     }
@@ -119,8 +142,24 @@ pub fn render(path: &Path) -> Result<super::Page, String> {
         s += &table(
             &["measure", "value", "goal", "verdict"],
             &[
-                vec!["process CPU, instrumented / plain (end to end)".into(), est(&r, 4), "<= 1.01".into(), if r.ci_high <= 1.01 { "met".into() } else if r.ci_low > 1.01 { "**NOT met**".into() } else { "undecided at this resolution".into() }],
-                vec![format!("timer calls per run x cost per call ({:.0} ns) / CPU", d.recorder_call_ns), format!("{bound:.4}% ({calls} calls)"), "<= 1%".into(), met(bound <= 1.0).into()],
+                vec![
+                    "process CPU, instrumented / plain (end to end)".into(),
+                    est(&r, 4),
+                    "<= 1.01".into(),
+                    if r.ci_high <= 1.01 {
+                        "met".into()
+                    } else if r.ci_low > 1.01 {
+                        "**NOT met**".into()
+                    } else {
+                        "undecided at this resolution".into()
+                    },
+                ],
+                vec![
+                    format!("timer calls per run x cost per call ({:.0} ns) / CPU", d.recorder_call_ns),
+                    format!("{bound:.4}% ({calls} calls)"),
+                    "<= 1%".into(),
+                    met(bound <= 1.0).into(),
+                ],
             ],
         );
         s += "\nThe second line is the direct bound: the per-call cost is measured in-process over 200,000 calls; \
@@ -130,7 +169,11 @@ pub fn render(path: &Path) -> Result<super::Page, String> {
     s += "## Stages against their native anchors\n\n";
     s += &table(
         &["comparison", "harness ms", "native ms", "ratio harness/native", "output check", "agree"],
-        &[anchor_row(&d.anchors.decode, "decode vs ffmpeg CLI"), anchor_row(&d.anchors.transcribe, "transcribe vs whisper.cpp from C"), anchor_row(&d.anchors.detect, "detect vs onnxruntime (Python)")],
+        &[
+            anchor_row(&d.anchors.decode, "decode vs ffmpeg CLI"),
+            anchor_row(&d.anchors.transcribe, "transcribe vs whisper.cpp from C"),
+            anchor_row(&d.anchors.detect, "detect vs onnxruntime (Python)"),
+        ],
     );
     if d.anchors.transcribe_flash_attn.is_some() {
         s += "\nA finding on the way: whisper-rs's `WhisperContextParameters::default()` turns flash attention off, while \

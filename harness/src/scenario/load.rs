@@ -58,11 +58,7 @@ fn apply_override(root: &mut toml::Table, arg: &str) -> Result<(), ScenarioError
     if parts.iter().any(|p| p.is_empty()) {
         return Err(ScenarioError::Override { arg: arg.into() });
     }
-    let value = format!("v = {raw}")
-        .parse::<toml::Table>()
-        .ok()
-        .and_then(|mut t| t.remove("v"))
-        .unwrap_or_else(|| toml::Value::String(raw.to_string()));
+    let value = format!("v = {raw}").parse::<toml::Table>().ok().and_then(|mut t| t.remove("v")).unwrap_or_else(|| toml::Value::String(raw.to_string()));
     let mut table = root;
     for part in &parts[..parts.len() - 1] {
         let entry = table.entry(part.to_string()).or_insert_with(|| toml::Value::Table(Default::default()));

@@ -324,7 +324,12 @@ impl Scenario {
         if !(1.0..=100.0).contains(&self.jpeg.quality) {
             return bad("jpeg.quality", "a number in 1..=100");
         }
-        for (k, s, n) in [("detect", self.detect.sharing, self.detect.pool_size), ("vad", self.vad.sharing, self.vad.pool_size), ("transcribe", self.transcribe.sharing, self.transcribe.pool_size), ("embed", self.embed.sharing, self.embed.pool_size)] {
+        for (k, s, n) in [
+            ("detect", self.detect.sharing, self.detect.pool_size),
+            ("vad", self.vad.sharing, self.vad.pool_size),
+            ("transcribe", self.transcribe.sharing, self.transcribe.pool_size),
+            ("embed", self.embed.sharing, self.embed.pool_size),
+        ] {
             if s == Sharing::Pool && n == 0 {
                 return bad(&format!("{k}.pool_size"), "an integer >= 1 with sharing = \"pool\"");
             }

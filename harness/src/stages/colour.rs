@@ -1,9 +1,9 @@
 //! Colour conversion of decoded frames to packed RGB24 with swscale (the
 //! stage the seed's "hardware accelerated swscale" claim is about).
 
-use ffmpeg_next as ffmpeg;
 use ffmpeg::format::Pixel;
 use ffmpeg::software::scaling::{context::Context, flag::Flags};
+use ffmpeg_next as ffmpeg;
 
 /// A converter for one input geometry and format; rebuilt when they change.
 pub struct ToRgb {

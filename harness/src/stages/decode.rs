@@ -6,10 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-use ffmpeg_next as ffmpeg;
 use ffmpeg::format::{sample::Type as SampleType, Sample};
 use ffmpeg::media::Type;
 use ffmpeg::ChannelLayout;
+use ffmpeg_next as ffmpeg;
 
 /// Whisper's (and Silero's) input rate.
 pub const TARGET_RATE: u32 = 16_000;
@@ -108,7 +108,11 @@ struct AudioPath {
 impl AudioPath {
     fn layout(decoder: &ffmpeg::decoder::Audio) -> ChannelLayout {
         let l = decoder.channel_layout();
-        if l.is_empty() { ChannelLayout::default(decoder.channels() as i32) } else { l }
+        if l.is_empty() {
+            ChannelLayout::default(decoder.channels() as i32)
+        } else {
+            l
+        }
     }
 
     fn resampler_for(&mut self, frame: &ffmpeg::frame::Audio) -> Result<&mut ffmpeg::software::resampling::Context, ffmpeg::Error> {
@@ -191,8 +195,11 @@ pub fn decode_file(path: &Path, wanted: Wanted, sink: &mut dyn FrameSink) -> Res
     let mut video = None;
     if wanted.video {
         let st = ictx.streams().best(Type::Video).ok_or(DecodeError::NoStream { path: p(), kind: "video" })?;
-        let ctx = ffmpeg::codec::context::Context::from_parameters(st.parameters())
-            .map_err(|e| DecodeError::Codec { path: p(), kind: "video", reason: e.to_string() })?;
+        let ctx = ffmpeg::codec::context::Context::from_parameters(st.parameters()).map_err(|e| DecodeError::Codec {
+            path: p(),
+            kind: "video",
+            reason: e.to_string(),
+        })?;
         let dec = ctx.decoder().video().map_err(|e| DecodeError::Codec { path: p(), kind: "video", reason: e.to_string() })?;
         let rate = st.avg_frame_rate();
         let info = VideoInfo {
@@ -211,8 +218,11 @@ pub fn decode_file(path: &Path, wanted: Wanted, sink: &mut dyn FrameSink) -> Res
     let mut audio = None;
     if wanted.audio {
         let st = ictx.streams().best(Type::Audio).ok_or(DecodeError::NoStream { path: p(), kind: "audio" })?;
-        let ctx = ffmpeg::codec::context::Context::from_parameters(st.parameters())
-            .map_err(|e| DecodeError::Codec { path: p(), kind: "audio", reason: e.to_string() })?;
+        let ctx = ffmpeg::codec::context::Context::from_parameters(st.parameters()).map_err(|e| DecodeError::Codec {
+            path: p(),
+            kind: "audio",
+            reason: e.to_string(),
+        })?;
         let dec = ctx.decoder().audio().map_err(|e| DecodeError::Codec { path: p(), kind: "audio", reason: e.to_string() })?;
         let info = AudioInfo {
             codec: dec.codec().map(|c| c.name().to_string()).unwrap_or_default(),

@@ -80,7 +80,11 @@ fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
     let ih = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
     let inter = iw * ih;
     let union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
-    if union <= 0.0 { 0.0 } else { inter / union }
+    if union <= 0.0 {
+        0.0
+    } else {
+        inter / union
+    }
 }
 
 /// Decodes YOLOv8's `[1, 4 + C, N]` output (`cx, cy, w, h` then class
@@ -106,12 +110,7 @@ pub fn decode(output: &[f32], shape: &[i64], lb: Letterbox, params: DecodeParams
         cands.push(Detection {
             class,
             score: best,
-            bbox: [
-                unmap(cx - w / 2.0, lb.pad_x),
-                unmap(cy - h / 2.0, lb.pad_y),
-                unmap(cx + w / 2.0, lb.pad_x),
-                unmap(cy + h / 2.0, lb.pad_y),
-            ],
+            bbox: [unmap(cx - w / 2.0, lb.pad_x), unmap(cy - h / 2.0, lb.pad_y), unmap(cx + w / 2.0, lb.pad_x), unmap(cy + h / 2.0, lb.pad_y)],
         });
     }
     cands.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.class.cmp(&b.class)));

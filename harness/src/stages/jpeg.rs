@@ -55,10 +55,7 @@ pub struct Decoded {
 }
 
 fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
-    p.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "libjpeg error".into())
+    p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_else(|| "libjpeg error".into())
 }
 
 fn one_thread_pool() -> &'static rayon::ThreadPool {
@@ -76,8 +73,8 @@ pub fn decode_rgb(decoder: JpegDecoder, jpeg: &[u8], out: &mut Vec<u8>) -> Resul
     let name = decoder.name();
     match decoder {
         JpegDecoder::Image => {
-            let img = image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg)
-                .map_err(|e| JpegError::Decode { decoder: name, message: e.to_string() })?;
+            let img =
+                image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg).map_err(|e| JpegError::Decode { decoder: name, message: e.to_string() })?;
             let (width, height) = (img.width() as usize, img.height() as usize);
             match img {
                 image::DynamicImage::ImageRgb8(rgb) => {

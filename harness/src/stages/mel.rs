@@ -55,9 +55,7 @@ pub fn mel_filters(sample_rate: u32, n_fft: usize, n_mels: usize) -> Vec<f32> {
     let sr = sample_rate as f64;
     let fft_freqs: Vec<f64> = (0..n_bins).map(|i| i as f64 * (sr / 2.0) / (n_bins - 1) as f64).collect();
     let (lo, hi) = (hz_to_mel(0.0), hz_to_mel(sr / 2.0));
-    let mel_f: Vec<f64> = (0..n_mels + 2)
-        .map(|i| mel_to_hz(lo + (hi - lo) * i as f64 / (n_mels + 1) as f64))
-        .collect();
+    let mel_f: Vec<f64> = (0..n_mels + 2).map(|i| mel_to_hz(lo + (hi - lo) * i as f64 / (n_mels + 1) as f64)).collect();
     let mut out = vec![0f32; n_mels * n_bins];
     for m in 0..n_mels {
         let enorm = 2.0 / (mel_f[m + 2] - mel_f[m]);
@@ -124,9 +122,7 @@ impl LogMel {
     pub fn new(sample_rate: u32, n_fft: usize, hop: usize, n_mels: usize) -> Self {
         let fft = FftPlanner::<f32>::new().plan_fft_forward(n_fft);
         // Periodic Hann, as torch.hann_window(n_fft).
-        let window = (0..n_fft)
-            .map(|i| (0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / n_fft as f64).cos()) as f32)
-            .collect();
+        let window = (0..n_fft).map(|i| (0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / n_fft as f64).cos()) as f32).collect();
         let n_bins = n_fft / 2 + 1;
         let dense = mel_filters(sample_rate, n_fft, n_mels);
         let filters = dense
@@ -180,12 +176,7 @@ impl LogMel {
         }
         self.fft.process_with_scratch(buf, scratch);
         for (o, f) in out.iter_mut().zip(&self.filters) {
-            *o = f
-                .weights
-                .iter()
-                .zip(&buf[f.start..f.start + f.weights.len()])
-                .map(|(w, c)| w * c.norm_sqr())
-                .sum();
+            *o = f.weights.iter().zip(&buf[f.start..f.start + f.weights.len()]).map(|(w, c)| w * c.norm_sqr()).sum();
         }
     }
 

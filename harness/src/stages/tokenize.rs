@@ -32,8 +32,7 @@ impl TextTokenizer {
 
     /// Loads any `tokenizer.json`.
     pub fn load(path: &Path) -> Result<Self, TokenizeError> {
-        let inner = tokenizers::Tokenizer::from_file(path)
-            .map_err(|e| TokenizeError::Load { path: path.to_path_buf(), reason: e.to_string() })?;
+        let inner = tokenizers::Tokenizer::from_file(path).map_err(|e| TokenizeError::Load { path: path.to_path_buf(), reason: e.to_string() })?;
         Ok(TextTokenizer { inner })
     }
 

@@ -120,7 +120,13 @@ impl Transcriber {
 
     /// As `transcribe`, calling `beat` while whisper.cpp computes, so a
     /// watchdog can tell a long call from a stalled one.
-    pub fn transcribe_with_heartbeat(&self, state: &mut WhisperState, samples: &[f32], opts: TranscribeOptions, beat: Option<Heartbeat>) -> Result<Transcript, TranscribeError> {
+    pub fn transcribe_with_heartbeat(
+        &self,
+        state: &mut WhisperState,
+        samples: &[f32],
+        opts: TranscribeOptions,
+        beat: Option<Heartbeat>,
+    ) -> Result<Transcript, TranscribeError> {
         let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
         // Not `set_abort_callback_safe`: in whisper-rs 0.16.0 it registers a
         // trampoline for the closure's own type but passes a boxed trait

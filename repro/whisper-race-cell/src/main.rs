@@ -64,7 +64,8 @@ fn vad_check(model: &str, pcm: &[f32]) {
             p.enable_vad(true);
         }
         let r = st.full(p, pcm);
-        let segs: Vec<(i64, i64, String)> = st.as_iter().map(|s| (s.start_timestamp(), s.end_timestamp(), s.to_str_lossy().map(|t| t.into_owned()).unwrap_or_default())).collect();
+        let segs: Vec<(i64, i64, String)> =
+            st.as_iter().map(|s| (s.start_timestamp(), s.end_timestamp(), s.to_str_lossy().map(|t| t.into_owned()).unwrap_or_default())).collect();
         (r.is_ok(), segs)
     };
     let (ok_off, segs_off) = run(&mut st, false);
@@ -145,15 +146,13 @@ fn main() {
     emit(serde_json::json!({"event": "start", "k": k, "n_threads": n_threads, "phase": phase, "guard": guard, "samples": pcm.len()}));
     let ctx = Arc::new(WhisperContext::new_with_params(&model, WhisperContextParameters::default()).expect("model loads"));
     let lock = Arc::new(Mutex::new(()));
-    let mut premade: Vec<Option<WhisperState>> = if phase == "full" {
-        (0..k).map(|_| Some(ctx.create_state().expect("state"))).collect()
-    } else {
-        (0..k).map(|_| None).collect()
-    };
+    let mut premade: Vec<Option<WhisperState>> =
+        if phase == "full" { (0..k).map(|_| Some(ctx.create_state().expect("state"))).collect() } else { (0..k).map(|_| None).collect() };
     let barrier = Arc::new(Barrier::new(k));
     let handles: Vec<_> = (0..k)
         .map(|w| {
-            let (ctx, lock, barrier, pcm, phase, guard) = (Arc::clone(&ctx), Arc::clone(&lock), Arc::clone(&barrier), Arc::clone(&pcm), phase.clone(), guard.clone());
+            let (ctx, lock, barrier, pcm, phase, guard) =
+                (Arc::clone(&ctx), Arc::clone(&lock), Arc::clone(&barrier), Arc::clone(&pcm), phase.clone(), guard.clone());
             let pre = premade[w].take();
             std::thread::Builder::new()
                 .name(format!("race-worker-{w}"))

@@ -65,7 +65,7 @@ pub fn parse(log: &str) -> (Vec<RaceReport>, String) {
             i += 1;
         }
     }
-    reports.sort_by(|a, b| b.count.cmp(&a.count));
+    reports.sort_by_key(|r| std::cmp::Reverse(r.count));
     let errors = lines.iter().rev().find(|l| l.contains("ERROR SUMMARY")).map(|l| l.split("==").nth(2).unwrap_or(l).trim().to_string()).unwrap_or_default();
     (reports, errors)
 }

@@ -79,13 +79,15 @@ pub struct Judged {
 }
 
 fn baseline<'a>(all: &'a [CellResult], c: &CellResult) -> Option<&'a CellResult> {
-    all.iter().find(|b| b.cell.variant == c.cell.variant && b.cell.k == 1 && b.cell.n_threads == 1 && b.cell.phase == Phase::Both && !b.trials.is_empty())
+    all.iter()
+        .find(|b| b.cell.variant == c.cell.variant && b.cell.k == 1 && b.cell.n_threads == 1 && b.cell.phase == Phase::Both && !b.trials.is_empty())
         .or_else(|| all.iter().find(|b| b.cell.variant == c.cell.variant && b.cell.k == 1 && b.cell.phase == Phase::Both && !b.trials.is_empty()))
 }
 
 /// Judges `c` against the rest of the matrix (`all`) on `cores` cores.
 pub fn judge(all: &[CellResult], c: &CellResult, cores: usize) -> Judged {
-    let mut j = Judged { class: Class::Ok, finished: 0, crashed: 0, stalled: 0, wall_s: 0.0, cpu_s: 0.0, audio_s_per_s: 0.0, efficiency: 0.0, reason: String::new() };
+    let mut j =
+        Judged { class: Class::Ok, finished: 0, crashed: 0, stalled: 0, wall_s: 0.0, cpu_s: 0.0, audio_s_per_s: 0.0, efficiency: 0.0, reason: String::new() };
     if c.trials.is_empty() {
         j.class = Class::NotRun;
         j.reason = c.error.clone().unwrap_or_else(|| "no trials".into());
@@ -111,7 +113,11 @@ pub fn judge(all: &[CellResult], c: &CellResult, cores: usize) -> Judged {
         let cpu = s.map_or(0.0, |s| s.cpu_per_s);
         if liveness::silent(Some(cpu)) == Liveness::Blocked && t.workers_done == 0 {
             j.class = Class::Deadlock;
-            j.reason = format!("stalled with threads asleep ({cpu:.2} CPU-s/s, {} running / {} sleeping threads)", s.map_or(0, |s| s.running), s.map_or(0, |s| s.sleeping));
+            j.reason = format!(
+                "stalled with threads asleep ({cpu:.2} CPU-s/s, {} running / {} sleeping threads)",
+                s.map_or(0, |s| s.running),
+                s.map_or(0, |s| s.sleeping)
+            );
         } else {
             j.class = Class::Slow;
             j.reason = format!(
@@ -138,7 +144,13 @@ pub fn judge(all: &[CellResult], c: &CellResult, cores: usize) -> Judged {
             let expected = if c.cell.guard == super::matrix::Guard::All {
                 let t1best = all
                     .iter()
-                    .filter(|b| b.cell.variant == c.cell.variant && b.cell.k == 1 && b.cell.phase == Phase::Both && b.cell.guard == super::matrix::Guard::None && b.cell.n_threads <= cores)
+                    .filter(|b| {
+                        b.cell.variant == c.cell.variant
+                            && b.cell.k == 1
+                            && b.cell.phase == Phase::Both
+                            && b.cell.guard == super::matrix::Guard::None
+                            && b.cell.n_threads <= cores
+                    })
                     .map(|b| median(&b.trials.iter().filter(|t| t.ending == Ending::Finished).map(|t| t.wall_s).collect::<Vec<_>>()))
                     .filter(|t| t.is_finite())
                     .fold(t1, f64::min);

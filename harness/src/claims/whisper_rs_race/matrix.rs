@@ -164,7 +164,12 @@ pub fn run(cells: &[Cell], limits: Limits, progress: &dyn Fn(&str)) -> Result<(V
     let mut results = Vec::new();
     for (i, cell) in cells.iter().enumerate() {
         if started.elapsed().as_secs() > limits.budget_s {
-            results.push(CellResult { cell: cell.clone(), audio_s, trials: vec![], error: Some(format!("not run: the matrix budget of {} s was spent", limits.budget_s)) });
+            results.push(CellResult {
+                cell: cell.clone(),
+                audio_s,
+                trials: vec![],
+                error: Some(format!("not run: the matrix budget of {} s was spent", limits.budget_s)),
+            });
             continue;
         }
         let exe = exes.entry(cell.variant.clone()).or_insert_with(|| variant::build_race_cell(&cell.variant, progress).map_err(|e| e.to_string())).clone();

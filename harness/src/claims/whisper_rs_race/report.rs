@@ -133,14 +133,28 @@ pub fn render(path: &Path) -> Result<crate::report::Page, String> {
             ]
         })
         .collect();
-    s += &table(&["group", "build", "K", "n_threads", "K x n", "phase", "guard", "finished/crashed/stalled", "median wall s", "audio-s per s", "class", "why"], &table_rows);
+    s += &table(
+        &["group", "build", "K", "n_threads", "K x n", "phase", "guard", "finished/crashed/stalled", "median wall s", "audio-s per s", "class", "why"],
+        &table_rows,
+    );
     let mut plotted: Vec<_> = rows.iter().filter(|(c, j)| c.cell.phase == Phase::Both && c.cell.guard == Guard::None && j.audio_s_per_s > 0.0).collect();
     plotted.sort_by_key(|(c, _)| (c.cell.k * c.cell.n_threads, c.cell.k, c.cell.variant.name()));
     let chart_bars: Vec<Bar> = plotted
         .iter()
-        .map(|(c, j)| Bar::exact(format!("{} K={} n={} (K x n = {}): {}", c.cell.variant.name(), c.cell.k, c.cell.n_threads, c.cell.k * c.cell.n_threads, j.class.as_str()), j.audio_s_per_s))
+        .map(|(c, j)| {
+            Bar::exact(
+                format!("{} K={} n={} (K x n = {}): {}", c.cell.variant.name(), c.cell.k, c.cell.n_threads, c.cell.k * c.cell.n_threads, j.class.as_str()),
+                j.audio_s_per_s,
+            )
+        })
         .collect();
-    let chart = bars("whisper-rs-race.svg", &format!("Concurrent states, no lock: throughput against K x n_threads ({n_cores} cores)"), "audio seconds per wall second (median of trials)", &chart_bars, None)?;
+    let chart = bars(
+        "whisper-rs-race.svg",
+        &format!("Concurrent states, no lock: throughput against K x n_threads ({n_cores} cores)"),
+        "audio seconds per wall second (median of trials)",
+        &chart_bars,
+        None,
+    )?;
     s += &format!("\n{}", chart.markdown("throughput of each unlocked cell, ordered by K x n_threads"));
 
     if let Some((c, _)) = rows.iter().find(|(c, j)| j.class == Class::Slow && c.trials.iter().any(|t| t.stall.is_some())) {
@@ -170,13 +184,19 @@ pub fn render(path: &Path) -> Result<crate::report::Page, String> {
                 h.command,
                 h.wall_s,
                 h.exit,
-                if finished { h.errors_line.clone() } else { "killed at the time limit before the run ended; the reports below are those made until then".into() }
+                if finished {
+                    h.errors_line.clone()
+                } else {
+                    "killed at the time limit before the run ended; the reports below are those made until then".into()
+                }
             );
             let rows: Vec<Vec<String>> = h
                 .reports
                 .iter()
                 .take(15)
-                .map(|r| vec![r.kind.clone(), r.count.to_string(), r.frames.iter().map(|f| short_frame(f)).collect::<Vec<_>>().join(" <- "), harm(&r.frames).into()])
+                .map(|r| {
+                    vec![r.kind.clone(), r.count.to_string(), r.frames.iter().map(|f| short_frame(f)).collect::<Vec<_>>().join(" <- "), harm(&r.frames).into()]
+                })
                 .collect();
             if rows.is_empty() {
                 s += "No data race reported.\n";
@@ -205,7 +225,8 @@ pub fn render(path: &Path) -> Result<crate::report::Page, String> {
     let none_cells = |ph: Phase| rows.iter().filter(move |(c, _)| c.cell.phase == ph && c.cell.guard == Guard::None);
     let create_bad: Vec<_> = none_cells(Phase::Create).filter(|(_, j)| matches!(j.class, Class::Crash | Class::Deadlock | Class::WrongOutput)).collect();
     let (create_cells, create_trials) = count_trials(none_cells(Phase::Create));
-    let full_bad: Vec<_> = none_cells(Phase::Full).chain(none_cells(Phase::Both)).filter(|(_, j)| matches!(j.class, Class::Crash | Class::WrongOutput)).collect();
+    let full_bad: Vec<_> =
+        none_cells(Phase::Full).chain(none_cells(Phase::Both)).filter(|(_, j)| matches!(j.class, Class::Crash | Class::WrongOutput)).collect();
     let (sharing_cells, sharing_trials) = count_trials(none_cells(Phase::Full).chain(none_cells(Phase::Both)));
     let osub: Vec<_> = rows.iter().filter(|(c, _)| c.cell.phase == Phase::Both && c.cell.guard == Guard::None && c.cell.variant.features.is_empty()).collect();
     let slow_over: Vec<_> = osub.iter().filter(|(c, j)| j.class == Class::Slow && c.cell.k * c.cell.n_threads > n_cores).collect();
@@ -216,7 +237,11 @@ pub fn render(path: &Path) -> Result<crate::report::Page, String> {
 
     s += "\n## Verdict\n\n";
     let v1 = if !create_bad.is_empty() {
-        format!("**Confirmed**: {} of {create_cells} unlocked create_state cells failed ({}).", create_bad.len(), create_bad.iter().map(|(c, j)| format!("K={} {}: {}", c.cell.k, c.cell.variant.name(), j.class.as_str())).collect::<Vec<_>>().join("; "))
+        format!(
+            "**Confirmed**: {} of {create_cells} unlocked create_state cells failed ({}).",
+            create_bad.len(),
+            create_bad.iter().map(|(c, j)| format!("K={} {}: {}", c.cell.k, c.cell.variant.name(), j.class.as_str())).collect::<Vec<_>>().join("; ")
+        )
     } else {
         format!("**Not reproduced**: {create_trials} trials in {create_cells} cells of K threads (up to {}) calling `create_state` at once without a lock, on {}, all created every state; no crash, hang or error.", rows.iter().filter(|(c, _)| c.cell.phase == Phase::Create).map(|(c, _)| c.cell.k).max().unwrap_or(0), {
             let mut v: Vec<String> = none_cells(Phase::Create).map(|(c, _)| c.cell.variant.name()).collect();
@@ -272,7 +297,8 @@ pub fn render(path: &Path) -> Result<crate::report::Page, String> {
             fix.iter().map(|(c, _)| c.cell.n_threads.to_string()).collect::<Vec<_>>().join("/")
         )
     };
-    let omp_over: Vec<_> = rows.iter().filter(|(c, _)| c.cell.variant.features.iter().any(|f| f == "openmp") && c.cell.k * c.cell.n_threads > n_cores).collect();
+    let omp_over: Vec<_> =
+        rows.iter().filter(|(c, _)| c.cell.variant.features.iter().any(|f| f == "openmp") && c.cell.k * c.cell.n_threads > n_cores).collect();
     let v5 = if omp_over.is_empty() {
         "Not measured.".to_string()
     } else if omp_over.iter().all(|(_, j)| j.class == Class::Ok) {
@@ -345,7 +371,8 @@ pub fn render_vad(path: &Path) -> Result<Option<String>, String> {
     for (variant, r) in &ev.data.vad {
         match r {
             Ok(v) => {
-                let state_ignores = v["state_full_vad_on_missing_model_ok"].as_bool() == Some(true) && v["state_full_segments_identical"].as_bool() == Some(true);
+                let state_ignores =
+                    v["state_full_vad_on_missing_model_ok"].as_bool() == Some(true) && v["state_full_segments_identical"].as_bool() == Some(true);
                 let ctx_applies = v["ctx_full_vad_off_rc"].as_i64() == Some(0) && v["ctx_full_vad_on_missing_model_rc"].as_i64().is_some_and(|rc| rc != 0);
                 if state_ignores && ctx_applies {
                     confirmed.push(variant.clone());
@@ -360,7 +387,10 @@ pub fn render_vad(path: &Path) -> Result<Option<String>, String> {
             Err(e) => rows.push(vec![variant.clone(), format!("error: {e}"), "-".into(), "-".into()]),
         }
     }
-    s += &table(&["build", "`WhisperState::full` with VAD on + missing model: succeeds?", "same segments as VAD off?", "`whisper_full` (context) return code"], &rows);
+    s += &table(
+        &["build", "`WhisperState::full` with VAD on + missing model: succeeds?", "same segments as VAD off?", "`whisper_full` (context) return code"],
+        &rows,
+    );
     s += "\n## Verdict\n\n";
     if confirmed.is_empty() {
         s += "**Not confirmed**: the state path did read the VAD settings (or the probe failed); do not file.\n";

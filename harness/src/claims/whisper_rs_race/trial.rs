@@ -115,7 +115,18 @@ pub fn run(exe: &Path, model: &Path, clip: &Path, cell: &Cell, limit: Duration, 
     {
         Ok(c) => c,
         Err(e) => {
-            return Trial { ending: Ending::Crashed, exit: format!("could not start: {e}"), wall_s: 0.0, cpu_s: 0.0, states_created: 0, workers_done: 0, progress_events: 0, texts: vec![], stall: None, stderr_tail: String::new() }
+            return Trial {
+                ending: Ending::Crashed,
+                exit: format!("could not start: {e}"),
+                wall_s: 0.0,
+                cpu_s: 0.0,
+                states_created: 0,
+                workers_done: 0,
+                progress_events: 0,
+                texts: vec![],
+                stall: None,
+                stderr_tail: String::new(),
+            }
         }
     };
     let pid = child.id();
