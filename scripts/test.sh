@@ -19,6 +19,14 @@ cargo clippy --release --locked --workspace --all-targets -- -D warnings
 cargo bench --locked --no-run
 HARNESS_BENCH_QUICK=1 cargo bench --locked -- --test
 set -o pipefail
+# Tests and quick commands never change tracked files: compare git's view before and after.
+before=$(git status --porcelain 2>/dev/null || true)
 cargo test --release --locked --workspace 2>&1 | tee "$log"
+after=$(git status --porcelain 2>/dev/null || true)
+if [ "$before" != "$after" ]; then
+  echo "test.sh: the tests changed the working tree (git status before / after):" >&2
+  diff <(echo "$before") <(echo "$after") >&2 || true
+  exit 1
+fi
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
      END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"

@@ -13,6 +13,9 @@ use harness::models::{ggml, locate};
 #[derive(Parser)]
 #[command(name = "harness", version, about = "Measure upstream claims before filing them")]
 struct Cli {
+    /// The workspace to read and write (default: found from the current folder upward).
+    #[arg(long, global = true, value_name = "DIR")]
+    root: Option<PathBuf>,
     #[command(subcommand)]
     command: Cmd,
 }
@@ -59,9 +62,12 @@ enum Cmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Run an experiment and store its evidence under reports/data/ (pipeline-perf, ort-mutex, instruction-counts, tokenizers-weight).
+    /// Run an experiment and store its evidence in the scratch store (pipeline-perf, ort-mutex, instruction-counts, tokenizers-weight).
     Experiment {
         name: String,
+        /// Pin the result as the report's evidence (copy into reports/data/ and the index).
+        #[arg(long)]
+        promote: bool,
         /// Repeats per cell.
         #[arg(long, default_value_t = 3)]
         repeats: usize,
@@ -72,6 +78,9 @@ enum Cmd {
     /// Reproduce an upstream issue and store the evidence (whisper-race).
     Repro {
         name: String,
+        /// Pin the result as the report's evidence (copy into reports/data/ and the index).
+        #[arg(long)]
+        promote: bool,
         /// The CI variant: a few cells, under 2 minutes.
         #[arg(long)]
         quick: bool,
@@ -94,7 +103,17 @@ enum Cmd {
     #[command(hide = true)]
     InstrProbe { model: String, variant: String, calls: u64 },
     /// Import criterion results (raw.csv) of a bench-backed claim as evidence (ort-tensor-copy).
-    BenchImport { claim: String },
+    BenchImport {
+        claim: String,
+        /// Pin the result as the report's evidence (copy into reports/data/ and the index).
+        #[arg(long)]
+        promote: bool,
+    },
+    /// Pin evidence files (from a run's scratch store, or already in reports/data/) as their reports' evidence.
+    Promote {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Export a bench-backed claim's newest evidence as bencher.dev BMF JSON (stdout).
     ExportBmf { claim: String },
     /// Render reports from stored evidence: one by name, or --all.
@@ -135,6 +154,9 @@ enum ForkCmd {
         /// Fewer trials (a smoke run; the report says how many).
         #[arg(long)]
         quick: bool,
+        /// Pin the results as the reports' evidence (copy into reports/data/ and the index).
+        #[arg(long)]
+        promote: bool,
     },
 }
 
@@ -150,6 +172,10 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if let Some(root) = &cli.root {
+        // Before anything asks for the workspace (it is looked up once).
+        std::env::set_var(harness::paths::ROOT_ENV, root);
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -222,30 +248,27 @@ run.json: {}",
             harness::single_stage::emit(output, out.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Experiment { name, repeats, quick } => {
-            match name.as_str() {
+        Cmd::Experiment { name, repeats, quick, promote } => {
+            let path = match name.as_str() {
                 harness::experiments::pipeline_perf::EXPERIMENT => {
                     let params = harness::experiments::pipeline_perf::Params { repeats, quick };
-                    let path = harness::experiments::pipeline_perf::run(params, &|m| eprintln!("[experiment] {m}")).map_err(anyhow::Error::msg)?;
-                    println!("evidence: {}", path.display());
+                    harness::experiments::pipeline_perf::run(params, &|m| eprintln!("[experiment] {m}")).map_err(anyhow::Error::msg)?
                 }
                 harness::experiments::ort_mutex::EXPERIMENT => {
-                    let path = harness::experiments::ort_mutex::run(repeats, quick, &|m| eprintln!("[experiment] {m}")).map_err(anyhow::Error::msg)?;
-                    println!("evidence: {}", path.display());
+                    harness::experiments::ort_mutex::run(repeats, quick, &|m| eprintln!("[experiment] {m}")).map_err(anyhow::Error::msg)?
                 }
                 harness::experiments::instructions::EXPERIMENT => {
-                    let path = harness::experiments::instructions::run(repeats, quick, &|m| eprintln!("[experiment] {m}")).map_err(anyhow::Error::msg)?;
-                    println!("evidence: {}", path.display());
+                    harness::experiments::instructions::run(repeats, quick, &|m| eprintln!("[experiment] {m}")).map_err(anyhow::Error::msg)?
                 }
                 harness::experiments::tokenizer_weight::EXPERIMENT => {
-                    let path = harness::experiments::tokenizer_weight::run(repeats, quick, &|m| eprintln!("[experiment] {m}")).map_err(anyhow::Error::msg)?;
-                    println!("evidence: {}", path.display());
+                    harness::experiments::tokenizer_weight::run(repeats, quick, &|m| eprintln!("[experiment] {m}")).map_err(anyhow::Error::msg)?
                 }
                 other => anyhow::bail!("unknown experiment `{other}`; known: pipeline-perf, ort-mutex, instruction-counts, tokenizers-weight"),
-            }
+            };
+            stored(&[path], promote)?;
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Repro { name, quick, helgrind, prepare } => {
+        Cmd::Repro { name, quick, helgrind, prepare, promote } => {
             match name.as_str() {
                 "whisper-race" | "whisper-rs-race" if prepare => {
                     for exe in harness::claims::whisper_rs_race::prepare(quick, helgrind, &|m| eprintln!("[repro] {m}")).map_err(anyhow::Error::msg)? {
@@ -255,28 +278,30 @@ run.json: {}",
                 "whisper-race" | "whisper-rs-race" => {
                     let params = harness::claims::whisper_rs_race::Params { quick, helgrind };
                     let path = harness::claims::whisper_rs_race::run(params, &|m| eprintln!("[repro] {m}")).map_err(anyhow::Error::msg)?;
-                    println!("evidence: {}", path.display());
+                    stored(&[path], promote)?;
                 }
                 "whisper-abort-callback" | "whisper-rs-abort-callback" => {
                     let path = harness::claims::whisper_rs_abort_callback::run(&|m| eprintln!("[repro] {m}")).map_err(anyhow::Error::msg)?;
-                    println!("evidence: {}", path.display());
+                    stored(&[path], promote)?;
                 }
                 other => anyhow::bail!("unknown reproduction `{other}`; known: whisper-race, whisper-abort-callback"),
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::BenchImport { claim } => {
+        Cmd::BenchImport { claim, promote } => {
             let c = harness::claims::bench_claim(&claim).ok_or_else(|| anyhow::anyhow!("unknown bench-backed claim `{claim}`"))?;
             let p = harness::claims::import_bench(c, &harness::evidence::run::now_utc()).map_err(anyhow::Error::msg)?;
-            println!("evidence: {}", p.display());
+            stored(&[p], promote)?;
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Fork { command: ForkCmd::Check { krate, patch, version, quick } } => {
+        Cmd::Promote { files } => {
+            stored(&files, true)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Fork { command: ForkCmd::Check { krate, patch, version, quick, promote } } => {
             let opts = harness::forks::check::Options { krate, patch, version, quick };
             let paths = harness::forks::check::run(&opts, &|m| eprintln!("[fork] {m}"))?;
-            for p in paths {
-                println!("evidence: {}", p.display());
-            }
+            stored(&paths, promote)?;
             println!("render the claim's report to see the before/after section: harness report --all");
             Ok(ExitCode::SUCCESS)
         }
@@ -292,8 +317,8 @@ run.json: {}",
         }
         Cmd::ExportBmf { claim } => {
             let c = harness::claims::bench_claim(&claim).ok_or_else(|| anyhow::anyhow!("unknown bench-backed claim `{claim}`"))?;
-            let p =
-                harness::evidence::store::latest(c.claim).ok_or_else(|| anyhow::anyhow!("no `{claim}` evidence: run `harness bench-import {claim}` first"))?;
+            let p = harness::evidence::store::pinned(c.claim)
+                .ok_or_else(|| anyhow::anyhow!(harness::evidence::store::not_pinned(c.claim, &format!("harness bench-import {claim}"))))?;
             println!("{}", serde_json::to_string_pretty(&harness::report::bmf::from_evidence(&p).map_err(anyhow::Error::msg)?)?);
             Ok(ExitCode::SUCCESS)
         }
@@ -331,4 +356,18 @@ run.json: {}",
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Prints where each evidence file is; with `promote`, pins it as its
+/// report's evidence (otherwise it stays in the scratch store).
+fn stored(paths: &[PathBuf], promote: bool) -> anyhow::Result<()> {
+    for p in paths {
+        if promote {
+            let pinned = harness::evidence::store::promote(p)?;
+            println!("evidence: {} (pinned in {})", pinned.display(), harness::evidence::store::root().join(harness::evidence::store::INDEX_FILE).display());
+        } else {
+            println!("evidence: {} (scratch: `harness promote` it to make it a report's evidence)", p.display());
+        }
+    }
+    Ok(())
 }

@@ -65,8 +65,9 @@ fn every_report_renders_from_committed_evidence_identically_with_a_verdict() {
 #[test]
 fn ort_mutex_quick_experiment_checks_outputs_then_times_and_renders() {
     let dir = tempfile::tempdir().unwrap();
-    let (ev, rep) = (dir.path().join("ev"), dir.path().join("rep"));
-    let (ok, _, err) = harness(&["experiment", "ort-mutex", "--quick", "--repeats", "1"], &[("HARNESS_EVIDENCE_DIR", &ev)]);
+    let (ev, rep, scratch) = (dir.path().join("ev"), dir.path().join("rep"), dir.path().join("scratch"));
+    let (ok, _, err) =
+        harness(&["experiment", "ort-mutex", "--quick", "--repeats", "1", "--promote"], &[("HARNESS_EVIDENCE_DIR", &ev), ("HARNESS_SCRATCH_DIR", &scratch)]);
     assert!(ok, "{err}");
     let (ok, _, err) = harness(&["report", "ort-mutex"], &[("HARNESS_EVIDENCE_DIR", &ev), ("HARNESS_REPORTS_DIR", &rep)]);
     assert!(ok, "{err}");
@@ -125,7 +126,7 @@ fn claim8_light_wordpiece_crate_gives_the_ids_tokenizers_gives_on_1000_real_sent
 fn instruction_counts_quick_experiment_counts_each_variant_and_renders() {
     let dir = tempfile::tempdir().unwrap();
     let ev = dir.path().join("ev");
-    let (ok, _, err) = harness(&["experiment", "instruction-counts", "--quick", "--repeats", "1"], &[("HARNESS_EVIDENCE_DIR", &ev)]);
+    let (ok, _, err) = harness(&["experiment", "instruction-counts", "--quick", "--repeats", "1"], &[("HARNESS_SCRATCH_DIR", &ev)]);
     assert!(ok, "{err}");
     let file = std::fs::read_dir(ev.join("instruction-counts")).unwrap().next().unwrap().unwrap().path();
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();

@@ -59,7 +59,7 @@ fn evidence(dir: &std::path::Path, name: &str) -> serde_json::Value {
 }
 
 fn harness_with_evidence(args: &[&str], ev: &std::path::Path) -> (bool, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_harness")).args(args).env("HARNESS_EVIDENCE_DIR", ev).output().expect("harness runs");
+    let o = Command::new(env!("CARGO_BIN_EXE_harness")).args(args).env("HARNESS_SCRATCH_DIR", ev).output().expect("harness runs");
     (o.status.success(), String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr))
 }
 

@@ -86,12 +86,13 @@ fn quick_race_matrix_runs_and_renders_its_reports() {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_harness"))
             .args(args)
             .env("HARNESS_EVIDENCE_DIR", &ev)
+            .env("HARNESS_SCRATCH_DIR", dir.path().join("scratch"))
             .env("HARNESS_REPORTS_DIR", &rep)
             .output()
             .unwrap();
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     };
-    run(&["repro", "whisper-race", "--quick"]);
+    run(&["repro", "whisper-race", "--quick", "--promote"]);
     run(&["report", "whisper-rs-race"]);
     let md = std::fs::read_to_string(rep.join("whisper-rs-race.md")).unwrap();
     for part in ["## The matrix", "## Verdict", "Does concurrent `create_state` race?", "## What to file", "## Environment"] {

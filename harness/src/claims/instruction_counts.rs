@@ -22,7 +22,7 @@ pub enum Question {
 
 /// The markdown section, or `None` when no instruction-count evidence exists.
 pub fn section(q: Question) -> Result<Option<String>, String> {
-    let Some(path) = store::latest(EXPERIMENT) else { return Ok(None) };
+    let Some(path) = store::pinned(EXPERIMENT) else { return Ok(None) };
     let ev: Evidence<Data> = store::read(&path)?;
     let d = &ev.data;
     let rel = crate::report::markdown::data_path(&path);

@@ -106,8 +106,7 @@ pub fn import_bench(c: &BenchClaim, started_at: &str) -> Result<PathBuf, String>
 
 /// Renders the claim's report from its newest evidence.
 pub fn render_bench_report(c: &BenchClaim) -> Result<PathBuf, String> {
-    let p = store::latest(c.claim)
-        .ok_or_else(|| format!("no `{}` evidence: run `cargo bench --bench {}` then `harness bench import {}`", c.claim, c.bench, c.claim))?;
+    let p = store::pinned(c.claim).ok_or_else(|| store::not_pinned(c.claim, &format!("cargo bench --bench {}; harness bench-import {}", c.bench, c.claim)))?;
     crate::report::write(c.report_file, &(c.render)(&p)?).map_err(|e| e.to_string())
 }
 

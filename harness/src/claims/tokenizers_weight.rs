@@ -170,6 +170,6 @@ pub fn render(path: &Path) -> Result<Page, String> {
 
 /// Renders the newest evidence.
 pub fn render_latest() -> Result<std::path::PathBuf, String> {
-    let p = store::latest(EXPERIMENT).ok_or_else(|| format!("no `{EXPERIMENT}` evidence: run `harness experiment {EXPERIMENT}`"))?;
+    let p = store::pinned(EXPERIMENT).ok_or_else(|| store::not_pinned(EXPERIMENT, "harness experiment tokenizers-weight"))?;
     crate::report::write(FILE, &render(&p)?).map_err(|e| e.to_string())
 }

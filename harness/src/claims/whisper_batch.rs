@@ -107,6 +107,6 @@ pub fn render(path: &Path) -> Result<Page, String> {
 
 /// Renders from the newest race evidence.
 pub fn render_latest() -> Result<std::path::PathBuf, String> {
-    let p = store::latest(RACE).ok_or_else(|| format!("no `{RACE}` evidence: run `harness repro whisper-race`"))?;
+    let p = store::pinned(RACE).ok_or_else(|| store::not_pinned(RACE, "harness repro whisper-race"))?;
     crate::report::write(FILE, &render(&p)?).map_err(|e| e.to_string())
 }

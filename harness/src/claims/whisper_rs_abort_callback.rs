@@ -112,6 +112,6 @@ pub fn render(path: &Path) -> Result<String, String> {
 
 /// Renders the newest evidence.
 pub fn render_latest() -> Result<PathBuf, String> {
-    let p = store::latest(CLAIM).ok_or_else(|| format!("no `{CLAIM}` evidence: run `harness repro whisper-abort-callback`"))?;
+    let p = store::pinned(CLAIM).ok_or_else(|| store::not_pinned(CLAIM, "harness repro whisper-abort-callback"))?;
     crate::report::write(FILE, &render(&p)?.into()).map_err(|e| e.to_string())
 }

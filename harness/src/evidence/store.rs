@@ -1,6 +1,12 @@
-//! The evidence store: one JSON file per experiment run, never overwritten,
-//! under `reports/data/<experiment>/` (or `$HARNESS_EVIDENCE_DIR`). Reports
-//! are rendered only from these files, so a report can be rebuilt byte for
+//! The evidence store: one JSON file per experiment run, never overwritten.
+//!
+//! Runs write to a scratch store in the cache (`<cache>/evidence/`, or
+//! `$HARNESS_SCRATCH_DIR`). A run becomes a report's evidence only when it
+//! is promoted (`--promote`, or `harness promote FILE`): copied into the
+//! committed store, `reports/data/<experiment>/` (or
+//! `$HARNESS_EVIDENCE_DIR`), and pinned in `reports/data/index.toml`.
+//! Reports render only from pinned files, never from the newest one, so a
+//! quick run cannot replace a full one, and a report can be rebuilt byte for
 //! byte anywhere the data is.
 
 use std::path::{Path, PathBuf};
@@ -46,7 +52,7 @@ impl<T> Evidence<T> {
     }
 }
 
-/// Root folder of the evidence store.
+/// The committed store (`$HARNESS_EVIDENCE_DIR`, else `<root>/reports/data`).
 pub fn root() -> PathBuf {
     match std::env::var_os("HARNESS_EVIDENCE_DIR") {
         Some(d) if !d.is_empty() => PathBuf::from(d),
@@ -54,36 +60,190 @@ pub fn root() -> PathBuf {
     }
 }
 
-/// Writes a new evidence file for `experiment`; never replaces one.
-pub fn write_new<T: Serialize>(experiment: &str, evidence: &Evidence<T>) -> std::io::Result<PathBuf> {
-    let dir = root().join(experiment);
-    std::fs::create_dir_all(&dir)?;
-    let stamp = evidence.started_at.replace([':', '-'], "");
-    let mut path = dir.join(format!("{stamp}.json"));
-    let mut n = 1;
-    while path.exists() {
-        path = dir.join(format!("{stamp}-{n}.json"));
-        n += 1;
+/// The scratch store runs write to (`$HARNESS_SCRATCH_DIR`, else
+/// `<cache>/evidence`).
+pub fn scratch_root() -> PathBuf {
+    match std::env::var_os("HARNESS_SCRATCH_DIR") {
+        Some(d) if !d.is_empty() => PathBuf::from(d),
+        _ => paths::cache_dir().join("evidence"),
     }
-    let json = serde_json::to_string_pretty(evidence).map_err(std::io::Error::other)?;
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&path)?;
-    std::io::Write::write_all(&mut f, json.as_bytes())?;
-    Ok(path)
 }
 
-/// The newest evidence file of `experiment` (by name: names are UTC stamps).
-pub fn latest(experiment: &str) -> Option<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(experiment))
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files.pop()
+/// The index file naming the pinned evidence of every report.
+pub const INDEX_FILE: &str = "index.toml";
+
+const INDEX_HEADER: &str = "# Which evidence each report renders from, by experiment: paths relative to this folder,\n\
+# the last one of a list is the one a single-machine report uses. Written by `harness promote`\n\
+# (or a run's --promote); a new run stays in the scratch store until it is promoted.\n\n";
+
+/// The pins: experiment -> evidence files (relative to the store).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Index {
+    #[serde(default)]
+    pub pins: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: not a valid evidence index ({message}); fix or restore it from git")]
+    Index { path: PathBuf, message: String },
+    #[error("{path}: not an evidence file ({message}); promote a file written by a harness run")]
+    NotEvidence { path: PathBuf, message: String },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io { path: path.to_path_buf(), source }
+}
+
+/// Reads the index of the committed store (empty when there is none).
+pub fn load_index() -> Result<Index, StoreError> {
+    load_index_in(&root())
+}
+
+fn load_index_in(store: &Path) -> Result<Index, StoreError> {
+    let path = store.join(INDEX_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => toml::from_str(&text).map_err(|e| StoreError::Index { path, message: e.to_string() }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Index::default()),
+        Err(e) => Err(StoreError::Io { path, source: e }),
+    }
+}
+
+fn save_index_in(store: &Path, index: &Index) -> Result<(), StoreError> {
+    let path = store.join(INDEX_FILE);
+    let body = toml::to_string(index).map_err(|e| StoreError::Index { path: path.clone(), message: e.to_string() })?;
+    std::fs::write(&path, format!("{INDEX_HEADER}{body}")).map_err(io(&path))
+}
+
+/// Every pinned evidence file of `experiment`, in index order.
+pub fn pinned_all(experiment: &str) -> Vec<PathBuf> {
+    pinned_in(&root(), experiment)
+}
+
+fn pinned_in(store: &Path, experiment: &str) -> Vec<PathBuf> {
+    load_index_in(store).ok().and_then(|i| i.pins.get(experiment).cloned()).unwrap_or_default().into_iter().map(|rel| store.join(rel)).collect()
+}
+
+/// The pinned evidence file of `experiment` a single report renders from.
+pub fn pinned(experiment: &str) -> Option<PathBuf> {
+    pinned_all(experiment).pop()
+}
+
+/// What to say when `experiment` has no pinned evidence.
+pub fn not_pinned(experiment: &str, how: &str) -> String {
+    format!(
+        "no pinned `{experiment}` evidence in {}: run `{how} --promote`, or `harness promote FILE` with a run's evidence file",
+        root().join(INDEX_FILE).display()
+    )
+}
+
+/// Writes a new evidence file for `experiment` in the scratch store; never
+/// replaces one.
+pub fn write_new<T: Serialize>(experiment: &str, evidence: &Evidence<T>) -> std::io::Result<PathBuf> {
+    let json = serde_json::to_string_pretty(evidence).map_err(std::io::Error::other)?;
+    write_unique(&scratch_root().join(experiment), &evidence.started_at.replace([':', '-'], ""), json.as_bytes())
+}
+
+fn write_unique(dir: &Path, stamp: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let mut path = dir.join(format!("{stamp}.json"));
+    let mut n = 1;
+    loop {
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(mut f) => {
+                std::io::Write::write_all(&mut f, bytes)?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                path = dir.join(format!("{stamp}-{n}.json"));
+                n += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Promotes an evidence file: copies it into the committed store (unless it
+/// is already there) and pins it as its experiment's evidence, replacing the
+/// previous pin. Returns the committed path.
+pub fn promote(file: &Path) -> Result<PathBuf, StoreError> {
+    promote_into(&root(), file)
+}
+
+fn promote_into(store: &Path, file: &Path) -> Result<PathBuf, StoreError> {
+    let text = std::fs::read_to_string(file).map_err(io(file))?;
+    let head: serde_json::Value = serde_json::from_str(&text).map_err(|e| StoreError::NotEvidence { path: file.to_path_buf(), message: e.to_string() })?;
+    let experiment = match (head["schema"].as_str(), head["experiment"].as_str()) {
+        (Some(SCHEMA), Some(e)) if !e.is_empty() && !e.contains(['/', '\\', '.']) => e.to_string(),
+        _ => return Err(StoreError::NotEvidence { path: file.to_path_buf(), message: format!("no `schema` = {SCHEMA:?} with an `experiment` name") }),
+    };
+    let dir = store.join(&experiment);
+    let committed = match (file.canonicalize(), dir.canonicalize()) {
+        (Ok(f), Ok(d)) if f.parent() == Some(d.as_path()) => f,
+        _ => {
+            let stamp = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            write_unique(&dir, &stamp, text.as_bytes()).map_err(io(&dir))?
+        }
+    };
+    let name = committed.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut index = load_index_in(store)?;
+    index.pins.insert(experiment.clone(), vec![format!("{experiment}/{name}")]);
+    save_index_in(store, &index)?;
+    Ok(dir.join(name))
 }
 
 /// Reads an evidence file.
 pub fn read<T: DeserializeOwned>(path: &Path) -> Result<Evidence<T>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{}: not evidence of this schema: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn evidence_file(dir: &Path, experiment: &str, stamp: &str) -> PathBuf {
+        let ev = serde_json::json!({ "schema": SCHEMA, "experiment": experiment, "started_at": stamp });
+        write_unique(&dir.join(experiment), stamp, ev.to_string().as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn a_run_reaches_a_report_only_once_promoted_and_then_replaces_the_pin() {
+        let (store, scratch) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let full = evidence_file(scratch.path(), "whisper-rs-race", "20261130T040345Z");
+        assert!(pinned_in(store.path(), "whisper-rs-race").is_empty(), "nothing pinned before promotion");
+        let committed = promote_into(store.path(), &full).unwrap();
+        assert_eq!(pinned_in(store.path(), "whisper-rs-race"), vec![committed.clone()]);
+        assert!(committed.starts_with(store.path()) && committed.is_file());
+        // A later (quick) run in scratch changes nothing until promoted.
+        let quick = evidence_file(scratch.path(), "whisper-rs-race", "20261202T100000Z");
+        assert_eq!(pinned_in(store.path(), "whisper-rs-race"), vec![committed.clone()]);
+        let second = promote_into(store.path(), &quick).unwrap();
+        assert_eq!(pinned_in(store.path(), "whisper-rs-race"), vec![second]);
+        // Promoting a file already in the store pins it without a copy.
+        assert_eq!(promote_into(store.path(), &committed).unwrap(), committed);
+        assert_eq!(std::fs::read_dir(store.path().join("whisper-rs-race")).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn a_file_that_is_not_evidence_is_refused_naming_it() {
+        let store = tempfile::tempdir().unwrap();
+        let bad = store.path().join("notes.json");
+        std::fs::write(&bad, "{\"hello\": 1}").unwrap();
+        let e = promote_into(store.path(), &bad).unwrap_err().to_string();
+        assert!(e.contains("notes.json") && e.contains("not an evidence file"), "{e}");
+        std::fs::write(&bad, "not json").unwrap();
+        assert!(promote_into(store.path(), &bad).is_err());
+    }
+
+    #[test]
+    fn a_broken_index_is_an_error_naming_it() {
+        let store = tempfile::tempdir().unwrap();
+        std::fs::write(store.path().join(INDEX_FILE), "pins = 3").unwrap();
+        let e = load_index_in(store.path()).unwrap_err().to_string();
+        assert!(e.contains(INDEX_FILE), "{e}");
+    }
 }

@@ -146,7 +146,7 @@ fn pr_description(d: &Data, title: &str, summary: &str) -> String {
 pub fn section(report: &str) -> Result<Option<String>, String> {
     let mut s = String::new();
     for p in PATCHES.iter().filter(|p| p.report == report) {
-        let Some(path) = store::latest(&evidence_name(p.krate, p.name)) else { continue };
+        let Some(path) = store::pinned(&evidence_name(p.krate, p.name)) else { continue };
         let ev: Evidence<Data> = store::read(&path)?;
         let d = &ev.data;
         let rel = crate::report::markdown::data_path(&path);

@@ -202,7 +202,7 @@ pub fn render(path: &Path) -> Result<super::Page, String> {
 
 /// Renders the newest evidence into `reports/pipeline-performance.md`.
 pub fn render_latest() -> Result<std::path::PathBuf, String> {
-    let p = store::latest(EXPERIMENT).ok_or_else(|| format!("no `{EXPERIMENT}` evidence yet: run `harness experiment {EXPERIMENT}`"))?;
+    let p = store::pinned(EXPERIMENT).ok_or_else(|| store::not_pinned(EXPERIMENT, "harness experiment pipeline-perf"))?;
     let text = render(&p)?;
     super::write(FILE, &text).map_err(|e| e.to_string())
 }

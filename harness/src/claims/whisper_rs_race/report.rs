@@ -412,7 +412,7 @@ pub fn render_vad(path: &Path) -> Result<Option<String>, String> {
 
 /// Renders both reports from the newest evidence.
 pub fn render_latest() -> Result<Vec<std::path::PathBuf>, String> {
-    let p = store::latest(CLAIM).ok_or_else(|| format!("no `{CLAIM}` evidence yet: run `harness repro whisper-race`"))?;
+    let p = store::pinned(CLAIM).ok_or_else(|| store::not_pinned(CLAIM, "harness repro whisper-race"))?;
     let mut out = vec![crate::report::write(FILE, &render(&p)?).map_err(|e| e.to_string())?];
     if let Some(vad) = render_vad(&p)? {
         out.push(crate::report::write(VAD_FILE, &vad.into()).map_err(|e| e.to_string())?);
