@@ -124,6 +124,15 @@ enum Cmd {
         #[arg(long)]
         all: bool,
     },
+    /// List every claim and part with its verdict from the pinned evidence.
+    Claims {
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Print README.md's claims table (derived from the registry) instead.
+        #[arg(long)]
+        readme: bool,
+    },
     /// Convert a CTranslate2 Whisper model (faster-whisper) to whisper.cpp's ggml format.
     ConvertWhisper {
         /// CTranslate2 `model.bin` (default: the catalog's tiny.en).
@@ -325,8 +334,8 @@ run.json: {}",
         Cmd::Report { name, all } => {
             let names: Vec<String> = match (name, all) {
                 (Some(n), false) => vec![n],
-                (None, true) => harness::claims::REPORTS.iter().map(|s| s.to_string()).collect(),
-                _ => anyhow::bail!("give one report name or --all (known: {})", harness::claims::REPORTS.join(", ")),
+                (None, true) => harness::claims::report_names().iter().map(|s| s.to_string()).collect(),
+                _ => anyhow::bail!("give one report name or --all (known: {})", harness::claims::report_names().join(", ")),
             };
             let mut failed = 0;
             for n in &names {
@@ -340,6 +349,19 @@ run.json: {}",
                 }
             }
             Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Cmd::Claims { readme: true, .. } => {
+            print!("{}", harness::claims::registry::readme_table());
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Claims { json, .. } => {
+            let rows = harness::claims::pinned_verdicts();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                print!("{}", harness::claims::verdicts_table(&rows));
+            }
+            Ok(if rows.iter().all(|r| r.error.is_none()) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Cmd::ConvertWhisper { model_bin, tokenizer, out } => {
             let model_bin = match model_bin {

@@ -19,28 +19,27 @@ fn harness(args: &[&str], envs: &[(&str, &std::path::Path)]) -> (bool, String, S
 fn every_report_renders_from_committed_evidence_identically_with_a_verdict() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path();
-    let reports = [
-        ("pipeline-perf", "pipeline-performance.md", "## Stages against their native anchors"),
-        ("whisper-rs-race", "whisper-rs-race.md", "## Verdict"),
-        ("whisper-rs-abort-callback", "whisper-rs-abort-callback.md", "## Verdict"),
-        ("whisper-rs-batch", "whisper-rs-batch.md", "## Verdict"),
-        ("ort-mutex", "ort-mutex.md", "## Verdict"),
-        ("ort-tensor-copy", "ort-tensor-copy.md", "## Verdict"),
-        ("rustfft-parallel", "rustfft-parallel.md", "## Verdict"),
-        ("image-jpeg", "image-jpeg.md", "## Verdict"),
-        ("ffmpeg-swscale", "ffmpeg-swscale.md", "## Verdict"),
-        ("tokenizers-weight", "tokenizers-weight.md", "## Verdict"),
-    ];
-    for (name, file, section) in reports {
-        let (ok, _, err) = harness(&["report", name], &[("HARNESS_REPORTS_DIR", out)]);
+    // Every report the registry knows, each written by `harness report NAME`.
+    let names = harness::claims::report_names();
+    let mut files = Vec::new();
+    for name in &names {
+        let (ok, stdout, err) = harness(&["report", name], &[("HARNESS_REPORTS_DIR", out)]);
         assert!(ok, "{name}: {err}");
-        let first = std::fs::read_to_string(out.join(file)).unwrap();
-        assert!(first.contains(section) && first.contains("## Environment"), "{name} lacks {section}");
-        let committed = std::fs::read_to_string(harness::paths::workspace_root().join("reports").join(file)).unwrap();
-        assert_eq!(first, committed, "{file}: the committed report is not what its committed evidence renders to");
-        harness(&["report", name], &[("HARNESS_REPORTS_DIR", out)]);
-        assert_eq!(first, std::fs::read_to_string(out.join(file)).unwrap(), "{name}: rendering is not deterministic");
+        for file in stdout.lines().filter_map(|l| l.strip_prefix("wrote ")).map(|p| std::path::PathBuf::from(p.trim())) {
+            let first = std::fs::read_to_string(&file).unwrap();
+            let section = if *name == "pipeline-perf" { "## Stages against their native anchors" } else { "## Verdict" };
+            assert!(first.contains(section) && first.contains("## Environment"), "{name} lacks {section}");
+            let committed = std::fs::read_to_string(harness::paths::workspace_root().join("reports").join(file.file_name().unwrap())).unwrap();
+            assert_eq!(first, committed, "{}: the committed report is not what its committed evidence renders to", file.display());
+            files.push((name.to_string(), file, first));
+        }
     }
+    assert!(files.len() > names.len(), "every report written (the race report writes two)");
+    for (name, file, first) in &files {
+        harness(&["report", name], &[("HARNESS_REPORTS_DIR", out)]);
+        assert_eq!(*first, std::fs::read_to_string(file).unwrap(), "{name}: rendering is not deterministic");
+    }
+    let reports = &names;
     // The charts the reports link to: every link resolves and each chart is
     // what the committed evidence draws.
     let committed_charts = harness::paths::workspace_root().join("reports/charts");
@@ -137,4 +136,55 @@ fn instruction_counts_quick_experiment_counts_each_variant_and_renders() {
         let n = |calls: u64| counts.iter().find(|c| c["variant"] == variant && c["calls"] == calls).unwrap()["instructions"].as_u64().unwrap();
         assert!(n(6) > n(2) && n(2) > 1_000_000, "{variant}: {} vs {}", n(6), n(2));
     }
+}
+
+/// The verdict and the prose follow the evidence, not the other way round:
+/// the committed ort-mutex evidence (one shared session at about 0.51x of
+/// sessions per thread) is altered so that the shared session keeps up
+/// (ratio 1.0), and both the verdict and the report's sentences change.
+/// Claim 2 of the seed (<https://github.com/pykeio/ort>, `Session::run(&mut self)`).
+#[test]
+fn claim2_verdict_and_prose_change_when_the_evidence_changes() {
+    use harness::claims::registry::{self, Sources};
+    use harness::claims::verdict::Outcome;
+    let claim = registry::find("ort-mutex").expect("registered");
+    let pinned = harness::evidence::store::pinned("ort-mutex").expect("pinned ort-mutex evidence");
+    let mut ev: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&pinned).unwrap()).unwrap();
+    let cores = ev["data"]["cores"].as_u64().unwrap();
+    let runs = ev["data"]["runs"].as_array_mut().unwrap();
+    // Give every mutex run at all cores the calls of the per-thread run of
+    // the same model and repeat: throughput ratio 1.0, perfectly fair.
+    let per_worker: Vec<serde_json::Value> = runs.iter().filter(|r| r["strategy"] == "per-worker" && r["threads"] == cores).cloned().collect();
+    let mut changed = 0;
+    for r in runs.iter_mut().filter(|r| r["strategy"] == "mutex" && r["threads"] == cores) {
+        let twin = per_worker.iter().find(|p| p["model"] == r["model"]).expect("a per-thread twin");
+        r["per_thread_calls"] = twin["per_thread_calls"].clone();
+        r["duration_s"] = twin["duration_s"].clone();
+        changed += 1;
+    }
+    assert!(changed > 0);
+    let dir = tempfile::tempdir().unwrap();
+    let altered = dir.path().join("ort-mutex-altered.json");
+    std::fs::write(&altered, serde_json::to_string(&ev).unwrap()).unwrap();
+
+    let shared = |s: &Sources| claim.judge(s).unwrap().into_iter().find(|v| v.part == "shared-session").unwrap();
+    let (before, after) = (shared(&Sources::default().with("ort-mutex", pinned.clone())), shared(&Sources::default().with("ort-mutex", altered.clone())));
+    assert_eq!(before.outcome, Outcome::Confirmed, "{before:?}");
+    assert_eq!(after.outcome, Outcome::Refuted, "{after:?}");
+    assert_ne!(before.figures, after.figures);
+
+    let page = |p: &std::path::Path| claim.render(&Sources::default().with("ort-mutex", p.to_path_buf())).unwrap()[0].1.markdown.clone();
+    let (md_before, md_after) = (page(&pinned), page(&altered));
+    assert!(md_before.contains("What costs measurably is funnelling all threads through one session"), "{md_before}");
+    assert!(!md_after.contains("What costs measurably"), "the conclusion changed with the data");
+    assert!(md_after.contains("did not measurably lose throughput"), "{md_after}");
+}
+
+/// README's claims table is the registry's, so adding a claim cannot leave
+/// the documentation behind.
+#[test]
+fn readme_lists_every_claim_of_the_registry() {
+    let readme = std::fs::read_to_string(harness::paths::workspace_root().join("README.md")).unwrap();
+    let table = harness::claims::registry::readme_table();
+    assert!(readme.contains(&table), "README.md's claims table differs from the registry; paste this:\n{table}");
 }

@@ -12,9 +12,11 @@
 use std::path::Path;
 use std::process::Command;
 
+use super::registry::{Claim, Method, Part, Sources};
+use super::verdict::{interval, side, Outcome, Side, Verdict};
 use super::BenchData as Data;
 use crate::evidence::store::{self, Evidence};
-use crate::measure::stats::{estimate, median, ratio};
+use crate::measure::stats::{estimate, median, ratio, Estimate};
 use crate::report::chart::{bars, Bar};
 use crate::report::markdown::{environment, est, table};
 use crate::report::Page;
@@ -76,6 +78,112 @@ pub fn probe() -> serde_json::Value {
     serde_json::json!({ "swscale_warning_probe": rows })
 }
 
+/// The smallest gain the seed claims (+50%).
+pub const CLAIMED_GAIN: f64 = 0.5;
+/// A conversion must take at least this share of decode + convert for any
+/// speed-up of it to give `CLAIMED_GAIN` (1 - 1/1.5).
+pub const MIN_SHARE: f64 = 1.0 - 1.0 / (1.0 + CLAIMED_GAIN);
+
+/// The parts of claim 7.
+pub const PARTS: &[Part] = &[
+    Part { id: "hw-accel", question: "swscale has hardware acceleration to expose" },
+    Part { id: "gain", question: "+50-100% from accelerating colour conversion" },
+];
+
+/// What the rules look at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figures {
+    /// Per-frame conversion time / per-frame decode time.
+    pub convert_per_decode: Estimate,
+    /// Format pairs probed, and those for which libswscale warned that it
+    /// has no accelerated (SIMD) path.
+    pub probed: usize,
+    pub warned: Vec<String>,
+}
+
+/// The rules of claim 7, pure. The hardware part is upstream fact (released
+/// libswscale has no GPU code; the seed withdrew it itself); the probe's
+/// warnings show what "accelerated" means there: CPU SIMD.
+pub fn rules(f: &Figures) -> Vec<Verdict> {
+    let hw = Verdict::new(
+        "hw-accel",
+        Outcome::Refuted,
+        format!(
+            "upstream fact: libswscale is CPU-only, GPU conversion lives in separate filters; libswscale's \"no accelerated conversion\" warning (seen for {} of {} pairs probed) is about CPU SIMD",
+            f.warned.len(),
+            f.probed
+        ),
+    );
+    // share = r / (1 + r) is below MIN_SHARE exactly when r is below this.
+    let r_limit = MIN_SHARE / (1.0 - MIN_SHARE);
+    let share = |r: f64| 100.0 * r / (1.0 + r);
+    let figures = format!(
+        "conversion / decode per frame {}; conversion is {:.1}% [{:.1}%, {:.1}%] of decode + convert; a {:.0}% gain needs at least {:.1}%",
+        interval(&f.convert_per_decode, 3),
+        share(f.convert_per_decode.median),
+        share(f.convert_per_decode.ci_low),
+        share(f.convert_per_decode.ci_high),
+        100.0 * CLAIMED_GAIN,
+        100.0 * MIN_SHARE
+    );
+    let outcome = match side(&f.convert_per_decode, r_limit) {
+        Side::Below => Outcome::Refuted,
+        // Large enough that a faster conversion could give it; nothing here
+        // shows such a conversion exists.
+        Side::Above | Side::Straddles => Outcome::Inconclusive,
+    };
+    vec![hw, Verdict::new("gain", outcome, figures)]
+}
+
+/// The figures of an evidence file.
+pub fn figures(d: &Data, rel: &str) -> Result<Figures, String> {
+    let (Some(conv), Some(dec)) = (d.samples("", "yuv420p-to-rgb24-per-frame"), d.samples("", "decode-per-frame")) else {
+        return Err(format!("{rel}: swscale benchmarks missing"));
+    };
+    let probe = d.extra.get("swscale_warning_probe").and_then(|v| v.as_array()).cloned().unwrap_or_default();
+    let warned = probe
+        .iter()
+        .filter(|r| r["warning"].is_string())
+        .map(|r| format!("{} -> {}", r["from"].as_str().unwrap_or(""), r["to"].as_str().unwrap_or("")))
+        .collect();
+    Ok(Figures { convert_per_decode: ratio(conv, dec), probed: probe.len(), warned })
+}
+
+/// Claim 7 in the registry.
+pub struct SwscaleClaim;
+
+impl Claim for SwscaleClaim {
+    fn id(&self) -> &'static str {
+        CLAIM
+    }
+    fn title(&self) -> &'static str {
+        "ffmpeg-next should expose hardware-accelerated colour conversion"
+    }
+    fn seed_number(&self) -> Option<u8> {
+        Some(7)
+    }
+    fn upstream(&self) -> &'static str {
+        "ffmpeg-next (libswscale)"
+    }
+    fn method(&self) -> Method {
+        Method::Bench("swscale")
+    }
+    fn evidence(&self) -> &'static [&'static str] {
+        &[CLAIM]
+    }
+    fn parts(&self) -> &'static [Part] {
+        PARTS
+    }
+    fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, String> {
+        let path = sources.get(CLAIM)?;
+        let ev: Evidence<Data> = store::read(path)?;
+        Ok(rules(&figures(&ev.data, &crate::report::markdown::data_path(path))?))
+    }
+    fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, String> {
+        Ok(vec![(FILE.to_string(), render(sources.get(CLAIM)?)?)])
+    }
+}
+
 /// Renders the report.
 pub fn render(path: &Path) -> Result<Page, String> {
     let ev: Evidence<Data> = store::read(path)?;
@@ -86,6 +194,8 @@ pub fn render(path: &Path) -> Result<Page, String> {
     };
     let us = |v: &[f64]| v.iter().map(|x| x / 1e3).collect::<Vec<_>>();
     let share = median(conv) / (median(conv) + median(dec));
+    let fig = figures(d, &rel)?;
+    let verdicts = rules(&fig);
     let mut s = String::from("# ffmpeg swscale: \"hardware accelerated colour conversion\" (claim 7)\n\n## The claim\n\n");
     s += "> ffmpeg-next - Hardware Accelerated Color Conversion ... +50-100% color conv ... Easy PR (just expose existing FFmpeg functionality). \
           [Later in the seed: REMOVED (N=134), \"libswscale does NOT support GPU/hardware acceleration\".]\n>\n> (seed, claim 7)\n\n";
@@ -96,11 +206,11 @@ pub fn render(path: &Path) -> Result<Page, String> {
           H.264 video (SYNTHETIC testsrc2 picture), against per-frame decoding of the same file (whole-file decodes divided by frames). The probe converts one frame per \
           format pair with the ffmpeg CLI at debug log level and looks for the warning.\n\n## Results\n\n";
     s += &table(
-        &["per frame", "median [95% CI]"],
+        &["per frame", "median [95% CI] (n)"],
         &[
             vec!["decode (H.264 640x360)".into(), format!("{} us", est(&estimate(&us(dec)), 1))],
             vec!["yuv420p -> RGB24 (swscale)".into(), format!("{} us", est(&estimate(&us(conv)), 1))],
-            vec!["convert / decode".into(), est(&ratio(conv, dec), 3)],
+            vec!["convert / decode".into(), est(&fig.convert_per_decode, 3)],
         ],
     );
     let chart = bars(
@@ -113,39 +223,46 @@ pub fn render(path: &Path) -> Result<Page, String> {
     s += &format!("\n{}", chart.markdown("decode and conversion per frame"));
     s += &format!("\nConversion is {:.1}% of decode + convert per frame.\n\n", 100.0 * share);
     let probe = d.extra.get("swscale_warning_probe").and_then(|v| v.as_array()).cloned().unwrap_or_default();
-    let warned: Vec<String> = probe
-        .iter()
-        .filter(|r| r["warning"].is_string())
-        .map(|r| format!("{} -> {}", r["from"].as_str().unwrap_or(""), r["to"].as_str().unwrap_or("")))
-        .collect();
     s += &format!(
         "Warning probe over {} format pairs ({}): {}.\n\n",
-        probe.len(),
+        fig.probed,
         probe.iter().map(|r| format!("{}->{}", r["from"].as_str().unwrap_or(""), r["to"].as_str().unwrap_or(""))).collect::<Vec<_>>().join(", "),
-        if warned.is_empty() { "the warning appeared for none of them on this machine".to_string() } else { format!("it appeared for {}", warned.join(", ")) }
+        if fig.warned.is_empty() {
+            "the warning appeared for none of them on this machine".to_string()
+        } else {
+            format!("it appeared for {}", fig.warned.join(", "))
+        }
     );
-    s += "## Verdict\n\nRule: a \"+50-100%\" gain needs the conversion to be at least a third of decode + convert; below that, even a free conversion gains less.\n\n";
-    s += &table(
-        &["part of the claim", "verdict"],
-        &[
-            vec![
-                "swscale has hardware acceleration to expose".into(),
-                "**Refuted** (upstream fact, and the seed's own later note): libswscale is CPU-only; GPU conversion is in separate filters.".into(),
-            ],
-            vec![
-                "+50-100% from accelerating colour conversion".into(),
-                if share < 1.0 / 3.0 {
-                    format!(
-                        "**Refuted** for this pipeline: conversion is {:.1}% of decode + convert per frame, so no conversion speed-up can give 50%.",
-                        100.0 * share
-                    )
-                } else {
-                    format!("**Not refuted**: conversion is {:.1}% of decode + convert.", 100.0 * share)
-                },
-            ],
-        ],
+    s += &format!(
+        "## Verdict\n\nRule (code: `claims::ffmpeg_swscale::rules`): a gain of {:.0}% needs the conversion to take at least {:.1}% of decode + convert \
+         (a free conversion then gives exactly that); refuted when the 95% interval of the share lies below it, inconclusive otherwise \
+         (a share that large makes the gain possible, not shown).\n\n",
+        100.0 * CLAIMED_GAIN,
+        100.0 * MIN_SHARE
     );
-    s += "\n## What to file\n\n**Do not file.**\n\n";
+    s += &super::verdict_table(PARTS, &verdicts);
+    s += if verdicts.iter().all(|v| v.outcome == Outcome::Refuted) {
+        "\n## What to file\n\n**Do not file**: both parts are refuted.\n\n"
+    } else {
+        "\n## What to file\n\n**Do not file yet**: not every part is decided (see the verdicts).\n\n"
+    };
     s += &environment(&ev.environment, &rel);
     Ok(Page::new(s, vec![chart]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fig(lo: f64, hi: f64) -> Figures {
+        Figures { convert_per_decode: Estimate { n: 10, median: (lo + hi) / 2.0, ci_low: lo, ci_high: hi }, probed: 10, warned: vec![] }
+    }
+
+    #[test]
+    fn a_small_conversion_share_refutes_the_gain_and_a_large_one_leaves_it_open() {
+        assert_eq!(rules(&fig(0.05, 0.08))[1].outcome, Outcome::Refuted);
+        assert_eq!(rules(&fig(0.6, 0.8))[1].outcome, Outcome::Inconclusive);
+        assert_eq!(rules(&fig(0.4, 0.6))[1].outcome, Outcome::Inconclusive);
+        assert!((MIN_SHARE - 1.0 / 3.0).abs() < 1e-12);
+    }
 }

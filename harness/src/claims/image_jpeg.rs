@@ -10,9 +10,11 @@
 
 use std::path::Path;
 
+use super::registry::{Claim, Method, Part, Sources};
+use super::verdict::{interval, side, Outcome, Side, Verdict};
 use super::BenchData as Data;
 use crate::evidence::store::{self, Evidence};
-use crate::measure::stats::{estimate, ratio};
+use crate::measure::stats::{estimate, ratio, Estimate};
 use crate::report::chart::{bars, Bar};
 use crate::report::markdown::{environment, est, met, table};
 use crate::report::Page;
@@ -81,13 +83,112 @@ pub fn probe() -> serde_json::Value {
     serde_json::json!({ "tjbench_mpixels_per_s": out, "pipeline_default_decoder": crate::scenario::Jpeg::default().decoder.name() })
 }
 
+/// "2-3x slower": image taking at least this many times libjpeg-turbo's time.
+pub const CLAIMED_SLOWDOWN: f64 = 2.0;
+
+/// The parts of claim 4.
+pub const PARTS: &[Part] =
+    &[Part { id: "no-simd", question: "\"pure Rust without SIMD\"" }, Part { id: "slowdown", question: "\"2-3x slower than libjpeg-turbo\"" }];
+
+/// What the rules look at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figures {
+    pub image_version: String,
+    /// Per image: decoding time with image / with mozjpeg (libjpeg-turbo), one thread each.
+    pub slowdown: Vec<(String, Estimate)>,
+}
+
+/// The rules of claim 4, pure: per image, the slowdown's interval against
+/// `CLAIMED_SLOWDOWN`; the claim is refuted when every image is below it,
+/// confirmed when every image is at or above it, partly when some are each,
+/// inconclusive when an interval straddles it and none contradict.
+pub fn rules(f: &Figures) -> Vec<Verdict> {
+    let simd = Verdict::new(
+        "no-simd",
+        Outcome::Refuted,
+        format!("upstream fact: image {} decodes JPEG with zune-jpeg (since 0.25.0), which has runtime-detected AVX2 and NEON paths", f.image_version),
+    );
+    let sides: Vec<Side> = f.slowdown.iter().map(|(_, e)| side(e, CLAIMED_SLOWDOWN)).collect();
+    let (above, below) = (sides.iter().filter(|s| **s == Side::Above).count(), sides.iter().filter(|s| **s == Side::Below).count());
+    let outcome = if sides.is_empty() {
+        Outcome::NotMeasured
+    } else if below == sides.len() {
+        Outcome::Refuted
+    } else if above == sides.len() {
+        Outcome::Confirmed
+    } else if above > 0 && below > 0 {
+        Outcome::Partly
+    } else {
+        Outcome::Inconclusive
+    };
+    let per_image = f.slowdown.iter().map(|(img, e)| format!("{img} {}", interval(e, 2))).collect::<Vec<_>>().join("; ");
+    let figures = format!(
+        "time image / libjpeg-turbo (mozjpeg) is under {CLAIMED_SLOWDOWN}x on {below}, at least {CLAIMED_SLOWDOWN}x on {above} of {} images: {per_image}",
+        sides.len()
+    );
+    vec![simd, Verdict::new("slowdown", outcome, figures)]
+}
+
+fn decoded_images(d: &Data) -> Vec<String> {
+    let mut images: Vec<String> = d.benches.iter().filter_map(|b| b.group.strip_prefix(DECODE).map(String::from)).collect();
+    images.sort();
+    images.dedup();
+    images
+}
+
+/// The figures of an evidence file.
+pub fn figures(ev: &Evidence<Data>) -> Figures {
+    let slowdown = decoded_images(&ev.data)
+        .into_iter()
+        .filter_map(|img| {
+            let get = |d: &str| ev.data.samples(&format!("{DECODE}{img}"), d).map(|v| v.to_vec());
+            let (i, m) = (get("image")?, get("mozjpeg")?);
+            Some((img, ratio(&i, &m)))
+        })
+        .collect();
+    Figures { image_version: ev.environment.crates.get("image").cloned().unwrap_or_else(|| "?".into()), slowdown }
+}
+
+/// Claim 4 in the registry.
+pub struct ImageJpegClaim;
+
+impl Claim for ImageJpegClaim {
+    fn id(&self) -> &'static str {
+        CLAIM
+    }
+    fn title(&self) -> &'static str {
+        "image's JPEG decoder is pure Rust without SIMD, 2-3x slower than libjpeg-turbo"
+    }
+    fn seed_number(&self) -> Option<u8> {
+        Some(4)
+    }
+    fn upstream(&self) -> &'static str {
+        "image"
+    }
+    fn method(&self) -> Method {
+        Method::Bench("jpeg")
+    }
+    fn evidence(&self) -> &'static [&'static str] {
+        &[CLAIM]
+    }
+    fn parts(&self) -> &'static [Part] {
+        PARTS
+    }
+    fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, String> {
+        let ev: Evidence<Data> = store::read(sources.get(CLAIM)?)?;
+        Ok(rules(&figures(&ev)))
+    }
+    fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, String> {
+        Ok(vec![(FILE.to_string(), render(sources.get(CLAIM)?)?)])
+    }
+}
+
 /// Renders the report.
 pub fn render(path: &Path) -> Result<Page, String> {
     let ev: Evidence<Data> = store::read(path)?;
     let rel = crate::report::markdown::data_path(path);
-    let mut images: Vec<String> = ev.data.benches.iter().filter_map(|b| b.group.strip_prefix(DECODE).map(String::from)).collect();
-    images.sort();
-    images.dedup();
+    let images = decoded_images(&ev.data);
+    let verdicts = rules(&figures(&ev));
     let mut s = String::from("# image: JPEG decoding speed (claim 4)\n\n## The claim\n\n");
     s += "> Current image::jpeg decoder is pure Rust (portable, but slower than native SIMD) ... Impact: +2-3x JPEG decode speed (comparable to libjpeg-turbo). \
           Alternative: we could contribute mozjpeg integration directly.\n>\n> (seed, claim 4, image v0.25)\n\n";
@@ -100,7 +201,6 @@ pub fn render(path: &Path) -> Result<Page, String> {
           (2 threads here) and is not part of the equal-threads comparison.\n\n## Results\n\nMegapixels per second, median [95% CI]:\n\n";
     let mut rows = Vec::new();
     let mut rel_rows = Vec::new();
-    let mut verdicts = Vec::new();
     let mut chart_bars = Vec::new();
     for img in &images {
         let get = |d: &str| ev.data.samples(&format!("{DECODE}{img}"), d).map(|v| v.to_vec());
@@ -123,7 +223,6 @@ pub fn render(path: &Path) -> Result<Page, String> {
         rows.push(row);
         if let (Some(i), Some(m)) = (get("image"), get("mozjpeg")) {
             let r = ratio(&i, &m);
-            verdicts.push(r.ci_high);
             rel_rows.push(vec![img.clone(), est(&ratio(&m, &i), 3), est(&r, 3)]);
         }
     }
@@ -168,33 +267,17 @@ pub fn render(path: &Path) -> Result<Page, String> {
     }
     s += "\nimage against libjpeg-turbo, same thread count (one):\n\n";
     s += &table(&["image", "throughput image / mozjpeg", "time image / mozjpeg"], &rel_rows);
-    s += "\n## Verdict\n\n";
-    let refuted = !verdicts.is_empty() && verdicts.iter().all(|&hi| hi < 2.0);
-    let confirmed = !verdicts.is_empty() && verdicts.iter().all(|&hi| hi >= 2.0);
-    s += &table(
-        &["part of the claim", "verdict"],
-        &[
-            vec![
-                "\"pure Rust without SIMD\"".into(),
-                "**Outdated** (upstream fact): since image 0.25.0 the decoder is zune-jpeg, with runtime-detected AVX2 and NEON paths.".into(),
-            ],
-            vec![
-                "\"2-3x slower than libjpeg-turbo\"".into(),
-                if refuted {
-                    "**Refuted** on every image measured: image's decoding time stays under twice libjpeg-turbo's (see the table: the upper bound of time image / mozjpeg is below 2 everywhere).".into()
-                } else if confirmed {
-                    "**Confirmed** on every image: image takes at least twice libjpeg-turbo's time.".into()
-                } else {
-                    "**Partly**: under 2x on some images, not on others (see the table).".into()
-                },
-            ],
-        ],
+    s += &format!(
+        "\n## Verdict\n\nRule (code: `claims::image_jpeg::rules`): per image, the 95% interval of time(image) / time(mozjpeg) against {CLAIMED_SLOWDOWN}; \
+         \"2-3x slower\" is refuted when it lies below on every image, confirmed when at or above on every image, partly when some images are each, \
+         inconclusive otherwise.\n\n"
     );
+    s += &super::verdict_table(PARTS, &verdicts);
     s += "\n## What to file\n\n";
-    s += if refuted {
+    s += if verdicts[1].outcome == Outcome::Refuted {
         "**Do not file** a `jpeg-simd` feature request with image: the SIMD decoder is already there. A pipeline that needs the last few percent can call mozjpeg directly (the harness's `jpeg.decoder = \"mozjpeg\"`).\n\n"
     } else {
-        "Before filing, compare against zune-jpeg directly and report per-image numbers; the request would go to zune-jpeg, not image.\n\n"
+        "Not refuted on every image: before filing, compare against zune-jpeg directly and report per-image numbers; the request would go to zune-jpeg, not image.\n\n"
     };
     if !tj.is_empty() {
         s += &if tj_ok {
@@ -229,4 +312,29 @@ pub fn render(path: &Path) -> Result<Page, String> {
     s += &format!("The `{KEYFRAME}` rows are the pipeline's own first keyframe of the generated MP4, whose picture is SYNTHETIC (ffmpeg's testsrc2); the photos are real.\n\n");
     s += &environment(&ev.environment, &rel);
     Ok(Page::new(s, vec![chart]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fig(intervals: &[(f64, f64)]) -> Figures {
+        Figures {
+            image_version: "0.25.10".into(),
+            slowdown: intervals
+                .iter()
+                .enumerate()
+                .map(|(i, (lo, hi))| (format!("img{i}"), Estimate { n: 10, median: (lo + hi) / 2.0, ci_low: *lo, ci_high: *hi }))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_slowdown_is_judged_per_image_then_combined() {
+        assert_eq!(rules(&fig(&[(1.1, 1.3), (0.9, 1.0)]))[1].outcome, Outcome::Refuted);
+        assert_eq!(rules(&fig(&[(2.1, 2.6), (2.0, 3.0)]))[1].outcome, Outcome::Confirmed);
+        assert_eq!(rules(&fig(&[(2.1, 2.6), (1.0, 1.2)]))[1].outcome, Outcome::Partly);
+        assert_eq!(rules(&fig(&[(1.8, 2.2), (1.0, 1.2)]))[1].outcome, Outcome::Inconclusive);
+        assert_eq!(rules(&fig(&[]))[1].outcome, Outcome::NotMeasured);
+    }
 }

@@ -6,15 +6,30 @@ pub mod image_jpeg;
 pub mod instruction_counts;
 pub mod ort_mutex;
 pub mod ort_tensor_copy;
+pub mod registry;
 pub mod rustfft_parallel;
 pub mod tokenizers_weight;
+pub mod verdict;
 pub mod whisper_batch;
 pub mod whisper_rs_abort_callback;
 pub mod whisper_rs_race;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::evidence::store::{self, Evidence};
+
+/// The verdict table of a report: each part's question, and its verdict's
+/// label and figures (in the parts' order; a part without a verdict says so).
+pub fn verdict_table(parts: &[registry::Part], verdicts: &[verdict::Verdict]) -> String {
+    let rows: Vec<Vec<String>> = parts
+        .iter()
+        .map(|p| {
+            let v = verdicts.iter().find(|v| v.part == p.id);
+            vec![p.question.to_string(), v.map_or("(no verdict)".to_string(), |v| format!("{}: {}.", v.outcome.label(), v.figures))]
+        })
+        .collect();
+    crate::report::markdown::table(&["part of the claim", "verdict"], &rows)
+}
 
 /// The stored data of a bench-backed claim: its benchmarks' samples.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -33,54 +48,23 @@ impl BenchData {
     }
 }
 
-/// A claim decided from criterion benchmarks: where its samples come from
-/// and how its report renders.
+/// A claim decided from criterion benchmarks: where its samples come from.
 pub struct BenchClaim {
     pub claim: &'static str,
     /// The `cargo bench --bench NAME` that measures it.
     pub bench: &'static str,
     /// Group-name prefix of its benchmarks.
     pub prefix: &'static str,
-    pub report_file: &'static str,
-    pub render: fn(&Path) -> Result<crate::report::Page, String>,
     /// Extra measurements taken at import time (e.g. a CLI probe).
     pub probe: Option<fn() -> serde_json::Value>,
 }
 
 /// The bench-backed claims.
 pub const BENCH_CLAIMS: &[BenchClaim] = &[
-    BenchClaim {
-        claim: rustfft_parallel::CLAIM,
-        bench: "fft",
-        prefix: rustfft_parallel::PREFIX,
-        report_file: rustfft_parallel::FILE,
-        render: rustfft_parallel::render,
-        probe: Some(rustfft_parallel::probe),
-    },
-    BenchClaim {
-        claim: image_jpeg::CLAIM,
-        bench: "jpeg",
-        prefix: image_jpeg::PREFIX,
-        report_file: image_jpeg::FILE,
-        render: image_jpeg::render,
-        probe: Some(image_jpeg::probe),
-    },
-    BenchClaim {
-        claim: ort_tensor_copy::CLAIM,
-        bench: "copy",
-        prefix: ort_tensor_copy::PREFIX,
-        report_file: ort_tensor_copy::FILE,
-        render: ort_tensor_copy::render,
-        probe: None,
-    },
-    BenchClaim {
-        claim: ffmpeg_swscale::CLAIM,
-        bench: "swscale",
-        prefix: ffmpeg_swscale::PREFIX,
-        report_file: ffmpeg_swscale::FILE,
-        render: ffmpeg_swscale::render,
-        probe: Some(ffmpeg_swscale::probe),
-    },
+    BenchClaim { claim: rustfft_parallel::CLAIM, bench: "fft", prefix: rustfft_parallel::PREFIX, probe: Some(rustfft_parallel::probe) },
+    BenchClaim { claim: image_jpeg::CLAIM, bench: "jpeg", prefix: image_jpeg::PREFIX, probe: Some(image_jpeg::probe) },
+    BenchClaim { claim: ort_tensor_copy::CLAIM, bench: "copy", prefix: ort_tensor_copy::PREFIX, probe: None },
+    BenchClaim { claim: ffmpeg_swscale::CLAIM, bench: "swscale", prefix: ffmpeg_swscale::PREFIX, probe: Some(ffmpeg_swscale::probe) },
 ];
 
 /// Looks a bench-backed claim up.
@@ -104,38 +88,58 @@ pub fn import_bench(c: &BenchClaim, started_at: &str) -> Result<PathBuf, String>
     store::write_new(c.claim, &evidence).map_err(|e| e.to_string())
 }
 
-/// Renders the claim's report from its newest evidence.
-pub fn render_bench_report(c: &BenchClaim) -> Result<PathBuf, String> {
-    let p = store::pinned(c.claim).ok_or_else(|| store::not_pinned(c.claim, &format!("cargo bench --bench {}; harness bench-import {}", c.bench, c.claim)))?;
-    crate::report::write(c.report_file, &(c.render)(&p)?).map_err(|e| e.to_string())
+/// Every report `harness report` can render, by name: the pipeline's own,
+/// then one per claim of the registry.
+pub fn report_names() -> Vec<&'static str> {
+    std::iter::once(crate::experiments::pipeline_perf::EXPERIMENT).chain(registry::ids()).collect()
 }
 
-/// Every report `harness report` can render, by name.
-pub const REPORTS: &[&str] = &[
-    crate::experiments::pipeline_perf::EXPERIMENT,
-    whisper_rs_race::CLAIM,
-    whisper_rs_abort_callback::CLAIM,
-    whisper_batch::CLAIM,
-    crate::experiments::ort_mutex::EXPERIMENT,
-    ort_tensor_copy::CLAIM,
-    rustfft_parallel::CLAIM,
-    image_jpeg::CLAIM,
-    ffmpeg_swscale::CLAIM,
-    tokenizers_weight::CLAIM,
-];
-
-/// Renders the named report from its newest evidence; returns the files written.
+/// Renders the named report from its pinned evidence; returns the files written.
 pub fn render_report(name: &str) -> Result<Vec<PathBuf>, String> {
-    if let Some(c) = bench_claim(name) {
-        return Ok(vec![render_bench_report(c)?]);
+    if name == crate::experiments::pipeline_perf::EXPERIMENT {
+        return Ok(vec![crate::report::pipeline_perf::render_latest()?]);
     }
-    match name {
-        crate::experiments::ort_mutex::EXPERIMENT => Ok(vec![ort_mutex::render_latest()?]),
-        whisper_batch::CLAIM => Ok(vec![whisper_batch::render_latest()?]),
-        tokenizers_weight::CLAIM => Ok(vec![tokenizers_weight::render_latest()?]),
-        whisper_rs_abort_callback::CLAIM => Ok(vec![whisper_rs_abort_callback::render_latest()?]),
-        whisper_rs_race::CLAIM => whisper_rs_race::report::render_latest(),
-        crate::experiments::pipeline_perf::EXPERIMENT => Ok(vec![crate::report::pipeline_perf::render_latest()?]),
-        other => Err(format!("unknown report `{other}`; known: {}", REPORTS.join(", "))),
+    let claim = registry::find(name).ok_or_else(|| format!("unknown report `{name}`; known: {}", report_names().join(", ")))?;
+    let sources = registry::Sources::pinned(claim.evidence())?;
+    claim.render(&sources)?.into_iter().map(|(file, page)| crate::report::write(&file, &page).map_err(|e| e.to_string())).collect()
+}
+
+/// One claim's verdicts as judged from some evidence (or why not).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ClaimVerdicts {
+    pub claim: String,
+    pub seed: Option<u8>,
+    pub verdicts: Vec<verdict::Verdict>,
+    /// Why no verdicts could be judged (missing or unreadable evidence).
+    pub error: Option<String>,
+}
+
+/// Every claim judged from its pinned evidence.
+pub fn pinned_verdicts() -> Vec<ClaimVerdicts> {
+    registry::ALL
+        .iter()
+        .map(|c| {
+            let judged = registry::Sources::pinned(c.evidence()).and_then(|s| c.judge(&s));
+            let (verdicts, error) = match judged {
+                Ok(v) => (v, None),
+                Err(e) => (vec![], Some(e)),
+            };
+            ClaimVerdicts { claim: c.id().to_string(), seed: c.seed_number(), verdicts, error }
+        })
+        .collect()
+}
+
+/// A plain-text table: claim, part, verdict (figures left out: the reports
+/// carry them).
+pub fn verdicts_table(rows: &[ClaimVerdicts]) -> String {
+    let mut s = format!("{:<28} {:<22} {}\n", "claim", "part", "verdict");
+    for r in rows {
+        if let Some(e) = &r.error {
+            s += &format!("{:<28} {:<22} error: {e}\n", r.claim, "-");
+        }
+        for v in &r.verdicts {
+            s += &format!("{:<28} {:<22} {}\n", r.claim, v.part, v.outcome.as_str());
+        }
     }
+    s
 }

@@ -10,9 +10,11 @@
 
 use std::path::Path;
 
+use super::registry::{Claim, Method, Part, Sources};
+use super::verdict::{interval, side, Outcome, Side, Verdict};
 use crate::evidence::store::{self, Evidence};
 use crate::experiments::ort_mutex::{CellRun, Data, EXPERIMENT};
-use crate::measure::stats::{estimate, median, ratio};
+use crate::measure::stats::{estimate, median, ratio, Estimate};
 use crate::report::chart::{bars, Bar};
 use crate::report::markdown::{environment, est, table};
 use crate::report::Page;
@@ -26,6 +28,167 @@ fn throughput(r: &CellRun) -> f64 {
 
 fn cells<'a>(d: &'a Data, model: &str, strategy: &str, threads: usize) -> Vec<&'a CellRun> {
     d.runs.iter().filter(|r| r.model == model && r.strategy == strategy && r.threads == threads).collect()
+}
+
+/// "Under 1% overhead": mutex / per-thread throughput at one thread.
+pub const UNCONTENDED_LIMIT: f64 = 0.99;
+/// Sharing one session loses throughput when mutex / per-thread at all
+/// cores stays below this.
+pub const SHARED_LOSS: f64 = 0.9;
+/// Fewest / most calls per thread under this: the lock starves threads.
+pub const UNFAIR: f64 = 0.5;
+/// Prepacked weights "save" memory when an extra session costs under this
+/// share of one with its own weights.
+pub const PREPACK_SAVES: f64 = 0.8;
+
+/// The parts of claim 2.
+pub const PARTS: &[Part] = &[
+    Part { id: "uncontended-lock", question: "the `Mutex` that `&mut self` forces costs over 1% (uncontended, mutex / per-thread at 1 thread)" },
+    Part { id: "shared-session", question: "funnelling all threads through one `Mutex<Session>` loses throughput (mutex / per-thread at all cores)" },
+    Part { id: "fairness", question: "the seed's `Mutex<Session>` starves threads (fewest / most calls per thread)" },
+    Part { id: "prepacked-memory", question: "the maintainers' advice (a session per thread sharing `PrepackedWeights`) removes the per-thread memory" },
+];
+
+/// One model's figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelFigures {
+    pub model: String,
+    pub uncontended: Estimate,
+    pub shared: Estimate,
+    /// Median fewest / most calls per thread behind the mutex at all cores.
+    pub fairness: f64,
+    /// MiB of one extra session: own weights, prepacked shared (if measured).
+    pub memory_mib: Option<(f64, f64)>,
+}
+
+/// What the rules look at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figures {
+    pub cores: usize,
+    pub models: Vec<ModelFigures>,
+}
+
+/// Combines per-model outcomes: all alike gives that outcome; a mix of
+/// confirmed and refuted is partly; otherwise inconclusive.
+fn combine(outcomes: &[Outcome]) -> Outcome {
+    match outcomes {
+        [] => Outcome::NotMeasured,
+        [first, rest @ ..] if rest.iter().all(|o| o == first) => *first,
+        _ if outcomes.contains(&Outcome::Confirmed) && outcomes.contains(&Outcome::Refuted) => Outcome::Partly,
+        _ => Outcome::Inconclusive,
+    }
+}
+
+fn part(id: &str, per_model: Vec<(Outcome, String)>) -> Verdict {
+    let outcomes: Vec<Outcome> = per_model.iter().map(|p| p.0).collect();
+    Verdict::new(id, combine(&outcomes), per_model.into_iter().map(|p| p.1).collect::<Vec<_>>().join("; "))
+}
+
+/// The rules of claim 2, pure, per model then combined.
+pub fn rules(f: &Figures) -> Vec<Verdict> {
+    let by_interval = |e: &Estimate, limit: f64| match side(e, limit) {
+        Side::Below => Outcome::Confirmed,
+        Side::Above => Outcome::Refuted,
+        Side::Straddles => Outcome::Inconclusive,
+    };
+    let lock = part(
+        "uncontended-lock",
+        f.models.iter().map(|m| (by_interval(&m.uncontended, UNCONTENDED_LIMIT), format!("{}: {}", m.model, interval(&m.uncontended, 4)))).collect(),
+    );
+    let shared = part(
+        "shared-session",
+        f.models.iter().map(|m| (by_interval(&m.shared, SHARED_LOSS), format!("{} at {} threads: {}", m.model, f.cores, interval(&m.shared, 3)))).collect(),
+    );
+    let fair = part(
+        "fairness",
+        f.models
+            .iter()
+            .map(|m| (if m.fairness < UNFAIR { Outcome::Confirmed } else { Outcome::Refuted }, format!("{}: {:.2} (1 = fair)", m.model, m.fairness)))
+            .collect(),
+    );
+    let memory: Vec<(Outcome, String)> = f
+        .models
+        .iter()
+        .filter_map(|m| {
+            let (own, shared) = m.memory_mib?;
+            let o = if shared < PREPACK_SAVES * own { Outcome::Confirmed } else { Outcome::Refuted };
+            Some((o, format!("{}: {own:.1} MiB per extra session with its own weights, {shared:.1} MiB sharing prepacked weights", m.model)))
+        })
+        .collect();
+    let memory =
+        if memory.is_empty() { Verdict::new("prepacked-memory", Outcome::NotMeasured, "no memory rows in this run") } else { part("prepacked-memory", memory) };
+    vec![lock, shared, fair, memory]
+}
+
+fn fairness_of(r: &CellRun) -> f64 {
+    *r.per_thread_calls.iter().min().unwrap_or(&0) as f64 / (*r.per_thread_calls.iter().max().unwrap_or(&1)).max(1) as f64
+}
+
+fn models(d: &Data) -> Vec<&str> {
+    let mut models: Vec<&str> = d.runs.iter().map(|r| r.model.as_str()).collect();
+    models.dedup();
+    models
+}
+
+/// The figures of an evidence file.
+pub fn figures(d: &Data) -> Figures {
+    let models = models(d)
+        .into_iter()
+        .map(|model| {
+            let tp = |st: &str, t: usize| cells(d, model, st, t).iter().map(|r| throughput(r)).collect::<Vec<_>>();
+            let extra = |mode: &str| {
+                let v: Vec<f64> = d
+                    .memory
+                    .iter()
+                    .filter(|m| m.model == model && m.mode == mode && m.rss_bytes.len() >= 5)
+                    .map(|m| (m.rss_bytes[4] as f64 - m.rss_bytes[1] as f64) / 3.0 / 1048576.0)
+                    .collect();
+                (!v.is_empty()).then(|| median(&v))
+            };
+            ModelFigures {
+                model: model.to_string(),
+                uncontended: ratio(&tp("mutex", 1), &tp("per-worker", 1)),
+                shared: ratio(&tp("mutex", d.cores), &tp("per-worker", d.cores)),
+                fairness: median(&cells(d, model, "mutex", d.cores).iter().map(|r| fairness_of(r)).collect::<Vec<_>>()),
+                memory_mib: extra("own weights").zip(extra("prepacked weights shared")),
+            }
+        })
+        .collect();
+    Figures { cores: d.cores, models }
+}
+
+/// Claim 2 in the registry.
+pub struct OrtMutexClaim;
+
+impl Claim for OrtMutexClaim {
+    fn id(&self) -> &'static str {
+        EXPERIMENT
+    }
+    fn title(&self) -> &'static str {
+        "ort's `Session::run(&mut self)` forces a `Mutex<Session>`"
+    }
+    fn seed_number(&self) -> Option<u8> {
+        Some(2)
+    }
+    fn upstream(&self) -> &'static str {
+        "ort"
+    }
+    fn method(&self) -> Method {
+        Method::Experiment(EXPERIMENT)
+    }
+    fn evidence(&self) -> &'static [&'static str] {
+        &[EXPERIMENT]
+    }
+    fn parts(&self) -> &'static [Part] {
+        PARTS
+    }
+    fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, String> {
+        let ev: Evidence<Data> = store::read(sources.get(EXPERIMENT)?)?;
+        Ok(rules(&figures(&ev.data)))
+    }
+    fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, String> {
+        Ok(vec![(FILE.to_string(), render(sources.get(EXPERIMENT)?)?)])
+    }
 }
 
 /// Renders the report.
@@ -50,11 +213,8 @@ pub fn render(path: &Path) -> Result<Page, String> {
         d.outputs_agree.iter().map(|(m, a)| format!("{m}: {}", if *a { "equal" } else { "DIFFERENT" })).collect::<Vec<_>>().join(", "),
         ev.parameters
     );
-    let mut models: Vec<&str> = d.runs.iter().map(|r| r.model.as_str()).collect();
-    models.dedup();
-    let mut verdict_rows = Vec::new();
-    let mut shared_loses = true;
-    let mut unfair = Vec::new();
+    let models = models(d);
+    let verdicts = rules(&figures(d));
     let mut charts = Vec::new();
     for model in &models {
         s += &format!("### {model}\n\nCalls per second (median [95% CI] over repeats), latency, lock wait as a share of thread time, fairness (fewest / most calls per thread):\n\n");
@@ -94,51 +254,14 @@ pub fn render(path: &Path) -> Result<Page, String> {
         )?;
         s += &format!("\n{}", c.markdown(&format!("{model} throughput by sharing")));
         charts.push(c);
-        let tp = |st: &str, t: usize| cells(d, model, st, t).iter().map(|r| throughput(r)).collect::<Vec<_>>();
-        let one = ratio(&tp("mutex", 1), &tp("per-worker", 1));
-        let full = ratio(&tp("mutex", d.cores), &tp("per-worker", d.cores));
-        let uncontended = if one.relative_half_width() > 0.005 {
-            format!("{} (interval too wide to decide 1%: undecided at this resolution)", est(&one, 4))
-        } else if one.ci_low >= 0.99 {
-            format!("{}: under 1%", est(&one, 4))
-        } else {
-            format!("{}: more than 1%", est(&one, 4))
-        };
-        verdict_rows.push(vec![format!("{model}: uncontended lock (mutex / per-thread at 1 thread)"), uncontended]);
-        verdict_rows.push(vec![
-            format!("{model}: one shared session at {} threads (mutex / per-thread)", d.cores),
-            format!(
-                "{}: sharing one session behind a lock {}",
-                est(&full, 3),
-                if full.ci_high < 0.9 { "loses throughput; sessions per thread keep it" } else { "costs little here" }
-            ),
-        ]);
-        shared_loses &= full.ci_high < 0.9;
-        let fair: Vec<f64> = cells(d, model, "mutex", d.cores)
-            .iter()
-            .map(|r| *r.per_thread_calls.iter().min().unwrap_or(&0) as f64 / (*r.per_thread_calls.iter().max().unwrap_or(&1)).max(1) as f64)
-            .collect();
-        let f = median(&fair);
-        if f < 0.5 {
-            unfair.push(format!("{model} ({f:.2})"));
-        }
-        verdict_rows.push(vec![
-            format!("{model}: fairness of the mutex at {} threads", d.cores),
-            format!(
-                "{f:.2} (fewest / most calls per thread; 1 = fair){}",
-                if f < 0.5 { ": `std::sync::Mutex` lets the thread that just released it take it again, so the others starve" } else { "" }
-            ),
-        ]);
         s += "\n";
     }
-    let mut prepack_saves: Option<bool> = None;
     if !d.memory.is_empty() {
         s += "### Memory: a session per thread, with and without shared prepacked weights\n\n\
               The maintainers' advice for per-thread sessions is to share weights through `PrepackedWeights`. Each row: a fresh process creates 4 sessions of \
               the model one by one (kept alive) and records its resident memory after each; the cost of one more session is (RSS after 4 - RSS after 1) / 3, \
               median over repeats.\n\n";
         let mut rows = Vec::new();
-        let mut per_model: Vec<(String, f64, f64)> = Vec::new();
         for model in &models {
             let extra = |mode: &str| {
                 let v: Vec<f64> = d
@@ -154,39 +277,40 @@ pub fn render(path: &Path) -> Result<Page, String> {
                 continue;
             }
             rows.push(vec![model.to_string(), format!("{own:.1}"), format!("{shared:.1}"), format!("{:.2}", shared / own), format!("{n_own} / {n_shared}")]);
-            per_model.push((model.to_string(), own, shared));
         }
         s += &table(&["model", "MiB per extra session, own weights", "MiB per extra session, prepacked shared", "shared / own", "repeats"], &rows);
-        let saves: Vec<String> = per_model.iter().filter(|(_, o, sh)| *sh < 0.8 * o).map(|(m, _, _)| m.clone()).collect();
-        prepack_saves = Some(!saves.is_empty());
-        s += &format!(
-            "\n{}\n\n",
-            if saves.is_empty() {
-                "Sharing prepacked weights did not reduce the memory of an extra session here (under 20% saved for every model): each session still holds its own copy of the weights, so a session per thread costs that memory per thread, and the advice does not remove it on this CPU."
-                    .to_string()
-            } else {
-                format!("Sharing prepacked weights saved at least 20% of an extra session's memory for: {}.", saves.join(", "))
-            }
-        );
+        s += "\n";
     }
-    s += "## Verdict\n\n";
-    s += &table(&["measure", "result"], &verdict_rows);
-    if shared_loses {
+    s += &format!(
+        "## Verdict\n\nRules (code: `claims::ort_mutex::rules`), per model, then combined (all alike: that outcome; confirmed and refuted mixed: partly): \
+         the uncontended lock costs over 1% when the 95% interval of mutex / per-thread throughput at one thread lies below {UNCONTENDED_LIMIT} \
+         (refuted when it lies at or above, inconclusive when it contains it); one shared session loses throughput when that ratio at all cores lies \
+         below {SHARED_LOSS}; the mutex starves threads when the median of fewest / most calls per thread is under {UNFAIR}; shared prepacked weights \
+         remove the per-thread memory when an extra session costs under {PREPACK_SAVES} of one with its own weights.\n\n"
+    );
+    s += &super::verdict_table(PARTS, &verdicts);
+    let outcome = |id: &str| verdicts.iter().find(|v| v.part == id).map(|v| v.outcome);
+    s += "\n## What to file\n\n";
+    if outcome("shared-session") == Some(Outcome::Confirmed) {
         s += &format!(
-            "\nWhat costs measurably is funnelling all threads through one session (the uncontended lock is within the noise above){}. `&mut self` does not force that: `Session` is `Send`, so each thread can own one \
-             {}. **Do not file** a bare `run_shared(&self)` request: it was proposed and closed (PR #557) over non-CPU \
-             execution providers and `Allocator` not being `Sync`, and sessions per thread give the throughput here. A patch that answers both objections (CPU-only \
-             sessions; the run path does not use the session allocator) is checked in the fork section below: its case is memory (one session instead of one per \
-             thread), not speed.\n\n",
-            if unfair.is_empty() { String::new() } else { format!("; the seed's `Mutex<Session>` also starves threads: {}", unfair.join(", ")) },
-            match prepack_saves {
-                Some(false) => "at the cost of one session's memory per thread: sharing `PrepackedWeights`, the maintainers' advice, did not reduce it here (memory table above)",
-                Some(true) => "with `PrepackedWeights` to share weight memory (memory table above)",
-                None => "(the maintainers advise sharing weights through `PrepackedWeights`; not measured in this run)",
-            }
+            "What costs measurably is funnelling all threads through one session{}. `&mut self` does not force that: `Session` is `Send`, so each thread can own \
+             one {}. **Do not file** a bare `run_shared(&self)` request: it was proposed and closed (PR #557) over non-CPU execution providers and `Allocator` \
+             not being `Sync`. A patch that answers both objections (CPU-only sessions; the run path does not use the session allocator) is checked in the fork \
+             section below; its case is {}.\n\n",
+            match outcome("uncontended-lock") {
+                Some(Outcome::Refuted) => " (the uncontended lock costs under 1%)",
+                Some(Outcome::Confirmed) => " (and the uncontended lock costs over 1% too)",
+                _ => " (the uncontended lock's cost is not decided by the wall clock here)",
+            },
+            match outcome("prepacked-memory") {
+                Some(Outcome::Refuted) => "at the cost of one session's memory per thread: sharing `PrepackedWeights`, the maintainers' advice, did not reduce it here",
+                Some(Outcome::Confirmed) => "with `PrepackedWeights` to share weight memory",
+                _ => "(the maintainers advise sharing weights through `PrepackedWeights`; not decided in this run)",
+            },
+            if outcome("prepacked-memory") == Some(Outcome::Refuted) { "memory (one session instead of one per thread), not speed" } else { "to be made: sessions per thread give the throughput" }
         );
     } else {
-        s += "\nSharing one session did not lose throughput here; nothing to file.\n\n";
+        s += "Sharing one session did not measurably lose throughput here: **do not file**.\n\n";
     }
     // The instruction counts decide what the wall clock above could not.
     if let Some(section) = super::instruction_counts::section(super::instruction_counts::Question::UncontendedLock)? {
@@ -199,8 +323,36 @@ pub fn render(path: &Path) -> Result<Page, String> {
     Ok(Page::new(s, charts))
 }
 
-/// Renders the newest evidence.
-pub fn render_latest() -> Result<std::path::PathBuf, String> {
-    let p = store::pinned(EXPERIMENT).ok_or_else(|| store::not_pinned(EXPERIMENT, "harness experiment ort-mutex"))?;
-    crate::report::write(FILE, &render(&p)?).map_err(|e| e.to_string())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn e(lo: f64, hi: f64) -> Estimate {
+        Estimate { n: 10, median: (lo + hi) / 2.0, ci_low: lo, ci_high: hi }
+    }
+
+    fn model(uncontended: Estimate, shared: Estimate, fairness: f64, memory_mib: Option<(f64, f64)>) -> ModelFigures {
+        ModelFigures { model: "m".into(), uncontended, shared, fairness, memory_mib }
+    }
+
+    #[test]
+    fn every_part_reaches_its_outcomes() {
+        let lost = Figures { cores: 2, models: vec![model(e(0.995, 1.01), e(0.48, 0.57), 0.03, Some((16.1, 15.1)))] };
+        let v = rules(&lost);
+        let o: Vec<Outcome> = v.iter().map(|v| v.outcome).collect();
+        assert_eq!(o, vec![Outcome::Refuted, Outcome::Confirmed, Outcome::Confirmed, Outcome::Refuted]);
+        let fine = Figures { cores: 2, models: vec![model(e(0.95, 0.98), e(0.95, 1.02), 0.9, Some((16.0, 4.0)))] };
+        let o: Vec<Outcome> = rules(&fine).iter().map(|v| v.outcome).collect();
+        assert_eq!(o, vec![Outcome::Confirmed, Outcome::Refuted, Outcome::Refuted, Outcome::Confirmed]);
+        let open = Figures { cores: 2, models: vec![model(e(0.98, 1.0), e(0.85, 0.95), 0.9, None)] };
+        let o: Vec<Outcome> = rules(&open).iter().map(|v| v.outcome).collect();
+        assert_eq!(o, vec![Outcome::Inconclusive, Outcome::Inconclusive, Outcome::Refuted, Outcome::NotMeasured]);
+    }
+
+    #[test]
+    fn models_that_disagree_make_a_part_partly() {
+        let f = Figures { cores: 2, models: vec![model(e(1.0, 1.0), e(0.4, 0.5), 0.1, None), model(e(1.0, 1.0), e(0.95, 1.0), 0.9, None)] };
+        assert_eq!(rules(&f)[1].outcome, Outcome::Partly);
+        assert_eq!(combine(&[Outcome::Refuted, Outcome::Inconclusive]), Outcome::Inconclusive);
+    }
 }

@@ -23,19 +23,135 @@ pub const PREFIX: &str = "claim6-";
 /// Report file.
 pub const FILE: &str = "ort-tensor-copy.md";
 
+use super::registry::{Claim, Method, Part, Sources};
+use super::verdict::{side, Outcome, Side, Verdict};
 use super::BenchData as Data;
+use crate::measure::stats::Estimate;
+
+/// The seed's lower bound for the throughput gain of a zero-copy API.
+pub const CLAIMED_GAIN: f64 = 0.05;
+/// The seed's size of one copy, bytes.
+pub const SEED_BYTES: f64 = 1.2e6;
+/// The input the bench copies: one 640x640x3 f32 tensor.
+pub const INPUT_BYTES: usize = 640 * 640 * 3 * std::mem::size_of::<f32>();
+
+/// The parts of claim 6.
+pub const PARTS: &[Part] = &[
+    Part { id: "needs-api", question: "ort copies the input and needs a zero-copy API" },
+    Part { id: "copy-size", question: "1.2 MB per inference" },
+    Part { id: "throughput", question: "+5-10% inference throughput" },
+];
+
+/// What the rules look at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figures {
+    /// Whether the bench borrowed the input through `TensorRef::from_array_view` (the API exists in the measured version).
+    pub view_api_measured: bool,
+    /// ort's version in the measured build.
+    pub ort_version: String,
+    pub input_bytes: usize,
+    /// Run time with the owned copy / run time with the view.
+    pub gain: Estimate,
+}
+
+/// The rules of claim 6, pure.
+pub fn rules(f: &Figures) -> Vec<Verdict> {
+    let api = if f.view_api_measured {
+        Verdict::new(
+            "needs-api",
+            Outcome::Refuted,
+            format!("`TensorRef::from_array_view` borrows the input without a copy in ort {} (measured by the bench)", f.ort_version),
+        )
+    } else {
+        Verdict::new("needs-api", Outcome::NotMeasured, "the evidence has no borrowed-input benchmark")
+    };
+    let factor = f.input_bytes as f64 / SEED_BYTES;
+    let size = if (0.9..=1.1).contains(&factor) {
+        Verdict::new("copy-size", Outcome::Confirmed, format!("the f32 input is {} bytes", f.input_bytes))
+    } else {
+        Verdict::new("copy-size", Outcome::Refuted, format!("the f32 input is {} bytes ({factor:.1}x the seed's 1.2 MB, which is the u8 frame)", f.input_bytes))
+    };
+    let g = |x: f64| 100.0 * (x - 1.0);
+    let figures = format!(
+        "avoiding the copy gains {:.2}% [{:.2}%, {:.2}%] (n = {}) of inference time; the claim needs {:.0}%",
+        g(f.gain.median),
+        g(f.gain.ci_low),
+        g(f.gain.ci_high),
+        f.gain.n,
+        100.0 * CLAIMED_GAIN
+    );
+    let outcome = match side(&f.gain, 1.0 + CLAIMED_GAIN) {
+        Side::Above => Outcome::Confirmed,
+        Side::Below => Outcome::Refuted,
+        Side::Straddles => Outcome::Inconclusive,
+    };
+    vec![api, size, Verdict::new("throughput", outcome, figures)]
+}
+
+fn samples(d: &Data, rel: &str, f: &str) -> Result<Vec<f64>, String> {
+    d.samples("", f).map(|b| b.to_vec()).ok_or_else(|| format!("{rel}: no `{f}` benchmark"))
+}
+
+/// The figures of an evidence file.
+pub fn figures(ev: &Evidence<Data>, rel: &str) -> Result<Figures, String> {
+    let d = &ev.data;
+    let (run_copy, run_view) = (samples(d, rel, "run-owned-copy")?, samples(d, rel, "run-zero-copy-view")?);
+    Ok(Figures {
+        view_api_measured: d.samples("", "from_array_view").is_some(),
+        ort_version: ev.environment.crates.get("ort").cloned().unwrap_or_else(|| "?".into()),
+        input_bytes: INPUT_BYTES,
+        gain: ratio(&run_copy, &run_view),
+    })
+}
+
+/// Claim 6 in the registry.
+pub struct TensorCopyClaim;
+
+impl Claim for TensorCopyClaim {
+    fn id(&self) -> &'static str {
+        CLAIM
+    }
+    fn title(&self) -> &'static str {
+        "ort copies input tensors; a zero-copy API would give +5-10%"
+    }
+    fn seed_number(&self) -> Option<u8> {
+        Some(6)
+    }
+    fn upstream(&self) -> &'static str {
+        "ort"
+    }
+    fn method(&self) -> Method {
+        Method::Bench("copy")
+    }
+    fn evidence(&self) -> &'static [&'static str] {
+        &[CLAIM]
+    }
+    fn parts(&self) -> &'static [Part] {
+        PARTS
+    }
+    fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, String> {
+        let path = sources.get(CLAIM)?;
+        let ev: Evidence<Data> = store::read(path)?;
+        Ok(rules(&figures(&ev, &crate::report::markdown::data_path(path))?))
+    }
+    fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, String> {
+        Ok(vec![(FILE.to_string(), render(sources.get(CLAIM)?)?)])
+    }
+}
 
 /// Renders the report.
 pub fn render(path: &Path) -> Result<Page, String> {
     let ev: Evidence<Data> = store::read(path)?;
     let d = &ev.data;
     let rel = crate::report::markdown::data_path(path);
-    let get = |f: &str| d.samples("", f).map(|b| b.to_vec()).ok_or_else(|| format!("{rel}: no `{f}` benchmark"));
+    let get = |f: &str| samples(d, &rel, f);
     let (memcpy, copy, view, run_copy, run_view) =
         (get("memcpy")?, get("from_array-copy")?, get("from_array_view")?, get("run-owned-copy")?, get("run-zero-copy-view")?);
+    let fig = figures(&ev, &rel)?;
+    let verdicts = rules(&fig);
     let ms = |v: &[f64]| v.iter().map(|x| x / 1e6).collect::<Vec<_>>();
     let us = |v: &[f64]| v.iter().map(|x| x / 1e3).collect::<Vec<_>>();
-    let gain = ratio(&run_copy, &run_view);
+    let gain = &fig.gain;
     let share = crate::measure::stats::median(&copy) / crate::measure::stats::median(&run_view) * 100.0;
     let mut s = String::from("# ort: input tensor copies (claim 6)\n\n## The claim\n\n");
     s += "> ort COPIES it: `let tensor = Value::from_array(pixels)?; // Copies 1.2MB` ... 1.2MB copy per inference x 30 FPS = 36 MB/sec unnecessary copies. \
@@ -50,14 +166,14 @@ pub fn render(path: &Path) -> Result<Page, String> {
           the same bytes into a preallocated buffer (the floor for any copy).\n\n";
     s += "## Results\n\n";
     s += &table(
-        &["benchmark", "median [95% CI]"],
+        &["benchmark", "median [95% CI] (n)"],
         &[
             vec!["memcpy of 4,915,200 bytes".into(), format!("{} us", est(&estimate(&us(&memcpy)), 1))],
             vec!["`Tensor::from_array` of a copy".into(), format!("{} us", est(&estimate(&us(&copy)), 1))],
             vec!["`TensorRef::from_array_view`".into(), format!("{} us", est(&estimate(&us(&view)), 3))],
             vec!["`run()` with the owned copy".into(), format!("{} ms", est(&estimate(&ms(&run_copy)), 2))],
             vec!["`run()` with the view".into(), format!("{} ms", est(&estimate(&ms(&run_view)), 2))],
-            vec!["run time, copy / view".into(), est(&gain, 4)],
+            vec!["run time, copy / view".into(), est(gain, 4)],
         ],
     );
     let chart = bars(
@@ -74,41 +190,60 @@ pub fn render(path: &Path) -> Result<Page, String> {
         None,
     )?;
     s += &format!("\n{}", chart.markdown("copy, view and inference times"));
-    let g = gain.median - 1.0;
-    let (lo, hi) = (gain.ci_low - 1.0, gain.ci_high - 1.0);
     s += &format!("\nThe copy costs {share:.2}% of one YOLOv8n inference here (median copy time / median view run time).\n\n");
-    s += "## Verdict\n\nRule: the \"+5-10% throughput\" is refuted when the 95% interval of (run with copy / run with view - 1) lies below 5%, \
-          confirmed when it lies at or above 5%, undecided otherwise. Resolution: the interval's half-width must be at most 0.5% of the run time \
-          to decide a difference of 1% or less.\n\n";
-    let numbers = if hi < 0.05 {
-        format!("**Refuted**: avoiding the copy gains {:.2}% [{:.2}%, {:.2}%] of inference time, not 5-10%.", 100.0 * g, 100.0 * lo, 100.0 * hi)
-    } else if lo >= 0.05 {
-        format!("**Confirmed**: {:.2}% [{:.2}%, {:.2}%].", 100.0 * g, 100.0 * lo, 100.0 * hi)
-    } else {
-        format!("**Undecided at this resolution**: {:.2}% [{:.2}%, {:.2}%].", 100.0 * g, 100.0 * lo, 100.0 * hi)
-    };
-    let resolution = if gain.relative_half_width() <= 0.005 {
-        "The interval is narrow enough to resolve 1%."
-    } else {
-        "The interval is too wide to resolve a 1% difference."
-    };
-    s += &table(
-        &["part of the claim", "verdict"],
-        &[
-            vec![
-                "ort copies the input and needs a zero-copy API".into(),
-                "**Refuted** (upstream fact): `TensorRef::from_array_view` is that API, in the seed's own version rc.10. The copy is in the caller's code."
-                    .into(),
-            ],
-            vec!["1.2 MB per inference".into(), "**Wrong size**: the f32 tensor is 4,915,200 bytes; 1.2 MB is the u8 frame.".into()],
-            vec!["+5-10% inference throughput".into(), format!("{numbers} {resolution}")],
-        ],
+    s += &format!(
+        "## Verdict\n\nRules (code: `claims::ort_tensor_copy::rules`): the zero-copy API exists if the bench could borrow the input; the size \
+         is confirmed within 10% of 1.2 MB; the \"+5-10% throughput\" is confirmed when the 95% interval of (run with copy / run with view - 1) \
+         lies at or above {:.0}%, refuted when it lies below, inconclusive at this resolution when it contains {:.0}%.\n\n",
+        100.0 * CLAIMED_GAIN,
+        100.0 * CLAIMED_GAIN
     );
-    s += "\n## What to file\n\n**Do not file**: the API exists. The fix is in the pipeline: build the input with `TensorRef::from_array_view` \
-          (the harness's `detect.tensor_input = \"zero-copy-view\"`, its default).\n\n";
+    s += &super::verdict_table(PARTS, &verdicts);
+    s += "\n## What to file\n\n";
+    s += if verdicts[0].outcome == Outcome::Refuted {
+        "**Do not file**: the API exists. The fix is in the pipeline: build the input with `TensorRef::from_array_view` \
+         (the harness's `detect.tensor_input = \"zero-copy-view\"`, its default).\n\n"
+    } else {
+        "Not decided: the evidence does not show whether a borrowing API exists in this ort version.\n\n"
+    };
     if let Some(section) = super::instruction_counts::section(super::instruction_counts::Question::InputCopy)? {
         s += &section;
     }
     s += &environment(&ev.environment, &rel);
     Ok(Page::new(s, vec![chart]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fig(lo: f64, hi: f64) -> Figures {
+        Figures {
+            view_api_measured: true,
+            ort_version: "2.0.0-rc.15".into(),
+            input_bytes: INPUT_BYTES,
+            gain: Estimate { n: 10, median: (lo + hi) / 2.0, ci_low: lo, ci_high: hi },
+        }
+    }
+
+    #[test]
+    fn the_gain_is_refuted_confirmed_or_inconclusive_by_its_interval() {
+        assert_eq!(rules(&fig(1.000, 1.003))[2].outcome, Outcome::Refuted);
+        assert_eq!(rules(&fig(1.06, 1.09))[2].outcome, Outcome::Confirmed);
+        assert_eq!(rules(&fig(1.03, 1.07))[2].outcome, Outcome::Inconclusive);
+    }
+
+    #[test]
+    fn the_api_part_follows_whether_the_bench_could_borrow() {
+        assert_eq!(rules(&fig(1.0, 1.0))[0].outcome, Outcome::Refuted);
+        let without = Figures { view_api_measured: false, ..fig(1.0, 1.0) };
+        assert_eq!(rules(&without)[0].outcome, Outcome::NotMeasured);
+    }
+
+    #[test]
+    fn the_size_is_judged_against_the_tensor_actually_built() {
+        assert_eq!(rules(&fig(1.0, 1.0))[1].outcome, Outcome::Refuted);
+        let u8_frame = Figures { input_bytes: 640 * 640 * 3, ..fig(1.0, 1.0) };
+        assert_eq!(rules(&u8_frame)[1].outcome, Outcome::Confirmed);
+    }
 }

@@ -12,9 +12,11 @@
 
 use std::path::Path;
 
+use super::registry::{Claim, Method, Part, Sources};
+use super::verdict::{interval, side, Outcome, Side, Verdict};
 use super::BenchData as Data;
 use crate::evidence::store::{self, Evidence};
-use crate::measure::stats::{estimate, ratio};
+use crate::measure::stats::{estimate, ratio, Estimate};
 use crate::report::chart::{bars, Bar, Reference};
 use crate::report::markdown::{environment, est, met, table};
 use crate::report::Page;
@@ -63,6 +65,95 @@ pub fn probe() -> serde_json::Value {
             serde_json::json!({ "profile_repeats": n, "profile_shares": shares, "profile_flamegraph_svg": svg })
         }
         Err(e) => serde_json::json!({ "profile_error": e.to_string() }),
+    }
+}
+
+/// Frame-level parallelism reaching this speed-up (the seed's +50%) leaves
+/// nothing for a parallel FFT inside rustfft to add.
+pub const NO_CHANGE_NEEDED: f64 = 1.5;
+/// Below this speed-up, frame-level parallelism does not help and something
+/// inside the FFT would be needed.
+pub const CHANGE_NEEDED: f64 = 1.1;
+
+/// The parts of claim 3.
+pub const PARTS: &[Part] = &[
+    Part { id: "parallel-fft", question: "\"single-threaded FFT; a parallel FFT would give +50-100% for the mel spectrogram\"" },
+    Part { id: "simd", question: "\"rustfft could use SIMD\" (implied)" },
+];
+
+/// What the rules look at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figures {
+    /// Serial log-mel time / rayon-over-frames time on all the cores.
+    pub frame_parallel_speedup: Estimate,
+    pub cores: usize,
+    pub rustfft_version: String,
+}
+
+/// The rules of claim 3, pure.
+pub fn rules(f: &Figures) -> Vec<Verdict> {
+    let figures = format!(
+        "rayon over frames, with no rustfft change, gives {} x the serial log-mel on {} cores (rustfft {})",
+        interval(&f.frame_parallel_speedup, 2),
+        f.cores,
+        f.rustfft_version
+    );
+    let outcome = match (side(&f.frame_parallel_speedup, NO_CHANGE_NEEDED), side(&f.frame_parallel_speedup, CHANGE_NEEDED)) {
+        (Side::Above, _) => Outcome::Refuted,
+        (_, Side::Below) => Outcome::Confirmed,
+        _ => Outcome::Inconclusive,
+    };
+    vec![
+        Verdict::new("parallel-fft", outcome, figures),
+        Verdict::new("simd", Outcome::Refuted, format!("upstream fact: rustfft {} selects AVX/SSE4.1/NEON kernels at run time", f.rustfft_version)),
+    ]
+}
+
+/// The figures of an evidence file.
+pub fn figures(ev: &Evidence<Data>, rel: &str) -> Result<Figures, String> {
+    let lm = |f: &str| ev.data.samples("/whisper-24.7s", f).map(|v| v.to_vec());
+    let (Some(serial), Some(r2)) = (lm("serial"), lm("rayon-2-threads")) else {
+        return Err(format!("{rel}: log-mel benchmarks missing"));
+    };
+    Ok(Figures {
+        frame_parallel_speedup: ratio(&serial, &r2),
+        cores: ev.environment.logical_cores,
+        rustfft_version: ev.environment.crates.get("rustfft").cloned().unwrap_or_else(|| "?".into()),
+    })
+}
+
+/// Claim 3 in the registry.
+pub struct RustfftClaim;
+
+impl Claim for RustfftClaim {
+    fn id(&self) -> &'static str {
+        CLAIM
+    }
+    fn title(&self) -> &'static str {
+        "rustfft could add parallelism: +50-100% for the mel spectrogram"
+    }
+    fn seed_number(&self) -> Option<u8> {
+        Some(3)
+    }
+    fn upstream(&self) -> &'static str {
+        "rustfft"
+    }
+    fn method(&self) -> Method {
+        Method::Bench("fft")
+    }
+    fn evidence(&self) -> &'static [&'static str] {
+        &[CLAIM]
+    }
+    fn parts(&self) -> &'static [Part] {
+        PARTS
+    }
+    fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, String> {
+        let path = sources.get(CLAIM)?;
+        let ev: Evidence<Data> = store::read(path)?;
+        Ok(rules(&figures(&ev, &crate::report::markdown::data_path(path))?))
+    }
+    fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, String> {
+        Ok(vec![(FILE.to_string(), render(sources.get(CLAIM)?)?)])
     }
 }
 
@@ -136,22 +227,35 @@ pub fn render(path: &Path) -> Result<Page, String> {
             charts.push(fg);
         }
     }
-    s += "\n## Verdict\n\n";
-    let v = if speed.ci_low >= 1.5 {
-        format!("**Refuted as a rustfft request**: frame-level parallelism with rayon, available today with no rustfft change, already gives {} x on {} cores for the seed's use case. A mel spectrogram has hundreds of independent frames; splitting one 400-4096-point transform (a few microseconds) across threads would cost more in hand-offs than it saves.", est(&speed, 2), ev.environment.logical_cores)
-    } else if speed.ci_high < 1.1 {
-        format!("**Confirmed**: frame-level parallelism gives only {} x here; something inside the FFT would be needed.", est(&speed, 2))
-    } else {
-        format!("**Undecided**: frame-level parallelism gives {} x.", est(&speed, 2))
-    };
-    s += &table(
-        &["part of the claim", "verdict"],
-        &[
-            vec!["\"single-threaded FFT; a parallel FFT would give +50-100% for the mel spectrogram\"".into(), v],
-            vec!["\"rustfft could use SIMD\" (implied)".into(), "**Outdated** (upstream fact): it selects AVX/SSE4.1/NEON at run time.".into()],
-        ],
+    let verdicts = rules(&figures(&ev, &rel)?);
+    s += &format!(
+        "\n## Verdict\n\nRule (code: `claims::rustfft_parallel::rules`): the seed's use case is the log-mel front end, so the claim is judged on it. \
+         \"A rustfft change is needed\" is refuted when frame-level parallelism (rayon, no rustfft change) already gives at least {NO_CHANGE_NEEDED}x \
+         over serial (the whole 95% interval), confirmed when it gives under {CHANGE_NEEDED}x, inconclusive otherwise.\n\n"
     );
-    s += "\n## What to file\n\n**Do not file** a parallel-FFT PR for this use case. The gains that exist are in the caller: plan once, reuse scratch (`process_with_scratch`), parallelise over frames.\n\n";
+    s += &super::verdict_table(PARTS, &verdicts);
+    s += match verdicts[0].outcome {
+        Outcome::Refuted => "\n## What to file\n\n**Do not file** a parallel-FFT PR for this use case. The gains that exist are in the caller: plan once, reuse scratch (`process_with_scratch`), parallelise over frames.\n\n",
+        Outcome::Confirmed => "\n## What to file\n\nFrame-level parallelism does not help here: a measured case for parallelism inside rustfft (RustFFT #117) could be made; measure large single transforms first.\n\n",
+        _ => "\n## What to file\n\n**Do not file yet**: the measurement does not decide the claim at this resolution.\n\n",
+    };
     s += &environment(&ev.environment, &rel);
     Ok(Page::new(s, charts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fig(lo: f64, hi: f64) -> Figures {
+        Figures { frame_parallel_speedup: Estimate { n: 10, median: (lo + hi) / 2.0, ci_low: lo, ci_high: hi }, cores: 2, rustfft_version: "6.4.1".into() }
+    }
+
+    #[test]
+    fn frame_parallelism_decides_whether_a_rustfft_change_is_needed() {
+        assert_eq!(rules(&fig(1.85, 1.95))[0].outcome, Outcome::Refuted);
+        assert_eq!(rules(&fig(0.95, 1.05))[0].outcome, Outcome::Confirmed);
+        assert_eq!(rules(&fig(1.3, 1.6))[0].outcome, Outcome::Inconclusive);
+        assert_eq!(rules(&fig(1.05, 1.2))[0].outcome, Outcome::Inconclusive);
+    }
 }

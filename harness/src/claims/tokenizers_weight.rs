@@ -10,6 +10,8 @@
 
 use std::path::Path;
 
+use super::registry::{Claim, Method, Part, Sources};
+use super::verdict::{Outcome, Verdict};
 use crate::evidence::store::{self, Evidence};
 use crate::experiments::tokenizer_weight::{Data, EXPERIMENT};
 use crate::measure::stats::{estimate, median, ratio};
@@ -22,13 +24,144 @@ pub const CLAIM: &str = EXPERIMENT;
 /// Report file.
 pub const FILE: &str = "tokenizers-weight.md";
 
+/// A build costing this many times another's compile time or size is
+/// "heavier".
+pub const HEAVY_FACTOR: f64 = 1.5;
+
+/// The parts of claim 8.
+pub const PARTS: &[Part] = &[
+    Part { id: "heavy", question: "\"tokenizers is heavy\" (against a WordPiece-only crate)" },
+    Part { id: "c-deps", question: "the weight is Oniguruma / esaxx (C, C++)" },
+    Part { id: "lite-needed", question: "\"a tokenizers-lite crate is needed\"" },
+];
+
+/// One build's cost.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cost {
+    /// Median clean release compile time, s, and the number of builds.
+    pub compile_s: f64,
+    pub builds: usize,
+    pub stripped_bytes: u64,
+}
+
+/// What the rules look at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figures {
+    pub full: Cost,
+    pub lean: Cost,
+    pub light: Cost,
+    pub lean_compiles_c: bool,
+    /// `bert_tokenizer` version and its variants that gave identical ids on every sentence.
+    pub light_version: String,
+    pub light_matching: Vec<String>,
+    pub sentences: usize,
+}
+
+fn heavier(a: &Cost, b: &Cost) -> bool {
+    a.compile_s >= HEAVY_FACTOR * b.compile_s || a.stripped_bytes as f64 >= HEAVY_FACTOR * b.stripped_bytes as f64
+}
+
+/// The rules of claim 8, pure.
+pub fn rules(f: &Figures) -> Vec<Verdict> {
+    let mib = |b: u64| b as f64 / 1048576.0;
+    let vs = |a: &Cost, b: &Cost, what: &str| {
+        format!(
+            "clean compile {:.0} s vs {:.0} s ({what}), {:.2}x (medians of {} and {} builds); stripped {:.2} vs {:.2} MiB, {:.2}x",
+            a.compile_s,
+            b.compile_s,
+            a.compile_s / b.compile_s,
+            a.builds,
+            b.builds,
+            mib(a.stripped_bytes),
+            mib(b.stripped_bytes),
+            a.stripped_bytes as f64 / b.stripped_bytes as f64
+        )
+    };
+    let yes_no = |c: bool| if c { Outcome::Confirmed } else { Outcome::Refuted };
+    let heavy = Verdict::new("heavy", yes_no(heavier(&f.full, &f.light)), vs(&f.full, &f.light, "tokenizers default vs bert_tokenizer"));
+    let c_deps = Verdict::new(
+        "c-deps",
+        yes_no(heavier(&f.full, &f.lean)),
+        format!(
+            "{}; {}",
+            vs(&f.full, &f.lean, "default vs `fancy-regex`, no Oniguruma or esaxx"),
+            if f.lean_compiles_c { "the lean build still compiles C/C++" } else { "the lean build compiles no C/C++ at all" }
+        ),
+    );
+    let lite = if f.light_matching.is_empty() {
+        Verdict::new("lite-needed", Outcome::Confirmed, "no existing light crate gave identical ids on every sentence")
+    } else {
+        Verdict::new(
+            "lite-needed",
+            Outcome::Refuted,
+            format!(
+                "an existing crate, `bert_tokenizer` {}, gives identical ids on all {} sentences ({})",
+                f.light_version,
+                f.sentences,
+                f.light_matching.join("; ")
+            ),
+        )
+    };
+    vec![heavy, c_deps, lite]
+}
+
+/// The figures of an evidence file.
+pub fn figures(d: &Data, rel: &str) -> Result<Figures, String> {
+    let build = |n: &str| d.builds.iter().find(|b| b.build == n).ok_or_else(|| format!("{rel}: no `{n}` build"));
+    let cost = |n: &str| build(n).map(|b| Cost { compile_s: median(&b.compile_s), builds: b.compile_s.len(), stripped_bytes: b.stripped_bytes });
+    Ok(Figures {
+        full: cost("tokenizers-default")?,
+        lean: cost("tokenizers-fancy-regex")?,
+        light: cost("bert_tokenizer")?,
+        lean_compiles_c: !build("tokenizers-fancy-regex")?.native_packages.is_empty(),
+        light_version: build("bert_tokenizer")?.main_crate_version.clone(),
+        light_matching: d.variants.iter().filter(|v| v.build == "bert_tokenizer" && v.mismatches.is_empty()).map(|v| v.variant.clone()).collect(),
+        sentences: d.corpus_sentences,
+    })
+}
+
+/// Claim 8 in the registry.
+pub struct TokenizersClaim;
+
+impl Claim for TokenizersClaim {
+    fn id(&self) -> &'static str {
+        CLAIM
+    }
+    fn title(&self) -> &'static str {
+        "tokenizers is heavy; a tokenizers-lite crate is needed for WordPiece"
+    }
+    fn seed_number(&self) -> Option<u8> {
+        Some(8)
+    }
+    fn upstream(&self) -> &'static str {
+        "tokenizers"
+    }
+    fn method(&self) -> Method {
+        Method::Experiment(EXPERIMENT)
+    }
+    fn evidence(&self) -> &'static [&'static str] {
+        &[EXPERIMENT]
+    }
+    fn parts(&self) -> &'static [Part] {
+        PARTS
+    }
+    fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, String> {
+        let path = sources.get(EXPERIMENT)?;
+        let ev: Evidence<Data> = store::read(path)?;
+        Ok(rules(&figures(&ev.data, &crate::report::markdown::data_path(path))?))
+    }
+    fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, String> {
+        Ok(vec![(FILE.to_string(), render(sources.get(EXPERIMENT)?)?)])
+    }
+}
+
 /// Renders the report.
 pub fn render(path: &Path) -> Result<Page, String> {
     let ev: Evidence<Data> = store::read(path)?;
     let d = &ev.data;
     let rel = crate::report::markdown::data_path(path);
     let build = |n: &str| d.builds.iter().find(|b| b.build == n).ok_or_else(|| format!("{rel}: no `{n}` build"));
-    let (full, lean, light) = (build("tokenizers-default")?, build("tokenizers-fancy-regex")?, build("bert_tokenizer")?);
+    let (full, light) = (build("tokenizers-default")?, build("bert_tokenizer")?);
     let mut s = String::from("# tokenizers: is it too heavy for WordPiece? (claim 8)\n\n## The claim\n\n");
     s += "> tokenizers - Lighter Weight Alternative ... tokenizers crate is heavy (many dependencies) ... Proposed: `tokenizers-lite` with only WordPiece. \
           Impact: faster compile, smaller binary.\n>\n> (seed, claim 8, tokenizers v0.20)\n\n";
@@ -107,48 +240,14 @@ pub fn render(path: &Path) -> Result<Page, String> {
         s += &table(&["line", "sentence", "tokenizers ids", "ids"], &rows);
     }
 
-    s += "\n## Verdict\n\nRules: \"heavy\" is confirmed when the default build costs at least 1.5x a WordPiece-only crate's clean compile time or stripped size; \
-          \"the C dependencies are the weight\" (huggingface/tokenizers#1730) when the default build costs at least 1.5x the fancy-regex build; \
-          \"a new crate is needed\" is refuted when an existing light crate gives identical ids on every corpus sentence.\n\n";
-    let (cf, cl, cx) = (median(&full.compile_s), median(&lean.compile_s), median(&light.compile_s));
-    let mib = |b: u64| b as f64 / 1048576.0;
-    let heavy = cf >= 1.5 * cx || full.stripped_bytes as f64 >= 1.5 * light.stripped_bytes as f64;
-    let c_weight = cf >= 1.5 * cl || full.stripped_bytes as f64 >= 1.5 * lean.stripped_bytes as f64;
-    let matching: Vec<&str> = d.variants.iter().filter(|v| v.build == "bert_tokenizer" && v.mismatches.is_empty()).map(|v| v.variant.as_str()).collect();
-    let weight = format!(
-        "{}: clean compile {cf:.0} s (tokenizers, default) vs {cx:.0} s (bert_tokenizer), {:.0}x; stripped {:.2} vs {:.2} MiB, {:.1}x.",
-        if heavy { "**Confirmed**" } else { "**Not confirmed**" },
-        cf / cx,
-        mib(full.stripped_bytes),
-        mib(light.stripped_bytes),
-        full.stripped_bytes as f64 / light.stripped_bytes as f64
+    let verdicts = rules(&figures(d, &rel)?);
+    s += &format!(
+        "\n## Verdict\n\nRules (code: `claims::tokenizers_weight::rules`): \"heavy\" is confirmed when the default build costs at least {HEAVY_FACTOR}x \
+         a WordPiece-only crate's clean compile time or stripped size, refuted otherwise; \"the C dependencies are the weight\" (huggingface/tokenizers#1730) \
+         likewise against the fancy-regex build; \"a new crate is needed\" is refuted when an existing light crate gives identical ids on every corpus \
+         sentence. Compile times are medians of few clean builds, without an interval.\n\n"
     );
-    let onig = format!(
-        "{}: without Oniguruma and esaxx (`fancy-regex`) the build takes {cl:.0} s instead of {cf:.0} s ({:.2}x) and the binary is {:.2} instead of {:.2} MiB; {}.",
-        if c_weight { "**Confirmed**" } else { "**Not confirmed** on this machine" },
-        cf / cl,
-        mib(lean.stripped_bytes),
-        mib(full.stripped_bytes),
-        if lean.native_packages.is_empty() { "the lean build compiles no C/C++ at all" } else { "the lean build still compiles C/C++" }
-    );
-    let remedy = if matching.is_empty() {
-        "**Not refuted**: no existing light crate gave identical ids on every sentence.".to_string()
-    } else {
-        format!(
-            "**Refuted**: an existing crate, `bert_tokenizer` {}, gives identical ids on all {} sentences ({}), and encodes faster (table above).",
-            light.main_crate_version,
-            d.corpus_sentences,
-            matching.join("; ")
-        )
-    };
-    s += &table(
-        &["part of the claim", "verdict"],
-        &[
-            vec!["\"tokenizers is heavy\" (against a WordPiece-only crate)".into(), weight],
-            vec!["the weight is Oniguruma / esaxx (C, C++)".into(), onig],
-            vec!["\"a tokenizers-lite crate is needed\"".into(), remedy],
-        ],
-    );
+    s += &super::verdict_table(PARTS, &verdicts);
     let as_is_ok = d.variants.iter().any(|v| v.variant == "bert_tokenizer as documented" && v.mismatches.is_empty());
     s += &format!(
         "\n{} The wrapper's fixes are for inputs the licence texts do not contain (zero-width characters and soft hyphens, a word-final Greek sigma, \
@@ -160,16 +259,51 @@ pub fn render(path: &Path) -> Result<Page, String> {
             "On the corpus, `bert_tokenizer` used as documented did not match everywhere (mismatches listed above)."
         }
     );
-    s += "\n## What to file\n\n**Do not file** a new crate or a split request: a light WordPiece crate exists and gives the same ids. The lean feature set \
-          (`default-features = false, features = [\"fancy-regex\"]`) is worth knowing for builds without a C/C++ toolchain, but on this machine it saves \
-          little compile time; the weight is the crate's breadth, which a WordPiece-only pipeline can avoid by using `bert_tokenizer` with the fixes in \
-          `stages/wordpiece.rs`, tested against `tokenizers` as this harness does.\n\n";
+    s += "\n## What to file\n\n";
+    s += if verdicts[2].outcome == Outcome::Refuted {
+        "**Do not file** a new crate or a split request: a light WordPiece crate exists and gives the same ids (a WordPiece-only pipeline can use \
+         `bert_tokenizer` with the fixes in `stages/wordpiece.rs`, tested against `tokenizers` as this harness does)."
+    } else {
+        "No existing light crate matched `tokenizers` here: a light WordPiece crate may be worth proposing, with this corpus as its test."
+    };
+    s += if verdicts[1].outcome == Outcome::Confirmed {
+        " The lean feature set (`default-features = false, features = [\"fancy-regex\"]`) saves much of the build here: worth documenting.\n\n"
+    } else {
+        " The lean feature set (`default-features = false, features = [\"fancy-regex\"]`) helps builds without a C/C++ toolchain, but saves little here.\n\n"
+    };
     s += &environment(&ev.environment, &rel);
     Ok(Page::new(s, vec![chart_compile, chart_speed]))
 }
 
-/// Renders the newest evidence.
-pub fn render_latest() -> Result<std::path::PathBuf, String> {
-    let p = store::pinned(EXPERIMENT).ok_or_else(|| store::not_pinned(EXPERIMENT, "harness experiment tokenizers-weight"))?;
-    crate::report::write(FILE, &render(&p)?).map_err(|e| e.to_string())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cost(compile_s: f64, mib: u64) -> Cost {
+        Cost { compile_s, builds: 3, stripped_bytes: mib << 20 }
+    }
+
+    fn fig() -> Figures {
+        Figures {
+            full: cost(56.0, 4),
+            lean: cost(51.0, 4),
+            light: cost(2.0, 1),
+            lean_compiles_c: false,
+            light_version: "0.1.3".into(),
+            light_matching: vec!["bert_tokenizer with fixes".into()],
+            sentences: 1008,
+        }
+    }
+
+    #[test]
+    fn each_part_reaches_both_outcomes() {
+        let v = rules(&fig());
+        assert_eq!((v[0].outcome, v[1].outcome, v[2].outcome), (Outcome::Confirmed, Outcome::Refuted, Outcome::Refuted));
+        let halved = Figures { lean: cost(28.0, 4), ..fig() };
+        assert_eq!(rules(&halved)[1].outcome, Outcome::Confirmed, "2x faster without onig confirms the C weight");
+        let light_as_heavy = Figures { light: cost(50.0, 4), ..fig() };
+        assert_eq!(rules(&light_as_heavy)[0].outcome, Outcome::Refuted);
+        let no_match = Figures { light_matching: vec![], ..fig() };
+        assert_eq!(rules(&no_match)[2].outcome, Outcome::Confirmed);
+    }
 }

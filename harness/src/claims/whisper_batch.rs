@@ -12,6 +12,8 @@
 
 use std::path::Path;
 
+use super::registry::{Claim, Method, Part, Sources};
+use super::verdict::{Outcome, Verdict};
 use super::whisper_rs_race::judge::Class;
 use super::whisper_rs_race::matrix::{Guard, Phase};
 use super::whisper_rs_race::{judge, Data, CLAIM as RACE};
@@ -24,6 +26,109 @@ use crate::report::Page;
 pub const CLAIM: &str = "whisper-rs-batch";
 /// Report file.
 pub const FILE: &str = "whisper-rs-batch.md";
+
+/// The seed's lower CPU figure: +10%.
+pub const CLAIMED_CPU_GAIN: f64 = 1.10;
+
+/// The parts of claim 5.
+pub const PARTS: &[Part] = &[Part { id: "cpu-gain", question: "CPU: +10-15% from a batch API" }, Part { id: "gpu-gain", question: "GPU: +30-40%" }];
+
+/// What the rules look at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figures {
+    /// One file at a time with all threads: audio seconds per second.
+    pub one_at_a_time: f64,
+    /// K states at once, one thread each, classified ok: (K, trials, audio-s per s).
+    pub concurrent: Vec<(usize, usize, f64)>,
+    /// Whether any cell ran on a GPU build.
+    pub gpu_measured: bool,
+}
+
+/// The rules of claim 5, pure. CPU: refuted as a needed API when K states at
+/// once (no lock, the cores divided between them) already reach at least
+/// `CLAIMED_CPU_GAIN` times one file at a time, on the assumption that a
+/// batch API could at best match them (not tested here); inconclusive
+/// otherwise. GPU: not measured unless a GPU cell ran.
+pub fn rules(f: &Figures) -> Vec<Verdict> {
+    let best = f.concurrent.iter().map(|c| c.2 / f.one_at_a_time).fold(0.0f64, f64::max);
+    let cells = f.concurrent.iter().map(|(k, n, t)| format!("K = {k}: {:.2}x (n = {n})", t / f.one_at_a_time)).collect::<Vec<_>>().join(", ");
+    let figures = format!("K states at once reach at best {best:.2}x one file at a time ({cells}); the seed's CPU gain starts at {CLAIMED_CPU_GAIN:.2}x");
+    let cpu = if f.concurrent.is_empty() {
+        Verdict::new("cpu-gain", Outcome::NotMeasured, "no K-states cell finished ok")
+    } else if best >= CLAIMED_CPU_GAIN {
+        Verdict::new("cpu-gain", Outcome::Refuted, figures)
+    } else {
+        Verdict::new("cpu-gain", Outcome::Inconclusive, figures)
+    };
+    let gpu = if f.gpu_measured {
+        Verdict::new("gpu-gain", Outcome::Inconclusive, "a GPU cell ran, but no rule for it exists yet")
+    } else {
+        Verdict::new("gpu-gain", Outcome::NotMeasured, "this evidence has no GPU cell: it needs a whisper.cpp build with a GPU backend on a machine with a GPU")
+    };
+    vec![cpu, gpu]
+}
+
+/// The figures of race evidence on `cores` cores.
+pub fn figures(d: &Data, cores: usize, rel: &str) -> Result<Figures, String> {
+    let cells = &d.cells;
+    let default_variant = crate::forks::variant::WhisperVariant::workspace_default();
+    let plain = |k: usize, n: usize| {
+        cells.iter().find(|c| {
+            c.cell.variant == default_variant
+                && c.cell.k == k
+                && c.cell.n_threads == n
+                && c.cell.phase == Phase::Both
+                && c.cell.guard == Guard::None
+                && !c.trials.is_empty()
+        })
+    };
+    let base = plain(1, cores).ok_or_else(|| format!("{rel}: no K=1 n_threads={cores} cell"))?;
+    let one_at_a_time = judge::judge(cells, base, cores).audio_s_per_s;
+    let concurrent = [2, 3, 4]
+        .into_iter()
+        .filter_map(|k| plain(k, 1).map(|c| (k, c)))
+        .map(|(k, c)| (k, c.trials.len(), judge::judge(cells, c, cores)))
+        .filter(|(_, _, j)| j.class == Class::Ok)
+        .map(|(k, n, j)| (k, n, j.audio_s_per_s))
+        .collect();
+    let gpu_measured = cells.iter().any(|c| c.cell.variant.name().contains("cuda") || c.cell.variant.name().contains("vulkan"));
+    Ok(Figures { one_at_a_time, concurrent, gpu_measured })
+}
+
+/// Claim 5 in the registry.
+pub struct BatchClaim;
+
+impl Claim for BatchClaim {
+    fn id(&self) -> &'static str {
+        CLAIM
+    }
+    fn title(&self) -> &'static str {
+        "whisper-rs needs a batch API: +30-40% on GPU, +10-15% on CPU"
+    }
+    fn seed_number(&self) -> Option<u8> {
+        Some(5)
+    }
+    fn upstream(&self) -> &'static str {
+        "whisper-rs / whisper.cpp"
+    }
+    fn method(&self) -> Method {
+        Method::Derived(RACE)
+    }
+    fn evidence(&self) -> &'static [&'static str] {
+        &[RACE]
+    }
+    fn parts(&self) -> &'static [Part] {
+        PARTS
+    }
+    fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, String> {
+        let path = sources.get(RACE)?;
+        let ev: Evidence<Data> = store::read(path)?;
+        Ok(rules(&figures(&ev.data, ev.environment.logical_cores.max(1), &crate::report::markdown::data_path(path))?))
+    }
+    fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, String> {
+        Ok(vec![(FILE.to_string(), render(sources.get(RACE)?)?)])
+    }
+}
 
 /// Renders the report from race evidence.
 pub fn render(path: &Path) -> Result<Page, String> {
@@ -62,14 +167,10 @@ pub fn render(path: &Path) -> Result<Page, String> {
         "1.00".into(),
         jb.class.as_str().into(),
     ]];
-    let mut best = 0.0f64;
     let mut chart_bars = vec![Bar::exact(format!("1 file at a time, {cores} threads"), jb.audio_s_per_s)];
     for k in [2, 3, 4] {
         if let Some(c) = plain(k, 1) {
             let j = judge::judge(cells, c, cores);
-            if j.class == Class::Ok {
-                best = best.max(j.audio_s_per_s / jb.audio_s_per_s);
-            }
             chart_bars.push(Bar::exact(format!("{k} states at once, 1 thread each ({})", j.class.as_str()), j.audio_s_per_s));
             rows.push(vec![
                 format!("{k} states at once, 1 thread each"),
@@ -89,24 +190,34 @@ pub fn render(path: &Path) -> Result<Page, String> {
         None,
     )?;
     s += &format!("\n{}", chart.markdown("throughput by configuration"));
-    s += "\n## Verdict\n\n";
-    let cpu = if best >= 1.10 {
-        format!("**Refuted as a needed API on CPU**: K states at once already give {best:.2}x the throughput of one file at a time, which covers the seed's +10-15%; a batch API could at best match this, and whisper.cpp has no batch path to expose.")
-    } else {
-        format!("**Not refuted**: concurrent states give only {best:.2}x here; a batch path might add something on CPU.")
-    };
-    s += &table(
-        &["part of the claim", "verdict"],
-        &[vec!["CPU: +10-15% from a batch API".into(), cpu], vec!["GPU: +30-40%".into(), "**Not measured here: needs a GPU** (none on this machine, and none was lent to this task). The same two cells on a GPU build (a `forks::variant` with whisper-rs's `cuda` feature) would measure it; not tried here.".into()]],
+    let verdicts = rules(&figures(&ev.data, cores, &rel)?);
+    s += &format!(
+        "\n## Verdict\n\nRule (code: `claims::whisper_batch::rules`): on CPU, \"a batch API is needed\" is refuted when K states at once (each classified ok) \
+         already reach {CLAIMED_CPU_GAIN:.2}x one file at a time, assuming a batch API could at best match them (an assumption this evidence does not test: \
+         a batched matrix product reads the weights once); inconclusive otherwise. The GPU part needs a GPU cell.\n\n"
     );
-    s += "\n## What to file\n\n**Do not file** on CPU grounds: run one state per file in parallel with n_threads = cores / K (see the configuration rule in `whisper-rs-race.md`). \
-          A GPU measurement is needed before any batch request.\n\n";
+    s += &super::verdict_table(PARTS, &verdicts);
+    s += "\n## What to file\n\n";
+    s += match verdicts[0].outcome {
+        Outcome::Refuted => "**Do not file** on CPU grounds: run one state per file in parallel with n_threads = cores / K (see the configuration rule in `whisper-rs-race.md`). A GPU measurement is needed before any batch request.\n\n",
+        _ => "**Do not file yet**: concurrent states do not settle the CPU part here; measure a real batching path first.\n\n",
+    };
     s += &environment(&ev.environment, &rel);
     Ok(Page::new(s, vec![chart]))
 }
 
-/// Renders from the newest race evidence.
-pub fn render_latest() -> Result<std::path::PathBuf, String> {
-    let p = store::pinned(RACE).ok_or_else(|| store::not_pinned(RACE, "harness repro whisper-race"))?;
-    crate::report::write(FILE, &render(&p)?).map_err(|e| e.to_string())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concurrent_states_reaching_the_claimed_gain_refute_the_cpu_part() {
+        let f = Figures { one_at_a_time: 10.0, concurrent: vec![(2, 5, 12.0), (3, 5, 10.5)], gpu_measured: false };
+        let v = rules(&f);
+        assert_eq!((v[0].outcome, v[1].outcome), (Outcome::Refuted, Outcome::NotMeasured));
+        let slow = Figures { concurrent: vec![(2, 5, 10.5)], ..f.clone() };
+        assert_eq!(rules(&slow)[0].outcome, Outcome::Inconclusive);
+        let none = Figures { concurrent: vec![], ..f };
+        assert_eq!(rules(&none)[0].outcome, Outcome::NotMeasured);
+    }
 }

@@ -17,10 +17,13 @@ use std::process::Command;
 
 use serde::{Deserialize, Serialize};
 
+use super::registry::{Claim, Method, Part, Sources};
+use super::verdict::{Outcome, Verdict};
 use crate::evidence::store::{self, Evidence};
 use crate::forks::variant::{self, WhisperVariant};
 use crate::models::{catalog, locate};
 use crate::report::markdown::{environment, table};
+use crate::report::Page;
 
 /// Claim id.
 pub const CLAIM: &str = "whisper-rs-abort-callback";
@@ -60,6 +63,67 @@ pub fn run(progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
     store::write_new(CLAIM, &evidence).map_err(|e| e.to_string())
 }
 
+/// The parts of this defect report.
+pub const PARTS: &[Part] = &[Part { id: "unsound", question: "`set_abort_callback_safe` runs the closure on memory of another type" }];
+
+/// Whether a probe saw the closure's own captured value (42) and exited cleanly.
+fn probe_ok(p: &Probe) -> bool {
+    p.exit.starts_with("exit 0") && p.line.as_ref().and_then(|l| l["seen"].as_u64()) == Some(42)
+}
+
+/// The rule, pure: confirmed when the closure saw anything but its captured
+/// value (or the process died) on any build probed; refuted when every build
+/// passed; not measured without probes.
+pub fn rules(probes: &[Probe]) -> Vec<Verdict> {
+    let wrong: Vec<&str> = probes.iter().filter(|p| !probe_ok(p)).map(|p| p.variant.as_str()).collect();
+    let v = if probes.is_empty() {
+        Verdict::new("unsound", Outcome::NotMeasured, "no probe ran")
+    } else if wrong.is_empty() {
+        Verdict::new("unsound", Outcome::Refuted, format!("the closure saw its captured value on all {} builds probed", probes.len()))
+    } else {
+        Verdict::new(
+            "unsound",
+            Outcome::Confirmed,
+            format!("the closure did not see its captured 42 on {} of {} builds ({})", wrong.len(), probes.len(), wrong.join(", ")),
+        )
+    };
+    vec![v]
+}
+
+/// The defect in the registry (found on the way, not one of the seed's claims).
+pub struct AbortCallbackClaim;
+
+impl Claim for AbortCallbackClaim {
+    fn id(&self) -> &'static str {
+        CLAIM
+    }
+    fn title(&self) -> &'static str {
+        "`FullParams::set_abort_callback_safe` calls the closure on the wrong memory"
+    }
+    fn seed_number(&self) -> Option<u8> {
+        None
+    }
+    fn upstream(&self) -> &'static str {
+        "whisper-rs"
+    }
+    fn method(&self) -> Method {
+        Method::Repro("whisper-abort-callback")
+    }
+    fn evidence(&self) -> &'static [&'static str] {
+        &[CLAIM]
+    }
+    fn parts(&self) -> &'static [Part] {
+        PARTS
+    }
+    fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, String> {
+        let ev: Evidence<Data> = store::read(sources.get(CLAIM)?)?;
+        Ok(rules(&ev.data.probes))
+    }
+    fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, String> {
+        Ok(vec![(FILE.to_string(), render(sources.get(CLAIM)?)?.into())])
+    }
+}
+
 /// Renders the report.
 pub fn render(path: &Path) -> Result<String, String> {
     let ev: Evidence<Data> = store::read(path)?;
@@ -72,17 +136,14 @@ pub fn render(path: &Path) -> Result<String, String> {
           variables. `set_progress_callback_safe` gets it right (`trampoline::<Box<dyn FnMut(i32)>>`). The box is also never freed.\n\n";
     s += "## Method\n\nA closure capturing `42u64` stores what it sees into a static; whisper runs one `full` on real speech with it as the abort callback. \
           Each run is its own process (the wrong read may crash).\n\n## Results\n\n";
-    let mut confirmed = Vec::new();
+    let verdicts = rules(&ev.data.probes);
     let rows: Vec<Vec<String>> = ev
         .data
         .probes
         .iter()
         .map(|p| {
             let seen = p.line.as_ref().and_then(|l| l["seen"].as_u64());
-            let bad = !p.exit.starts_with("exit 0") || seen != Some(42);
-            if bad {
-                confirmed.push(p.variant.clone());
-            }
+            let bad = !probe_ok(p);
             vec![
                 p.variant.clone(),
                 p.exit.clone(),
@@ -92,11 +153,11 @@ pub fn render(path: &Path) -> Result<String, String> {
         })
         .collect();
     s += &table(&["build", "process", "value the closure saw", "verdict"], &rows);
-    s += "\n## Verdict\n\n";
-    if confirmed.is_empty() {
-        s += "**Not confirmed**: the closure saw its captured value.\n\n";
-    } else {
-        s += &format!("**Confirmed** on {}: a safe function lets a closure run on memory of another type (undefined behaviour; here it reads a heap pointer instead of 42).\n\n", confirmed.join(" and "));
+    s += "\n## Verdict\n\nRule (code: `claims::whisper_rs_abort_callback::rules`): confirmed when, on any build probed, the closure sees anything \
+          but its captured 42 or the process dies; refuted when every build passes.\n\n";
+    s += &super::verdict_table(PARTS, &verdicts);
+    s += "\n";
+    if verdicts[0].outcome == Outcome::Confirmed {
         s += "## Draft issue (whisper-rs)\n\n> **`FullParams::set_abort_callback_safe` is unsound: trampoline type does not match the user data**\n>\n> \
               `set_abort_callback_safe` passes `Box<Box<dyn FnMut() -> bool>>` as user data but registers `trampoline::<F>`, which casts it to `*mut F`. \
               A closure capturing `42u64` observes a pointer value instead (reproduction attached: `whisper-race-cell MODEL CLIP --abort-callback-check`). \
@@ -110,8 +171,19 @@ pub fn render(path: &Path) -> Result<String, String> {
     Ok(s)
 }
 
-/// Renders the newest evidence.
-pub fn render_latest() -> Result<PathBuf, String> {
-    let p = store::pinned(CLAIM).ok_or_else(|| store::not_pinned(CLAIM, "harness repro whisper-abort-callback"))?;
-    crate::report::write(FILE, &render(&p)?.into()).map_err(|e| e.to_string())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probe(exit: &str, seen: Option<u64>) -> Probe {
+        Probe { variant: "whisper-rs 0.16.0".into(), exit: exit.into(), line: seen.map(|v| serde_json::json!({ "seen": v })) }
+    }
+
+    #[test]
+    fn a_wrong_value_or_a_dead_process_confirms_and_42_everywhere_refutes() {
+        assert_eq!(rules(&[probe("exit 0", Some(93907803850448))])[0].outcome, Outcome::Confirmed);
+        assert_eq!(rules(&[probe("signal 11", None)])[0].outcome, Outcome::Confirmed);
+        assert_eq!(rules(&[probe("exit 0", Some(42)), probe("exit 0", Some(42))])[0].outcome, Outcome::Refuted);
+        assert_eq!(rules(&[])[0].outcome, Outcome::NotMeasured);
+    }
 }

@@ -51,6 +51,15 @@ impl Estimate {
     }
 }
 
+/// An estimate as `median [low, high] (n = N)`; a single sample has no
+/// interval and says so.
+pub fn show(e: &Estimate, digits: usize) -> String {
+    if e.n < 2 {
+        return format!("{:.digits$} (n = {}, no interval)", e.median, e.n);
+    }
+    format!("{:.digits$} [{:.digits$}, {:.digits$}] (n = {})", e.median, e.ci_low, e.ci_high, e.n)
+}
+
 /// Median of `xs` with a 95% bootstrap interval.
 pub fn estimate(xs: &[f64]) -> Estimate {
     let m = median(xs);

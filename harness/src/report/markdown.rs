@@ -19,7 +19,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 
 /// `median [low, high]` with `digits` decimals.
 pub fn est(e: &Estimate, digits: usize) -> String {
-    format!("{:.d$} [{:.d$}, {:.d$}]", e.median, e.ci_low, e.ci_high, d = digits)
+    crate::measure::stats::show(e, digits)
 }
 
 /// The environment section every report carries.

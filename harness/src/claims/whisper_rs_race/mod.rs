@@ -10,6 +10,7 @@
 pub mod helgrind;
 pub mod judge;
 pub mod matrix;
+pub mod parts;
 pub mod report;
 pub mod trial;
 
@@ -24,6 +25,45 @@ use crate::models::{catalog, locate};
 
 /// Claim id (evidence folder, report name).
 pub const CLAIM: &str = "whisper-rs-race";
+
+/// Claim 1 in the registry.
+pub struct RaceClaim;
+
+impl crate::claims::registry::Claim for RaceClaim {
+    fn id(&self) -> &'static str {
+        CLAIM
+    }
+    fn title(&self) -> &'static str {
+        "whisper-rs's `unsafe impl Send/Sync` is wrong: concurrent `create_state` races"
+    }
+    fn seed_number(&self) -> Option<u8> {
+        Some(1)
+    }
+    fn upstream(&self) -> &'static str {
+        "whisper-rs"
+    }
+    fn method(&self) -> crate::claims::registry::Method {
+        crate::claims::registry::Method::Repro("whisper-race")
+    }
+    fn evidence(&self) -> &'static [&'static str] {
+        &[CLAIM]
+    }
+    fn parts(&self) -> &'static [crate::claims::registry::Part] {
+        parts::PARTS
+    }
+    fn judge(&self, sources: &crate::claims::registry::Sources) -> Result<Vec<crate::claims::verdict::Verdict>, String> {
+        let ev: Evidence<Data> = store::read(sources.get(CLAIM)?)?;
+        Ok(parts::rules(&report::judged(&ev), report::cores(&ev)))
+    }
+    fn render(&self, sources: &crate::claims::registry::Sources) -> Result<Vec<(String, crate::report::Page)>, String> {
+        let path = sources.get(CLAIM)?;
+        let mut pages = vec![(report::FILE.to_string(), report::render(path)?)];
+        if let Some(vad) = report::render_vad(path)? {
+            pages.push((report::VAD_FILE.to_string(), vad.into()));
+        }
+        Ok(pages)
+    }
+}
 
 /// The loom model's outcome, as the test runner printed it.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -7,6 +7,7 @@ use std::path::Path;
 use super::judge::{self, Class, Judged};
 use super::matrix::{CellResult, Guard, Phase, GROUPS};
 use super::{Data, CLAIM};
+use crate::claims::verdict::Outcome;
 use crate::evidence::store::{self, Evidence};
 use crate::report::chart::{bars, Bar};
 use crate::report::markdown::{environment, table};
@@ -53,23 +54,15 @@ fn short_frame(f: &str) -> String {
     f.split(" (in /").next().unwrap_or(f).to_string()
 }
 
-fn cores(ev: &Evidence<Data>) -> usize {
+/// The cores of the machine the evidence was taken on.
+pub fn cores(ev: &Evidence<Data>) -> usize {
     ev.environment.logical_cores.max(1)
 }
 
-fn judged(ev: &Evidence<Data>) -> Vec<(&CellResult, Judged)> {
+/// Every cell of the evidence with its class.
+pub fn judged(ev: &Evidence<Data>) -> Vec<(&CellResult, Judged)> {
     let all = &ev.data.cells;
     all.iter().map(|c| (c, judge::judge(all, c, cores(ev)))).collect()
-}
-
-fn count_trials<'a>(rows: impl Iterator<Item = &'a (&'a CellResult, Judged)>) -> (usize, usize) {
-    let mut cells = 0;
-    let mut trials = 0;
-    for (c, _) in rows {
-        cells += 1;
-        trials += c.trials.len();
-    }
-    (cells, trials)
 }
 
 /// Renders the race report.
@@ -221,121 +214,36 @@ pub fn render(path: &Path) -> Result<crate::report::Page, String> {
         None => s += "Not run.\n",
     }
 
-    // Verdicts.
-    let none_cells = |ph: Phase| rows.iter().filter(move |(c, _)| c.cell.phase == ph && c.cell.guard == Guard::None);
-    let create_bad: Vec<_> = none_cells(Phase::Create).filter(|(_, j)| matches!(j.class, Class::Crash | Class::Deadlock | Class::WrongOutput)).collect();
-    let (create_cells, create_trials) = count_trials(none_cells(Phase::Create));
-    let full_bad: Vec<_> =
-        none_cells(Phase::Full).chain(none_cells(Phase::Both)).filter(|(_, j)| matches!(j.class, Class::Crash | Class::WrongOutput)).collect();
-    let (sharing_cells, sharing_trials) = count_trials(none_cells(Phase::Full).chain(none_cells(Phase::Both)));
-    let osub: Vec<_> = rows.iter().filter(|(c, _)| c.cell.phase == Phase::Both && c.cell.guard == Guard::None && c.cell.variant.features.is_empty()).collect();
-    let slow_over: Vec<_> = osub.iter().filter(|(c, j)| j.class == Class::Slow && c.cell.k * c.cell.n_threads > n_cores).collect();
-    let slow_under: Vec<_> = osub.iter().filter(|(c, j)| j.class == Class::Slow && c.cell.k * c.cell.n_threads <= n_cores).collect();
-    let ok_under = osub.iter().filter(|(c, j)| j.class == Class::Ok && c.cell.k * c.cell.n_threads <= n_cores).count();
-    let deadlocks = rows.iter().filter(|(_, j)| j.class == Class::Deadlock).count();
-    let fix: Vec<_> = rows.iter().filter(|(c, _)| c.cell.guard == Guard::All).collect();
-
-    s += "\n## Verdict\n\n";
-    let v1 = if !create_bad.is_empty() {
-        format!(
-            "**Confirmed**: {} of {create_cells} unlocked create_state cells failed ({}).",
-            create_bad.len(),
-            create_bad.iter().map(|(c, j)| format!("K={} {}: {}", c.cell.k, c.cell.variant.name(), j.class.as_str())).collect::<Vec<_>>().join("; ")
-        )
-    } else {
-        format!("**Not reproduced**: {create_trials} trials in {create_cells} cells of K threads (up to {}) calling `create_state` at once without a lock, on {}, all created every state; no crash, hang or error.", rows.iter().filter(|(c, _)| c.cell.phase == Phase::Create).map(|(c, _)| c.cell.k).max().unwrap_or(0), {
-            let mut v: Vec<String> = none_cells(Phase::Create).map(|(c, _)| c.cell.variant.name()).collect();
-            v.sort();
-            v.dedup();
-            v.join(" and ")
-        })
-    };
-    let v2 = if !full_bad.is_empty() || !create_bad.is_empty() {
-        "**Supported**: see the failing cells above; the Send/Sync impls let that code compile.".to_string()
-    } else {
-        format!(
-            "**Not shown unsound**: across {sharing_trials} trials in {sharing_cells} cells where states of one shared context ran `full` at once, every transcript equalled the single-state one and nothing crashed. \
-             whisper.cpp's own design (one context, many states; `whisper_full_parallel`) relies on the same property. Testing cannot prove soundness; it found nothing that the Send/Sync impls make unsafe."
-        )
-    };
-    let v3 = if deadlocks > 0 {
-        format!("**A deadlock exists**: {deadlocks} cell(s) stalled with threads asleep; see the matrix.")
-    } else if !slow_over.is_empty() {
-        format!(
-            "**Oversubscription, not a deadlock**: {} cell(s) where K x n_threads exceeded the {n_cores} cores were slow ({}), with threads still burning CPU when stopped; no cell deadlocked. \
-             {}",
-            slow_over.len(),
-            slow_over.iter().map(|(c, j)| format!("K={} n={}: {}", c.cell.k, c.cell.n_threads, if j.efficiency > 0.0 { format!("{:.0}% of attainable throughput", 100.0 * j.efficiency) } else { "stopped".into() })).collect::<Vec<_>>().join(", "),
-            if slow_under.is_empty() { format!("All {ok_under} cells with K x n_threads <= cores were ok.") } else { format!("But {} cell(s) within the cores were slow too.", slow_under.len()) }
-        )
-    } else {
-        "**Not reproduced here**: no cell hung or collapsed; the seed's hang did not appear at these settings on this machine.".to_string()
-    };
-    let fix_fit: Vec<_> = fix.iter().filter(|(c, _)| c.cell.n_threads <= n_cores).collect();
-    let fix_over: Vec<_> = fix.iter().filter(|(c, _)| c.cell.n_threads > n_cores).collect();
-    let v4 = if fix.is_empty() {
-        "Not measured.".to_string()
-    } else if !fix_fit.is_empty() && fix_fit.iter().all(|(_, j)| j.class == Class::Ok) {
-        let seed = fix_fit.iter().map(|(_, j)| j.audio_s_per_s).fold(0.0, f64::max);
-        let best = osub.iter().filter(|(c, j)| c.cell.k == 3 && j.class == Class::Ok).map(|(_, j)| j.audio_s_per_s).fold(0.0, f64::max);
-        let rec = rows.iter().filter(|(c, j)| c.cell.guard == Guard::Create && j.class == Class::Ok).map(|(_, j)| j.audio_s_per_s).fold(0.0, f64::max);
-        format!(
-            "**It works when n_threads fits the cores, because it serialises inference**: with the mutex around `create_state` + `full` only one state computes at a time, \
-             so at most n_threads ggml threads spin. Its cost is the parallelism: best {seed:.2} audio-s per s at K = 3, against {best:.2} for three unlocked states with \
-             n_threads chosen so that K x n_threads fits the cores{}. {}",
-            if rec > 0.0 { format!(" ({rec:.2} with the lock around `create_state` only)") } else { String::new() },
-            if fix_over.iter().any(|(_, j)| j.class != Class::Ok) {
-                format!("With n_threads = {} > {n_cores} cores even the serialised state is starved ({}): the mutex hides the problem only on machines where n_threads alone fits.", fix_over.iter().map(|(c, _)| c.cell.n_threads.to_string()).collect::<Vec<_>>().join("/"), fix_over.iter().map(|(_, j)| j.class.as_str()).collect::<Vec<_>>().join(", "))
-            } else {
-                String::new()
-            }
-        )
-    } else {
-        format!(
-            "**Not confirmed here**: the seed's fix cells were {} (n_threads {} on {n_cores} cores).",
-            fix.iter().map(|(_, j)| j.class.as_str()).collect::<Vec<_>>().join(", "),
-            fix.iter().map(|(c, _)| c.cell.n_threads.to_string()).collect::<Vec<_>>().join("/")
-        )
-    };
-    let omp_over: Vec<_> =
-        rows.iter().filter(|(c, _)| c.cell.variant.features.iter().any(|f| f == "openmp") && c.cell.k * c.cell.n_threads > n_cores).collect();
-    let v5 = if omp_over.is_empty() {
-        "Not measured.".to_string()
-    } else if omp_over.iter().all(|(_, j)| j.class == Class::Ok) {
-        format!(
-            "**The OpenMP build does not collapse**: with whisper-rs's `openmp` feature, the same oversubscribed settings ({}) finished at {} of the attainable throughput. \
-             The collapse belongs to ggml's own thread pool (its barrier spins without yielding), not to sharing a context.",
-            omp_over.iter().map(|(c, _)| format!("K={} n={}", c.cell.k, c.cell.n_threads)).collect::<Vec<_>>().join(", "),
-            omp_over.iter().map(|(_, j)| format!("{:.0}%", 100.0 * j.efficiency)).collect::<Vec<_>>().join(" and ")
-        )
-    } else {
-        format!("The OpenMP build was {} at oversubscribed settings.", omp_over.iter().map(|(_, j)| j.class.as_str()).collect::<Vec<_>>().join(", "))
-    };
-    s += &table(
-        &["part of the claim", "verdict"],
-        &[
-            vec!["Does concurrent `create_state` race?".into(), v1],
-            vec!["Are the `Send`/`Sync` impls unsound?".into(), v2],
-            vec!["What made bulk mode hang?".into(), v3.clone()],
-            vec!["Did the seed's mutex fix work, and why?".into(), v4],
-            vec!["Does the thread pool matter? (OpenMP build)".into(), v5.clone()],
-        ],
-    );
+    let verdicts = super::parts::rules(&rows, n_cores);
+    let outcome = |id: &str| verdicts.iter().find(|v| v.part == id).map(|v| v.outcome);
+    s += "\n## Verdict\n\nRules (code: `claims::whisper_rs_race::parts`, over the cells as classified above): the race is confirmed when an unlocked \
+          create_state cell crashed, hung asleep or gave a wrong transcript, refuted when all ran clean; the hang was a deadlock when a cell stalled \
+          with its threads asleep, refuted when the only trouble was slow cells with K x n_threads over the cores; the seed's fix works when every \
+          fully locked cell whose n_threads fits the cores was ok; the thread pool matters when the OpenMP build was ok where ggml's pool was slow.\n\n";
+    s += &crate::claims::verdict_table(super::parts::PARTS, &verdicts);
+    let slow_within = rows
+        .iter()
+        .filter(|(c, j)| c.cell.phase == Phase::Both && c.cell.guard == Guard::None && j.class == Class::Slow && c.cell.k * c.cell.n_threads <= n_cores)
+        .count();
     s += &format!(
         "\n**Configuration rule** (from the oversubscription cells): run at most `cores / n_threads` states at once, i.e. keep concurrent states x `n_threads` <= cores (here {n_cores}). \
          whisper.cpp's default `n_threads` is min(4, cores), so K parallel files with default settings use 4K spinning threads.\n"
     );
     s += "\n## What to file\n\n";
-    if create_bad.is_empty() && full_bad.is_empty() {
+    let race_free = outcome("create-state-race") != Some(Outcome::Confirmed) && outcome("send-sync-unsound") != Some(Outcome::Confirmed);
+    if race_free {
         s += "**Do not file** the seed's issue (\"Send/Sync is wrong, add an internal mutex\"): the race was not reproduced, the states of one context are independent, and an internal mutex would serialise inference, which is what \"fixed\" the hang.\n\n";
-        if !slow_over.is_empty() {
+        if outcome("hang-is-deadlock") == Some(Outcome::Refuted) {
             s += "What the data supports is a documentation change in **whisper-rs** (codeberg.org/tazz4843/whisper-rs; the maintainer asks for human-written contributions, so a person should send it):\n\n";
-            s += "> **Document thread budgets for concurrent states**\n>\n> Several `WhisperState`s of one `WhisperContext` can run `full` concurrently (whisper.cpp is designed for it), \
-                  but each `full` call starts `n_threads` ggml worker threads whose barrier spins. With K states running at once, K x `n_threads` threads spin; \
-                  when that exceeds the available cores, throughput collapses (threads lose their time slices while spinning) and batch jobs look hung although they are not deadlocked. \
-                  We measured this on a 2-core machine with tiny.en (report attached: K x n_threads > cores gave the slow cells; within the cores every cell was ok). \
-                  Proposal: a note on `FullParams::set_n_threads` and `WhisperContext::create_state`: \"when running several states in parallel, choose n_threads so that states x n_threads <= cores\".\n";
-            if v5.starts_with("**The OpenMP build does not collapse") {
+            s += &format!(
+                "> **Document thread budgets for concurrent states**\n>\n> Several `WhisperState`s of one `WhisperContext` can run `full` concurrently (whisper.cpp is designed for it), \
+                 but each `full` call starts `n_threads` ggml worker threads whose barrier spins. With K states running at once, K x `n_threads` threads spin; \
+                 when that exceeds the available cores, throughput collapses (threads lose their time slices while spinning) and batch jobs look hung although they are not deadlocked. \
+                 We measured this on a {n_cores}-core machine with tiny.en (report attached: K x n_threads > cores gave the slow cells; {}). \
+                 Proposal: a note on `FullParams::set_n_threads` and `WhisperContext::create_state`: \"when running several states in parallel, choose n_threads so that states x n_threads <= cores\".\n",
+                if slow_within == 0 { "within the cores every cell was ok".to_string() } else { format!("{slow_within} cell(s) within the cores were slow too") }
+            );
+            if outcome("thread-pool-matters") == Some(Outcome::Confirmed) {
                 s += ">\n> The `openmp` feature avoids the collapse in our measurements (same settings, OpenMP build: no slowdown), so the note could point to it for servers that run many states.\n\n\
                       The spin-without-yield barrier itself is ggml's (whisper.cpp #2725, llama.cpp PR #13079 discuss it); nothing new to file there.\n";
             }
@@ -408,14 +316,4 @@ pub fn render_vad(path: &Path) -> Result<Option<String>, String> {
     }
     s += &environment(&ev.environment, &rel);
     Ok(Some(s))
-}
-
-/// Renders both reports from the newest evidence.
-pub fn render_latest() -> Result<Vec<std::path::PathBuf>, String> {
-    let p = store::pinned(CLAIM).ok_or_else(|| store::not_pinned(CLAIM, "harness repro whisper-race"))?;
-    let mut out = vec![crate::report::write(FILE, &render(&p)?).map_err(|e| e.to_string())?];
-    if let Some(vad) = render_vad(&p)? {
-        out.push(crate::report::write(VAD_FILE, &vad.into()).map_err(|e| e.to_string())?);
-    }
-    Ok(out)
 }

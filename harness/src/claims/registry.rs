@@ -1,0 +1,153 @@
+//! The claim registry: every claim the harness judges, as one value each.
+//! `ALL` is the one list; the CLI's names, `harness report --all`,
+//! `harness claims`, the tests that loop over claims and README's claims
+//! table are derived from it. A new claim is one module implementing
+//! [`Claim`] and one line in `ALL`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::verdict::Verdict;
+use crate::evidence::store;
+use crate::report::Page;
+
+/// How a claim's evidence is produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// `harness experiment NAME`.
+    Experiment(&'static str),
+    /// `cargo bench --bench NAME`, then `harness bench-import CLAIM`.
+    Bench(&'static str),
+    /// `harness repro NAME`.
+    Repro(&'static str),
+    /// Read from another claim's evidence; nothing runs for it.
+    Derived(&'static str),
+}
+
+impl Method {
+    /// The command that produces the evidence, as a user types it.
+    pub fn command(self, claim: &str) -> String {
+        match self {
+            Method::Experiment(n) => format!("harness experiment {n}"),
+            Method::Bench(b) => format!("cargo bench --bench {b} && harness bench-import {claim}"),
+            Method::Repro(n) => format!("harness repro {n}"),
+            Method::Derived(from) => format!("derived from {from}"),
+        }
+    }
+}
+
+/// One part of a claim: what the seed says, as a question the rule answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Part {
+    pub id: &'static str,
+    pub question: &'static str,
+}
+
+/// The evidence files a claim reads, by experiment name.
+#[derive(Debug, Clone, Default)]
+pub struct Sources(BTreeMap<String, PathBuf>);
+
+impl Sources {
+    /// The pinned evidence of every experiment in `names`.
+    pub fn pinned(names: &[&str]) -> Result<Self, String> {
+        let mut m = BTreeMap::new();
+        for n in names {
+            let p = store::pinned(n).ok_or_else(|| store::not_pinned(n, &format!("the `{n}` run")))?;
+            m.insert(n.to_string(), p);
+        }
+        Ok(Sources(m))
+    }
+
+    /// These sources, with `name` read from `path` instead.
+    pub fn with(mut self, name: &str, path: PathBuf) -> Self {
+        self.0.insert(name.to_string(), path);
+        self
+    }
+
+    /// The file of experiment `name`.
+    pub fn get(&self, name: &str) -> Result<&Path, String> {
+        self.0.get(name).map(PathBuf::as_path).ok_or_else(|| format!("no `{name}` evidence given"))
+    }
+}
+
+/// A claim: what the seed says, how it is measured, the rules that decide
+/// each part, and the report.
+pub trait Claim: Sync {
+    /// The id, also the report's name (`harness report ID`).
+    fn id(&self) -> &'static str;
+    /// A short title.
+    fn title(&self) -> &'static str;
+    /// The seed's claim number; `None` for a defect found on the way.
+    fn seed_number(&self) -> Option<u8>;
+    /// The upstream crate the claim is about.
+    fn upstream(&self) -> &'static str;
+    /// How its evidence is produced.
+    fn method(&self) -> Method;
+    /// The experiments whose pinned evidence it reads.
+    fn evidence(&self) -> &'static [&'static str];
+    /// Its parts, in report order.
+    fn parts(&self) -> &'static [Part];
+    /// One verdict per part, from the evidence, by the claim's rules.
+    fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, String>;
+    /// The report pages (file name and page) from the same evidence.
+    fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, String>;
+}
+
+/// Every claim, in the seed's order.
+pub static ALL: &[&dyn Claim] = &[
+    &super::whisper_rs_race::RaceClaim,
+    &super::ort_mutex::OrtMutexClaim,
+    &super::rustfft_parallel::RustfftClaim,
+    &super::image_jpeg::ImageJpegClaim,
+    &super::whisper_batch::BatchClaim,
+    &super::ort_tensor_copy::TensorCopyClaim,
+    &super::ffmpeg_swscale::SwscaleClaim,
+    &super::tokenizers_weight::TokenizersClaim,
+    &super::whisper_rs_abort_callback::AbortCallbackClaim,
+];
+
+/// The claim with id `id`.
+pub fn find(id: &str) -> Option<&'static dyn Claim> {
+    ALL.iter().copied().find(|c| c.id() == id)
+}
+
+/// Every claim id, for help texts and errors.
+pub fn ids() -> Vec<&'static str> {
+    ALL.iter().map(|c| c.id()).collect()
+}
+
+/// The claims table README.md carries (a test checks it matches).
+pub fn readme_table() -> String {
+    let mut s = String::from("| claim | seed | upstream | measured by | parts |\n|---|---|---|---|---|\n");
+    for c in ALL {
+        let seed = c.seed_number().map_or("found on the way".to_string(), |n| n.to_string());
+        let parts = c.parts().iter().map(|p| format!("`{}`", p.id)).collect::<Vec<_>>().join(", ");
+        let how = match c.method() {
+            Method::Derived(_) => c.method().command(c.id()),
+            m => format!("`{}`", m.command(c.id())),
+        };
+        s += &format!("| `{}`: {} | {} | {} | {how} | {parts} |\n", c.id(), c.title(), seed, c.upstream());
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_part_ids_are_unique_and_every_claim_reads_evidence() {
+        let mut ids = ids();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), ALL.len(), "duplicate claim id");
+        for c in ALL {
+            let mut parts: Vec<_> = c.parts().iter().map(|p| p.id).collect();
+            let n = parts.len();
+            parts.sort();
+            parts.dedup();
+            assert_eq!(parts.len(), n, "{}: duplicate part id", c.id());
+            assert!(n > 0 && !c.evidence().is_empty(), "{}", c.id());
+        }
+    }
+}

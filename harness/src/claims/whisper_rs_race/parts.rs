@@ -1,0 +1,230 @@
+//! The part-level rules of claim 1, pure: from the judged cells of the
+//! matrix (`judge.rs` classifies each cell) to one verdict per part of the
+//! seed's claim.
+
+use super::judge::{Class, Judged};
+use super::matrix::{CellResult, Guard, Phase};
+use crate::claims::registry::Part;
+use crate::claims::verdict::{Outcome, Verdict};
+
+/// The parts of claim 1.
+pub const PARTS: &[Part] = &[
+    Part { id: "create-state-race", question: "Does concurrent `create_state` race?" },
+    Part { id: "send-sync-unsound", question: "Are the `Send`/`Sync` impls unsound?" },
+    Part { id: "hang-is-deadlock", question: "Was bulk mode's hang a deadlock?" },
+    Part { id: "mutex-fix-works", question: "Does the seed's mutex fix work (when n_threads fits the cores)?" },
+    Part { id: "thread-pool-matters", question: "Does the thread pool matter? (the OpenMP build at oversubscribed settings)" },
+];
+
+fn bad(j: &Judged) -> bool {
+    matches!(j.class, Class::Crash | Class::Deadlock | Class::WrongOutput)
+}
+
+fn trials(rows: &[&(&CellResult, Judged)]) -> usize {
+    rows.iter().map(|(c, _)| c.trials.len()).sum()
+}
+
+fn list(rows: &[&(&CellResult, Judged)], f: impl Fn(&CellResult, &Judged) -> String) -> String {
+    rows.iter().map(|(c, j)| f(c, j)).collect::<Vec<_>>().join(", ")
+}
+
+/// One verdict per part, from every judged cell on `cores` cores.
+pub fn rules(rows: &[(&CellResult, Judged)], cores: usize) -> Vec<Verdict> {
+    let unlocked = |ph: Phase| rows.iter().filter(move |(c, _)| c.cell.phase == ph && c.cell.guard == Guard::None).collect::<Vec<_>>();
+    let create = unlocked(Phase::Create);
+    let sharing: Vec<_> = unlocked(Phase::Full).into_iter().chain(unlocked(Phase::Both)).collect();
+    let create_bad: Vec<_> = create.iter().copied().filter(|(_, j)| bad(j)).collect();
+    let sharing_bad: Vec<_> = sharing.iter().copied().filter(|(_, j)| matches!(j.class, Class::Crash | Class::WrongOutput)).collect();
+
+    let race = if create.is_empty() {
+        Verdict::new("create-state-race", Outcome::NotMeasured, "no unlocked create_state cell ran")
+    } else if create_bad.is_empty() {
+        let max_k = create.iter().map(|(c, _)| c.cell.k).max().unwrap_or(0);
+        Verdict::new(
+            "create-state-race",
+            Outcome::Refuted,
+            format!(
+                "{} trials in {} cells of up to {max_k} threads calling `create_state` at once without a lock created every state; no crash, hang or error",
+                trials(&create),
+                create.len()
+            ),
+        )
+    } else {
+        Verdict::new(
+            "create-state-race",
+            Outcome::Confirmed,
+            format!(
+                "{} of {} unlocked create_state cells failed ({})",
+                create_bad.len(),
+                create.len(),
+                list(&create_bad, |c, j| format!("K={} {}: {}", c.cell.k, c.cell.variant.name(), j.class.as_str()))
+            ),
+        )
+    };
+
+    let unsound = if !create_bad.is_empty() || !sharing_bad.is_empty() {
+        Verdict::new("send-sync-unsound", Outcome::Confirmed, "failing cells above; the Send/Sync impls let that code compile")
+    } else if sharing.is_empty() {
+        Verdict::new("send-sync-unsound", Outcome::NotMeasured, "no cell ran states of one context at once")
+    } else {
+        Verdict::new(
+            "send-sync-unsound",
+            Outcome::Refuted,
+            format!(
+                "not shown: across {} trials in {} cells where states of one shared context ran `full` at once, every transcript equalled the single-state one and nothing crashed (testing cannot prove soundness)",
+                trials(&sharing),
+                sharing.len()
+            ),
+        )
+    };
+
+    let plain: Vec<_> = rows.iter().filter(|(c, _)| c.cell.phase == Phase::Both && c.cell.guard == Guard::None && c.cell.variant.features.is_empty()).collect();
+    let over = |c: &CellResult| c.cell.k * c.cell.n_threads > cores;
+    let slow_over: Vec<_> = plain.iter().copied().filter(|(c, j)| j.class == Class::Slow && over(c)).collect();
+    let slow_within = plain.iter().filter(|(c, j)| j.class == Class::Slow && !over(c)).count();
+    let ok_within = plain.iter().filter(|(c, j)| j.class == Class::Ok && !over(c)).count();
+    let deadlocks: Vec<_> = rows.iter().filter(|(_, j)| j.class == Class::Deadlock).collect();
+    let hang = if !deadlocks.is_empty() {
+        Verdict::new("hang-is-deadlock", Outcome::Confirmed, format!("{} cell(s) stalled with threads asleep", deadlocks.len()))
+    } else if !slow_over.is_empty() {
+        Verdict::new(
+            "hang-is-deadlock",
+            Outcome::Refuted,
+            format!(
+                "no cell deadlocked; {} cell(s) where K x n_threads exceeded the {cores} cores were slow with threads still burning CPU ({}); within the cores {ok_within} cell(s) were ok and {slow_within} slow",
+                slow_over.len(),
+                list(&slow_over, |c, j| format!(
+                    "K={} n={}: {}",
+                    c.cell.k,
+                    c.cell.n_threads,
+                    if j.efficiency > 0.0 { format!("{:.0}% of attainable throughput", 100.0 * j.efficiency) } else { "stopped".into() }
+                ))
+            ),
+        )
+    } else {
+        Verdict::new("hang-is-deadlock", Outcome::Inconclusive, "no cell hung or collapsed: the seed's hang did not appear at these settings")
+    };
+
+    let fix: Vec<_> = rows.iter().filter(|(c, _)| c.cell.guard == Guard::All).collect();
+    let fix_fit: Vec<_> = fix.iter().copied().filter(|(c, _)| c.cell.n_threads <= cores).collect();
+    let fix_over: Vec<_> = fix.iter().copied().filter(|(c, _)| c.cell.n_threads > cores).collect();
+    let mutex = if fix.is_empty() {
+        Verdict::new("mutex-fix-works", Outcome::NotMeasured, "no cell with the lock around create_state + full")
+    } else if !fix_fit.is_empty() && fix_fit.iter().all(|(_, j)| j.class == Class::Ok) {
+        let seed = fix_fit.iter().map(|(_, j)| j.audio_s_per_s).fold(0.0, f64::max);
+        let best = plain.iter().filter(|(c, j)| c.cell.k == 3 && j.class == Class::Ok).map(|(_, j)| j.audio_s_per_s).fold(0.0, f64::max);
+        let rec = rows.iter().filter(|(c, j)| c.cell.guard == Guard::Create && j.class == Class::Ok).map(|(_, j)| j.audio_s_per_s).fold(0.0, f64::max);
+        let starved = fix_over.iter().filter(|(_, j)| j.class != Class::Ok).count();
+        Verdict::new(
+            "mutex-fix-works",
+            Outcome::Confirmed,
+            format!(
+                "because it serialises inference: one state computes at a time, so at most n_threads ggml threads spin; best {seed:.2} audio-s per s at K = 3 against {best:.2} \
+                 for three unlocked states that fit the cores{}{}",
+                if rec > 0.0 { format!(" ({rec:.2} with the lock around `create_state` only)") } else { String::new() },
+                if starved > 0 {
+                    format!("; with n_threads > {cores} cores even the serialised state is starved ({})", list(&fix_over, |_, j| j.class.as_str().to_string()))
+                } else {
+                    String::new()
+                }
+            ),
+        )
+    } else {
+        Verdict::new(
+            "mutex-fix-works",
+            Outcome::Refuted,
+            format!(
+                "the fix cells were {} (n_threads {} on {cores} cores)",
+                list(&fix, |_, j| j.class.as_str().into()),
+                list(&fix, |c, _| c.cell.n_threads.to_string())
+            ),
+        )
+    };
+
+    let omp_over: Vec<_> = rows.iter().filter(|(c, _)| c.cell.variant.features.iter().any(|f| f == "openmp") && over(c)).collect();
+    let pool = if omp_over.is_empty() {
+        Verdict::new("thread-pool-matters", Outcome::NotMeasured, "no OpenMP cell at oversubscribed settings")
+    } else if omp_over.iter().all(|(_, j)| j.class == Class::Ok) && !slow_over.is_empty() {
+        Verdict::new(
+            "thread-pool-matters",
+            Outcome::Confirmed,
+            format!(
+                "with whisper-rs's `openmp` feature the oversubscribed settings ({}) finished at {} of the attainable throughput, where ggml's own pool was slow: \
+                 the collapse belongs to the pool's spinning barrier, not to sharing a context",
+                list(&omp_over, |c, _| format!("K={} n={}", c.cell.k, c.cell.n_threads)),
+                list(&omp_over, |_, j| format!("{:.0}%", 100.0 * j.efficiency))
+            ),
+        )
+    } else {
+        Verdict::new(
+            "thread-pool-matters",
+            Outcome::Refuted,
+            format!("the OpenMP build was {} at oversubscribed settings", list(&omp_over, |_, j| j.class.as_str().into())),
+        )
+    };
+    vec![race, unsound, hang, mutex, pool]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claims::whisper_rs_race::matrix::Cell;
+    use crate::claims::whisper_rs_race::trial::{Ending, Trial};
+    use crate::forks::variant::WhisperVariant;
+
+    fn cell(k: usize, n: usize, phase: Phase, guard: Guard, features: &[&str]) -> CellResult {
+        let mut variant = WhisperVariant::workspace_default();
+        variant.features = features.iter().map(|f| f.to_string()).collect();
+        let trial = Trial {
+            ending: Ending::Finished,
+            exit: "exit 0".into(),
+            wall_s: 1.0,
+            cpu_s: 1.0,
+            states_created: k,
+            workers_done: k,
+            progress_events: 0,
+            texts: vec![],
+            stall: None,
+            stderr_tail: String::new(),
+        };
+        CellResult { cell: Cell { group: "t".into(), variant, k, n_threads: n, phase, guard, trials: 5 }, audio_s: 3.0, trials: vec![trial; 5], error: None }
+    }
+
+    fn judged(class: Class, efficiency: f64) -> Judged {
+        Judged { class, finished: 5, crashed: 0, stalled: 0, wall_s: 1.0, cpu_s: 1.0, audio_s_per_s: 3.0, efficiency, reason: String::new() }
+    }
+
+    fn outcomes(rows: &[(CellResult, Judged)]) -> Vec<Outcome> {
+        let refs: Vec<(&CellResult, Judged)> = rows.iter().map(|(c, j)| (c, j.clone())).collect();
+        rules(&refs, 2).into_iter().map(|v| v.outcome).collect()
+    }
+
+    #[test]
+    fn the_measured_picture_refutes_the_race_and_explains_the_hang() {
+        let rows = vec![
+            (cell(4, 1, Phase::Create, Guard::None, &[]), judged(Class::Ok, 0.0)),
+            (cell(3, 1, Phase::Both, Guard::None, &[]), judged(Class::Ok, 0.99)),
+            (cell(2, 2, Phase::Both, Guard::None, &[]), judged(Class::Slow, 0.3)),
+            (cell(3, 1, Phase::Both, Guard::All, &[]), judged(Class::Ok, 1.0)),
+            (cell(2, 2, Phase::Both, Guard::None, &["openmp"]), judged(Class::Ok, 0.95)),
+        ];
+        assert_eq!(outcomes(&rows), vec![Outcome::Refuted, Outcome::Refuted, Outcome::Refuted, Outcome::Confirmed, Outcome::Confirmed]);
+    }
+
+    #[test]
+    fn failures_confirm_the_race_and_a_sleeping_stall_is_a_deadlock() {
+        let rows = vec![
+            (cell(4, 1, Phase::Create, Guard::None, &[]), judged(Class::Crash, 0.0)),
+            (cell(2, 1, Phase::Both, Guard::None, &[]), judged(Class::Deadlock, 0.0)),
+            (cell(3, 4, Phase::Both, Guard::All, &[]), judged(Class::Slow, 0.2)),
+            (cell(2, 2, Phase::Both, Guard::None, &["openmp"]), judged(Class::Slow, 0.2)),
+        ];
+        assert_eq!(outcomes(&rows), vec![Outcome::Confirmed, Outcome::Confirmed, Outcome::Confirmed, Outcome::Refuted, Outcome::Refuted]);
+    }
+
+    #[test]
+    fn nothing_run_is_not_measured_and_no_hang_is_inconclusive() {
+        let rows = vec![(cell(2, 1, Phase::Both, Guard::None, &[]), judged(Class::Ok, 1.0))];
+        assert_eq!(outcomes(&rows), vec![Outcome::NotMeasured, Outcome::Refuted, Outcome::Inconclusive, Outcome::NotMeasured, Outcome::NotMeasured]);
+    }
+}
