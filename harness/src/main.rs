@@ -124,6 +124,20 @@ enum Cmd {
         #[arg(long)]
         all: bool,
     },
+    /// Measure claims anew, judge and render them (into the cache), and compare each verdict with the committed one; exit 1 when one changed.
+    Check {
+        /// Claims to check (default: all).
+        claims: Vec<String>,
+        /// Short runs (a quick matrix, one repeat, criterion's quick mode).
+        #[arg(long, conflicts_with = "full")]
+        quick: bool,
+        /// Report-grade runs (the default).
+        #[arg(long)]
+        full: bool,
+        /// Print the outcome as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// List every claim and part with its verdict from the pinned evidence.
     Claims {
         /// Print as JSON.
@@ -349,6 +363,16 @@ run.json: {}",
                 }
             }
             Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Cmd::Check { claims, quick, full: _, json } => {
+            let selected = harness::check::select(&claims).map_err(anyhow::Error::msg)?;
+            let outcomes = harness::check::run(&selected, quick, &|m| eprintln!("[check] {m}"));
+            if json {
+                println!("{}", serde_json::to_string_pretty(&outcomes)?);
+            } else {
+                print!("{}", harness::check::table(&outcomes));
+            }
+            Ok(if outcomes.failures().is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Cmd::Claims { readme: true, .. } => {
             print!("{}", harness::claims::registry::readme_table());

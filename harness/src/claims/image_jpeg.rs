@@ -174,6 +174,9 @@ impl Claim for ImageJpegClaim {
     fn parts(&self) -> &'static [Part] {
         PARTS
     }
+    fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, String> {
+        Ok(vec![(CLAIM.to_string(), super::measure_bench(CLAIM, quick, progress)?)])
+    }
     fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, String> {
         let ev: Evidence<Data> = store::read(sources.get(CLAIM)?)?;
         Ok(rules(&figures(&ev)))

@@ -88,6 +88,28 @@ pub fn import_bench(c: &BenchClaim, started_at: &str) -> Result<PathBuf, String>
     store::write_new(c.claim, &evidence).map_err(|e| e.to_string())
 }
 
+/// Runs `cargo bench --bench B` for a bench-backed claim (briefly with
+/// `quick`: `HARNESS_BENCH_QUICK=1`), then imports its samples into the
+/// scratch store; the evidence records the bench run's own commit, time
+/// and machine, since both happen here in one step.
+pub fn measure_bench(claim: &str, quick: bool, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
+    let c = bench_claim(claim).ok_or_else(|| format!("`{claim}` is not a bench-backed claim"))?;
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    progress(&format!("cargo bench --bench {}{}", c.bench, if quick { " (quick)" } else { "" }));
+    let started_at = crate::evidence::run::now_utc();
+    let mut cmd = std::process::Command::new(&cargo);
+    cmd.args(["bench", "--locked", "--bench", c.bench]).current_dir(crate::paths::workspace_root());
+    if quick {
+        cmd.env("HARNESS_BENCH_QUICK", "1");
+    }
+    // criterion's own progress goes to our stderr; stdout would mix with ours.
+    let status = cmd.stdout(std::process::Stdio::null()).status().map_err(|e| format!("cannot run {}: {e}", cargo.to_string_lossy()))?;
+    if !status.success() {
+        return Err(format!("`cargo bench --bench {}` failed ({status}); run it by hand to see why", c.bench));
+    }
+    import_bench(c, &started_at)
+}
+
 /// Every report `harness report` can render, by name: the pipeline's own,
 /// then one per claim of the registry.
 pub fn report_names() -> Vec<&'static str> {

@@ -182,6 +182,10 @@ impl Claim for OrtMutexClaim {
     fn parts(&self) -> &'static [Part] {
         PARTS
     }
+    fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, String> {
+        let path = crate::experiments::ort_mutex::run(if quick { 1 } else { 3 }, quick, progress)?;
+        Ok(vec![(EXPERIMENT.to_string(), path)])
+    }
     fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, String> {
         let ev: Evidence<Data> = store::read(sources.get(EXPERIMENT)?)?;
         Ok(rules(&figures(&ev.data)))

@@ -87,6 +87,9 @@ pub trait Claim: Sync {
     fn evidence(&self) -> &'static [&'static str];
     /// Its parts, in report order.
     fn parts(&self) -> &'static [Part];
+    /// Measures the claim anew into the scratch store; returns the evidence
+    /// files written, by experiment name (a derived claim measures nothing).
+    fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, PathBuf)>, String>;
     /// One verdict per part, from the evidence, by the claim's rules.
     fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, String>;
     /// The report pages (file name and page) from the same evidence.

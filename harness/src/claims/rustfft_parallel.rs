@@ -147,6 +147,9 @@ impl Claim for RustfftClaim {
     fn parts(&self) -> &'static [Part] {
         PARTS
     }
+    fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, String> {
+        Ok(vec![(CLAIM.to_string(), super::measure_bench(CLAIM, quick, progress)?)])
+    }
     fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, String> {
         let path = sources.get(CLAIM)?;
         let ev: Evidence<Data> = store::read(path)?;

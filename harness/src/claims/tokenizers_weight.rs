@@ -145,6 +145,10 @@ impl Claim for TokenizersClaim {
     fn parts(&self) -> &'static [Part] {
         PARTS
     }
+    fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, String> {
+        let path = crate::experiments::tokenizer_weight::run(if quick { 1 } else { 3 }, quick, progress)?;
+        Ok(vec![(EXPERIMENT.to_string(), path)])
+    }
     fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, String> {
         let path = sources.get(EXPERIMENT)?;
         let ev: Evidence<Data> = store::read(path)?;

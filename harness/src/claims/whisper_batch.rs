@@ -120,6 +120,10 @@ impl Claim for BatchClaim {
     fn parts(&self) -> &'static [Part] {
         PARTS
     }
+    fn measure(&self, _quick: bool, _progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, String> {
+        // Derived: `harness check` reuses the race matrix's fresh evidence.
+        Ok(vec![])
+    }
     fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, String> {
         let path = sources.get(RACE)?;
         let ev: Evidence<Data> = store::read(path)?;

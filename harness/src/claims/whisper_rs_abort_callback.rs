@@ -115,6 +115,9 @@ impl Claim for AbortCallbackClaim {
     fn parts(&self) -> &'static [Part] {
         PARTS
     }
+    fn measure(&self, _quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, PathBuf)>, String> {
+        Ok(vec![(CLAIM.to_string(), run(progress)?)])
+    }
     fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, String> {
         let ev: Evidence<Data> = store::read(sources.get(CLAIM)?)?;
         Ok(rules(&ev.data.probes))

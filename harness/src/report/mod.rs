@@ -41,7 +41,11 @@ impl From<String> for Page {
 /// Writes `reports/<name>` and its charts under `reports/charts/`; returns
 /// the markdown's path.
 pub fn write(name: &str, page: &Page) -> std::io::Result<PathBuf> {
-    let dir = reports_dir();
+    write_in(&reports_dir(), name, page)
+}
+
+/// As `write`, into `dir` (a scratch folder: `harness check`'s reports).
+pub fn write_in(dir: &std::path::Path, name: &str, page: &Page) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(&dir)?;
     if !page.charts.is_empty() {
         std::fs::create_dir_all(dir.join("charts"))?;

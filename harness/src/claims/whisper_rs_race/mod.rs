@@ -51,6 +51,9 @@ impl crate::claims::registry::Claim for RaceClaim {
     fn parts(&self) -> &'static [crate::claims::registry::Part] {
         parts::PARTS
     }
+    fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, PathBuf)>, String> {
+        Ok(vec![(CLAIM.to_string(), run(Params { quick, helgrind: false }, progress)?)])
+    }
     fn judge(&self, sources: &crate::claims::registry::Sources) -> Result<Vec<crate::claims::verdict::Verdict>, String> {
         let ev: Evidence<Data> = store::read(sources.get(CLAIM)?)?;
         Ok(parts::rules(&report::judged(&ev), report::cores(&ev)))

@@ -1,0 +1,219 @@
+//! `harness check`: measure claims anew, judge them by the same rules, render
+//! their reports into a scratch folder, and compare each part's verdict with
+//! the one its pinned (committed) evidence gives. A verdict that flips is a
+//! regression the command exits 1 for.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::claims::registry::{self, Claim, Sources};
+use crate::claims::verdict::{Outcome, Verdict};
+
+/// How this run's verdict relates to the committed one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Agreement {
+    /// The same outcome.
+    Same,
+    /// This run decided nothing (inconclusive or not measured) where the
+    /// committed evidence decided: a shorter run, not a contradiction.
+    Undecided,
+    /// This run decided where the committed evidence did not.
+    NewlyDecided,
+    /// Both decided, differently: a regression to look at.
+    Differs,
+}
+
+fn decided(o: Outcome) -> bool {
+    !matches!(o, Outcome::Inconclusive | Outcome::NotMeasured)
+}
+
+/// The rule, pure.
+pub fn agreement(committed: Outcome, now: Outcome) -> Agreement {
+    match (committed == now, decided(committed), decided(now)) {
+        (true, _, _) => Agreement::Same,
+        (false, true, true) => Agreement::Differs,
+        (false, true, false) => Agreement::Undecided,
+        (false, false, _) => Agreement::NewlyDecided,
+    }
+}
+
+/// One row of the table.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Row {
+    pub claim: String,
+    pub part: String,
+    pub committed: Option<Outcome>,
+    pub now: Option<Outcome>,
+    pub agreement: Option<Agreement>,
+    /// This run's figures, or why there is no verdict.
+    pub detail: String,
+}
+
+/// What `harness check` did.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Outcomes {
+    pub quick: bool,
+    pub rows: Vec<Row>,
+    /// Where this run's evidence and reports are (scratch).
+    pub evidence: BTreeMap<String, PathBuf>,
+    pub reports_dir: PathBuf,
+}
+
+impl Outcomes {
+    /// Parts whose verdict flipped, or claims that could not be judged.
+    pub fn failures(&self) -> Vec<&Row> {
+        self.rows.iter().filter(|r| r.agreement == Some(Agreement::Differs) || r.now.is_none()).collect()
+    }
+}
+
+/// The claims named (all when none), or an error naming the unknown one.
+pub fn select(names: &[String]) -> Result<Vec<&'static dyn Claim>, String> {
+    if names.is_empty() {
+        return Ok(registry::ALL.to_vec());
+    }
+    names.iter().map(|n| registry::find(n).ok_or_else(|| format!("unknown claim `{n}`; known: {}", registry::ids().join(", ")))).collect()
+}
+
+fn rows_for(claim: &dyn Claim, committed: Result<Vec<Verdict>, String>, now: Result<Vec<Verdict>, String>) -> Vec<Row> {
+    let find = |vs: &Result<Vec<Verdict>, String>, part: &str| vs.as_ref().ok().and_then(|v| v.iter().find(|x| x.part == part).cloned());
+    claim
+        .parts()
+        .iter()
+        .map(|p| {
+            let (c, n) = (find(&committed, p.id), find(&now, p.id));
+            let detail = match (&n, &now) {
+                (Some(v), _) => v.figures.clone(),
+                (None, Err(e)) => e.clone(),
+                (None, Ok(_)) => "no verdict for this part".into(),
+            };
+            Row {
+                claim: claim.id().to_string(),
+                part: p.id.to_string(),
+                committed: c.as_ref().map(|v| v.outcome),
+                now: n.as_ref().map(|v| v.outcome),
+                agreement: c.zip(n).map(|(c, n)| agreement(c.outcome, n.outcome)),
+                detail,
+            }
+        })
+        .collect()
+}
+
+/// Measures `claims` (quick or full), judges and renders them, and compares
+/// with the pinned verdicts. One claim failing to measure does not stop the
+/// others: its rows say why.
+pub fn run(claims: &[&'static dyn Claim], quick: bool, progress: &dyn Fn(&str)) -> Outcomes {
+    let stamp = crate::evidence::run::now_utc().replace([':', '-'], "");
+    let reports_dir = crate::paths::cache_dir().join("check").join(stamp).join("reports");
+    let mut fresh: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut failed: BTreeMap<String, String> = BTreeMap::new();
+    for (i, c) in claims.iter().enumerate() {
+        progress(&format!("[{}/{}] measuring {}", i + 1, claims.len(), c.id()));
+        match c.measure(quick, &|m| progress(&format!("[{}/{}] {}: {m}", i + 1, claims.len(), c.id()))) {
+            Ok(files) => fresh.extend(files),
+            Err(e) => {
+                progress(&format!("[{}/{}] {}: measuring failed: {e}", i + 1, claims.len(), c.id()));
+                failed.insert(c.id().to_string(), e);
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    for c in claims {
+        let committed = Sources::pinned(c.evidence()).and_then(|s| c.judge(&s));
+        let now = match failed.get(c.id()) {
+            Some(e) => Err(format!("not measured: {e}")),
+            None => {
+                // This run's evidence where it measured, else the pinned
+                // (a derived claim reads what its source measured now).
+                let mut sources = Sources::default();
+                let mut missing = Vec::new();
+                for name in c.evidence() {
+                    match fresh.get(*name).cloned().or_else(|| crate::evidence::store::pinned(name)) {
+                        Some(p) => sources = sources.with(name, p),
+                        None => missing.push(*name),
+                    }
+                }
+                if missing.is_empty() {
+                    let judged = c.judge(&sources);
+                    if let Ok(pages) = c.render(&sources) {
+                        for (file, page) in pages {
+                            let _ = crate::report::write_in(&reports_dir, &file, &page);
+                        }
+                    }
+                    judged
+                } else {
+                    Err(format!("no evidence for {}", missing.join(", ")))
+                }
+            }
+        };
+        rows.extend(rows_for(*c, committed, now));
+    }
+    Outcomes { quick, rows, evidence: fresh, reports_dir }
+}
+
+/// The end table: claim, part, committed verdict, this run's, agreement.
+pub fn table(o: &Outcomes) -> String {
+    let show = |x: Option<Outcome>| x.map_or("-", Outcome::as_str);
+    let mut s = format!("{:<26} {:<20} {:<13} {:<13} {}\n", "claim", "part", "committed", "this run", "agree");
+    for r in &o.rows {
+        let agree = match r.agreement {
+            Some(Agreement::Same) => "yes".to_string(),
+            Some(Agreement::Undecided) => "undecided here".to_string(),
+            Some(Agreement::NewlyDecided) => "newly decided".to_string(),
+            Some(Agreement::Differs) => "NO: verdict changed".to_string(),
+            None => format!("NO: {}", r.detail),
+        };
+        s += &format!("{:<26} {:<20} {:<13} {:<13} {}\n", r.claim, r.part, show(r.committed), show(r.now), agree);
+    }
+    let f = o.failures();
+    s += &format!(
+        "\n{} parts, {} agree, {} failed; this run's reports: {}\n",
+        o.rows.len(),
+        o.rows.iter().filter(|r| r.agreement == Some(Agreement::Same)).count(),
+        f.len(),
+        o.reports_dir.display()
+    );
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agreement_separates_a_flip_from_a_shorter_run() {
+        use Outcome::*;
+        assert_eq!(agreement(Refuted, Refuted), Agreement::Same);
+        assert_eq!(agreement(Refuted, Confirmed), Agreement::Differs);
+        assert_eq!(agreement(Confirmed, Partly), Agreement::Differs);
+        assert_eq!(agreement(Refuted, Inconclusive), Agreement::Undecided);
+        assert_eq!(agreement(Refuted, NotMeasured), Agreement::Undecided);
+        assert_eq!(agreement(Inconclusive, Refuted), Agreement::NewlyDecided);
+        assert_eq!(agreement(NotMeasured, Inconclusive), Agreement::NewlyDecided);
+    }
+
+    #[test]
+    fn a_flipped_verdict_or_an_unjudged_claim_fails_the_check() {
+        let row = |committed, now| Row {
+            claim: "c".into(),
+            part: "p".into(),
+            committed: Some(committed),
+            now,
+            agreement: now.map(|n| agreement(committed, n)),
+            detail: String::new(),
+        };
+        let o = |rows| Outcomes { quick: true, rows, evidence: BTreeMap::new(), reports_dir: PathBuf::new() };
+        assert!(o(vec![row(Outcome::Refuted, Some(Outcome::Refuted)), row(Outcome::Refuted, Some(Outcome::Inconclusive))]).failures().is_empty());
+        assert_eq!(o(vec![row(Outcome::Refuted, Some(Outcome::Confirmed))]).failures().len(), 1);
+        assert_eq!(o(vec![row(Outcome::Refuted, None)]).failures().len(), 1);
+    }
+
+    #[test]
+    fn unknown_claims_are_refused_naming_the_known_ones() {
+        let e = select(&["whisper-rs-raec".into()]).err().unwrap();
+        assert!(e.contains("whisper-rs-raec") && e.contains("whisper-rs-race"), "{e}");
+        assert_eq!(select(&[]).unwrap().len(), registry::ALL.len());
+    }
+}
