@@ -233,7 +233,7 @@ fn bad_media_gets_per_file_errors_while_the_rest_of_the_batch_completes() {
     let sc = d.join("batch.toml");
     std::fs::write(&sc, format!("[input]\nfiles = [{}]\n[concurrency]\nfiles = 2\n", list.join(", "))).unwrap();
     let out = d.join("run");
-    let (code, stdout, stderr) = harness_cli(&["run", sc.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"], &[], Duration::from_secs(300));
+    let (code, stdout, stderr) = harness_cli(&["run", sc.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"], &[], Duration::from_secs(900));
     assert_eq!(code, Some(1), "partial failure exits 1\n{stdout}\n{stderr}");
     let record: RunRecord = serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
     let by_name = |n: &str| record.files.iter().find(|f| f.path.contains(n)).unwrap_or_else(|| panic!("{n} in run.json"));
@@ -300,7 +300,7 @@ fn bad_scenario_or_missing_model_exits_2_naming_the_file_and_the_fix() {
     let dir = tempfile::tempdir().unwrap();
     let sc = dir.path().join("typo.toml");
     std::fs::write(&sc, "[input]\nfiles = [\"asset:video-speech-h264-aac\"]\n[transcribe]\nn_thread = 2\n").unwrap();
-    let (code, _, stderr) = harness_cli(&["run", sc.to_str().unwrap(), "--quiet"], &[], Duration::from_secs(60));
+    let (code, _, stderr) = harness_cli(&["run", sc.to_str().unwrap(), "--quiet"], &[], Duration::from_secs(600));
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("typo.toml") && stderr.contains("n_thread"), "{stderr}");
 
@@ -309,7 +309,7 @@ fn bad_scenario_or_missing_model_exits_2_naming_the_file_and_the_fix() {
     let (code, _, stderr) = harness_cli(
         &["run", default.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"],
         &[("HARNESS_WHISPER_MODEL", "/nonexistent/ggml-base.en.bin")],
-        Duration::from_secs(60),
+        Duration::from_secs(600),
     );
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("/nonexistent/ggml-base.en.bin") && stderr.contains("fix"), "{stderr}");
