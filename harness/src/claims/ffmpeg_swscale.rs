@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::Command;
 
 use super::registry::{Claim, Method, Part, Sources};
-use super::verdict::{interval, side, Outcome, Side, Verdict};
+use super::verdict::{comparison, side, Outcome, Side, Verdict};
 use super::BenchData as Data;
 use crate::evidence::store::{self, Evidence};
 use crate::measure::stats::{estimate, median, ratio, Estimate};
@@ -119,7 +119,7 @@ pub fn rules(f: &Figures) -> Vec<Verdict> {
     let share = |r: f64| 100.0 * r / (1.0 + r);
     let figures = format!(
         "conversion / decode per frame {}; conversion is {:.1}% [{:.1}%, {:.1}%] of decode + convert; a {:.0}% gain needs at least {:.1}%",
-        interval(&f.convert_per_decode, 3),
+        comparison(&f.convert_per_decode, 3),
         share(f.convert_per_decode.median),
         share(f.convert_per_decode.ci_low),
         share(f.convert_per_decode.ci_high),

@@ -11,7 +11,7 @@
 use std::path::Path;
 
 use super::registry::{Claim, Method, Part, Sources};
-use super::verdict::{interval, side, Outcome, Side, Verdict};
+use super::verdict::{comparison, side, Outcome, Side, Verdict};
 use super::BenchData as Data;
 use crate::evidence::store::{self, Evidence};
 use crate::measure::stats::{estimate, ratio, Estimate};
@@ -121,7 +121,7 @@ pub fn rules(f: &Figures) -> Vec<Verdict> {
     } else {
         Outcome::Inconclusive
     };
-    let per_image = f.slowdown.iter().map(|(img, e)| format!("{img} {}", interval(e, 2))).collect::<Vec<_>>().join("; ");
+    let per_image = f.slowdown.iter().map(|(img, e)| format!("{img} {}", comparison(e, 2))).collect::<Vec<_>>().join("; ");
     let figures = format!(
         "time image / libjpeg-turbo (mozjpeg) is under {CLAIMED_SLOWDOWN}x on {below}, at least {CLAIMED_SLOWDOWN}x on {above} of {} images: {per_image}",
         sides.len()

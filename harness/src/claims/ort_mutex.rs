@@ -11,7 +11,7 @@
 use std::path::Path;
 
 use super::registry::{Claim, Method, Part, Sources};
-use super::verdict::{interval, side, Outcome, Side, Verdict};
+use super::verdict::{comparison, side, Outcome, Side, Verdict};
 use crate::evidence::store::{self, Evidence};
 use crate::experiments::ort_mutex::{CellRun, Data, EXPERIMENT};
 use crate::measure::stats::{estimate, median, ratio, Estimate};
@@ -93,11 +93,11 @@ pub fn rules(f: &Figures) -> Vec<Verdict> {
     };
     let lock = part(
         "uncontended-lock",
-        f.models.iter().map(|m| (by_interval(&m.uncontended, UNCONTENDED_LIMIT), format!("{}: {}", m.model, interval(&m.uncontended, 4)))).collect(),
+        f.models.iter().map(|m| (by_interval(&m.uncontended, UNCONTENDED_LIMIT), format!("{}: {}", m.model, comparison(&m.uncontended, 4)))).collect(),
     );
     let shared = part(
         "shared-session",
-        f.models.iter().map(|m| (by_interval(&m.shared, SHARED_LOSS), format!("{} at {} threads: {}", m.model, f.cores, interval(&m.shared, 3)))).collect(),
+        f.models.iter().map(|m| (by_interval(&m.shared, SHARED_LOSS), format!("{} at {} threads: {}", m.model, f.cores, comparison(&m.shared, 3)))).collect(),
     );
     let fair = part(
         "fairness",
@@ -118,6 +118,15 @@ pub fn rules(f: &Figures) -> Vec<Verdict> {
     let memory =
         if memory.is_empty() { Verdict::new("prepacked-memory", Outcome::NotMeasured, "no memory rows in this run") } else { part("prepacked-memory", memory) };
     vec![lock, shared, fair, memory]
+}
+
+/// Paired by repeat when both sides have one run per repeat, else unpaired.
+fn paired_or_not(a: &[f64], b: &[f64]) -> Estimate {
+    if a.len() == b.len() {
+        crate::measure::stats::paired_ratio(a, b)
+    } else {
+        ratio(a, b)
+    }
 }
 
 fn fairness_of(r: &CellRun) -> f64 {
@@ -147,8 +156,9 @@ pub fn figures(d: &Data) -> Figures {
             };
             ModelFigures {
                 model: model.to_string(),
-                uncontended: ratio(&tp("mutex", 1), &tp("per-worker", 1)),
-                shared: ratio(&tp("mutex", d.cores), &tp("per-worker", d.cores)),
+                // Each repeat ran every strategy back to back: pairs.
+                uncontended: paired_or_not(&tp("mutex", 1), &tp("per-worker", 1)),
+                shared: paired_or_not(&tp("mutex", d.cores), &tp("per-worker", d.cores)),
                 fairness: median(&cells(d, model, "mutex", d.cores).iter().map(|r| fairness_of(r)).collect::<Vec<_>>()),
                 memory_mib: extra("own weights").zip(extra("prepacked weights shared")),
             }

@@ -73,11 +73,12 @@ pub fn rules(f: &Figures) -> Vec<Verdict> {
     };
     let g = |x: f64| 100.0 * (x - 1.0);
     let figures = format!(
-        "avoiding the copy gains {:.2}% [{:.2}%, {:.2}%] (n = {}) of inference time; the claim needs {:.0}%",
+        "avoiding the copy gains {:.2}% [{:.2}%, {:.2}%] (n = {}; resolves +/-{:.2}%) of inference time; the claim needs {:.0}%",
         g(f.gain.median),
         g(f.gain.ci_low),
         g(f.gain.ci_high),
         f.gain.n,
+        100.0 * f.gain.min_detectable_effect(),
         100.0 * CLAIMED_GAIN
     );
     let outcome = match side(&f.gain, 1.0 + CLAIMED_GAIN) {

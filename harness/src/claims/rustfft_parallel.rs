@@ -13,7 +13,7 @@
 use std::path::Path;
 
 use super::registry::{Claim, Method, Part, Sources};
-use super::verdict::{interval, side, Outcome, Side, Verdict};
+use super::verdict::{comparison, side, Outcome, Side, Verdict};
 use super::BenchData as Data;
 use crate::evidence::store::{self, Evidence};
 use crate::measure::stats::{estimate, ratio, Estimate};
@@ -94,7 +94,7 @@ pub struct Figures {
 pub fn rules(f: &Figures) -> Vec<Verdict> {
     let figures = format!(
         "rayon over frames, with no rustfft change, gives {} x the serial log-mel on {} cores (rustfft {})",
-        interval(&f.frame_parallel_speedup, 2),
+        comparison(&f.frame_parallel_speedup, 2),
         f.cores,
         f.rustfft_version
     );

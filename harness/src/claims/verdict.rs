@@ -90,6 +90,18 @@ pub fn side(e: &Estimate, threshold: f64) -> Side {
     }
 }
 
+/// A comparison (a ratio) as `median [low, high] (n = N; resolves +/-x%)`:
+/// the interval with its minimum detectable effect.
+pub fn comparison(e: &Estimate, digits: usize) -> String {
+    let shown = crate::measure::stats::show(e, digits);
+    let mde = e.min_detectable_effect();
+    if mde.is_finite() {
+        format!("{} (resolves +/-{:.1}%)", shown, 100.0 * mde)
+    } else {
+        shown
+    }
+}
+
 /// An interval as `median [low, high] (n = N)`, with `digits` decimals.
 pub fn interval(e: &Estimate, digits: usize) -> String {
     crate::measure::stats::show(e, digits)

@@ -19,11 +19,22 @@ use crate::report::markdown::{est, table};
 
 /// The patch's cost (or gain) as after/before, oriented so that > 1 means
 /// the patched side is slower / worse.
+/// after / before as a cost (above 1: the patch is slower). Both sides run
+/// alternately (before, after, before, ...), so equal-length samples are
+/// analysed as pairs; unequal ones (a trial that did not finish) unpaired.
 fn cost(b: &BenchPair) -> Estimate {
     if b.higher_is_better {
-        ratio(&b.before, &b.after)
+        paired_or_not(&b.before, &b.after)
     } else {
-        ratio(&b.after, &b.before)
+        paired_or_not(&b.after, &b.before)
+    }
+}
+
+fn paired_or_not(a: &[f64], b: &[f64]) -> Estimate {
+    if a.len() == b.len() {
+        crate::measure::stats::paired_ratio(a, b)
+    } else {
+        ratio(a, b)
     }
 }
 
@@ -114,7 +125,7 @@ fn bench_rows(d: &Data) -> Vec<Vec<String>> {
                 b.name.clone(),
                 format!("{} {}", est(&e1, 3), b.unit),
                 format!("{} {}", est(&e2, 3), b.unit),
-                est(&ratio(&b.after, &b.before), 4),
+                est(&paired_or_not(&b.after, &b.before), 4),
                 b.overhead_limit.map(|l| overhead_verdict(b, l)).unwrap_or_else(|| "-".into()),
             ]
         })
@@ -133,7 +144,7 @@ fn pr_description(d: &Data, title: &str, summary: &str) -> String {
         s += &format!(
             "> - {}: after/before {} (median [95% CI], {} and {} samples){}.\n",
             b.name,
-            est(&ratio(&b.after, &b.before), 4),
+            est(&paired_or_not(&b.after, &b.before), 4),
             b.before.len(),
             b.after.len(),
             b.overhead_limit.map(|l| format!("; {}", overhead_verdict(b, l))).unwrap_or_default()

@@ -49,6 +49,17 @@ impl Estimate {
     pub fn relative_half_width(&self) -> f64 {
         (self.ci_high - self.ci_low) / 2.0 / self.median.abs()
     }
+
+    /// The smallest relative difference this comparison can resolve: its
+    /// interval's half-width relative to the median (infinite for fewer
+    /// than two samples, which have no interval).
+    pub fn min_detectable_effect(&self) -> f64 {
+        if self.n < 2 {
+            f64::INFINITY
+        } else {
+            self.relative_half_width()
+        }
+    }
 }
 
 /// An estimate as `median [low, high] (n = N)`; a single sample has no
@@ -78,6 +89,16 @@ pub fn estimate(xs: &[f64]) -> Estimate {
     Estimate { n: xs.len(), median: m, ci_low: percentile_sorted(&meds, 0.025), ci_high: percentile_sorted(&meds, 0.975) }
 }
 
+/// A paired design's ratio (A B A B ..., `a[i]` and `b[i]` measured side by
+/// side): the median of the per-pair ratios `a[i] / b[i]`, with a 95%
+/// bootstrap interval that resamples pairs, so drift that moves both sides
+/// of a pair cancels instead of widening the interval. Unequal lengths use
+/// the common prefix.
+pub fn paired_ratio(a: &[f64], b: &[f64]) -> Estimate {
+    let rs: Vec<f64> = a.iter().zip(b).map(|(x, y)| x / y).collect();
+    estimate(&rs)
+}
+
 /// `median(a) / median(b)` with a 95% bootstrap interval (a and b resampled
 /// independently).
 pub fn ratio(a: &[f64], b: &[f64]) -> Estimate {
@@ -101,6 +122,19 @@ pub fn ratio(a: &[f64], b: &[f64]) -> Estimate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_paired_ratio_cancels_drift_that_an_unpaired_one_cannot() {
+        // Both sides drift together from 100 to 200; B is always 2% slower.
+        let b: Vec<f64> = (0..20).map(|i| 100.0 + 5.0 * i as f64).collect();
+        let a: Vec<f64> = b.iter().map(|x| x * 1.02).collect();
+        let p = paired_ratio(&a, &b);
+        assert!((p.median - 1.02).abs() < 1e-12 && p.ci_high - p.ci_low < 1e-9, "{p:?}");
+        let u = ratio(&a, &b);
+        assert!(u.ci_high - u.ci_low > 0.1, "unpaired resampling sees the drift: {u:?}");
+        assert!(p.min_detectable_effect() < 1e-9 && u.min_detectable_effect() > 0.05);
+        assert_eq!(estimate(&[1.0]).min_detectable_effect(), f64::INFINITY);
+    }
 
     #[test]
     fn median_and_interval_bracket_the_data() {
