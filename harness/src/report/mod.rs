@@ -46,7 +46,7 @@ pub fn write(name: &str, page: &Page) -> std::io::Result<PathBuf> {
 
 /// As `write`, into `dir` (a scratch folder: `harness check`'s reports).
 pub fn write_in(dir: &std::path::Path, name: &str, page: &Page) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(&dir)?;
+    std::fs::create_dir_all(dir)?;
     if !page.charts.is_empty() {
         std::fs::create_dir_all(dir.join("charts"))?;
     }
