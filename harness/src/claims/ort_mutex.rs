@@ -35,7 +35,8 @@ pub const UNCONTENDED_LIMIT: f64 = 0.99;
 /// Sharing one session loses throughput when mutex / per-thread at all
 /// cores stays below this.
 pub const SHARED_LOSS: f64 = 0.9;
-/// Fewest / most calls per thread under this: the lock starves threads.
+/// Fewest / most calls per thread under this (the whole interval over
+/// repeats): the lock starves threads; at or above it: it does not.
 pub const UNFAIR: f64 = 0.5;
 /// Prepacked weights "save" memory when an extra session costs under this
 /// share of one with its own weights.
@@ -55,8 +56,9 @@ pub struct ModelFigures {
     pub model: String,
     pub uncontended: Estimate,
     pub shared: Estimate,
-    /// Median fewest / most calls per thread behind the mutex at all cores.
-    pub fairness: f64,
+    /// Fewest / most calls per thread behind the mutex at all cores, over
+    /// repeats.
+    pub fairness: Estimate,
     /// MiB of one extra session: own weights, prepacked shared (if measured).
     pub memory_mib: Option<(f64, f64)>,
 }
@@ -101,10 +103,7 @@ pub fn rules(f: &Figures) -> Vec<Verdict> {
     );
     let fair = part(
         "fairness",
-        f.models
-            .iter()
-            .map(|m| (if m.fairness < UNFAIR { Outcome::Confirmed } else { Outcome::Refuted }, format!("{}: {:.2} (1 = fair)", m.model, m.fairness)))
-            .collect(),
+        f.models.iter().map(|m| (by_interval(&m.fairness, UNFAIR), format!("{}: {} (1 = fair)", m.model, comparison(&m.fairness, 2)))).collect(),
     );
     let memory: Vec<(Outcome, String)> = f
         .models
@@ -159,7 +158,7 @@ pub fn figures(d: &Data) -> Figures {
                 // Each repeat ran every strategy back to back: pairs.
                 uncontended: paired_or_not(&tp("mutex", 1), &tp("per-worker", 1)),
                 shared: paired_or_not(&tp("mutex", d.cores), &tp("per-worker", d.cores)),
-                fairness: median(&cells(d, model, "mutex", d.cores).iter().map(|r| fairness_of(r)).collect::<Vec<_>>()),
+                fairness: estimate(&cells(d, model, "mutex", d.cores).iter().map(|r| fairness_of(r)).collect::<Vec<_>>()),
                 memory_mib: extra("own weights").zip(extra("prepacked weights shared")),
             }
         })
@@ -299,7 +298,8 @@ pub fn render(path: &Path) -> Result<Page, String> {
         "## Verdict\n\nRules (code: `claims::ort_mutex::rules`), per model, then combined (all alike: that outcome; confirmed and refuted mixed: partly): \
          the uncontended lock costs over 1% when the 95% interval of mutex / per-thread throughput at one thread lies below {UNCONTENDED_LIMIT} \
          (refuted when it lies at or above, inconclusive when it contains it); one shared session loses throughput when that ratio at all cores lies \
-         below {SHARED_LOSS}; the mutex starves threads when the median of fewest / most calls per thread is under {UNFAIR}; shared prepacked weights \
+         below {SHARED_LOSS}; the mutex starves threads when the interval of fewest / most calls per thread over repeats lies under {UNFAIR} \
+         (refuted at or above; one repeat decides nothing); shared prepacked weights \
          remove the per-thread memory when an extra session costs under {PREPACK_SAVES} of one with its own weights.\n\n"
     );
     s += &super::verdict_table(PARTS, &verdicts);
@@ -346,6 +346,7 @@ mod tests {
     }
 
     fn model(uncontended: Estimate, shared: Estimate, fairness: f64, memory_mib: Option<(f64, f64)>) -> ModelFigures {
+        let fairness = Estimate { n: 3, median: fairness, ci_low: fairness * 0.9, ci_high: fairness * 1.1 };
         ModelFigures { model: "m".into(), uncontended, shared, fairness, memory_mib }
     }
 
@@ -361,6 +362,13 @@ mod tests {
         let open = Figures { cores: 2, models: vec![model(e(0.98, 1.0), e(0.85, 0.95), 0.9, None)] };
         let o: Vec<Outcome> = rules(&open).iter().map(|v| v.outcome).collect();
         assert_eq!(o, vec![Outcome::Inconclusive, Outcome::Inconclusive, Outcome::Refuted, Outcome::NotMeasured]);
+    }
+
+    #[test]
+    fn fairness_from_a_single_repeat_decides_nothing() {
+        let mut m = model(e(1.0, 1.0), e(0.5, 0.5), 0.03, None);
+        m.fairness = Estimate { n: 1, median: 0.03, ci_low: 0.03, ci_high: 0.03 };
+        assert_eq!(rules(&Figures { cores: 2, models: vec![m] })[2].outcome, Outcome::Inconclusive);
     }
 
     #[test]

@@ -95,7 +95,10 @@ pub fn cells(quick: bool) -> Vec<Cell> {
     if quick {
         out.push(cell(0, &v16, 4, 1, Phase::Create, Guard::None, 3));
         out.push(cell(1, &v16, 2, 1, Phase::Full, Guard::None, 1));
-        for (k, n) in [(1, 1), (3, 1), (3, 4)] {
+        // (1, cores) and (2, 1): claim 5 compares one file with every core
+        // against K states with one thread each.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        for (k, n) in [(1, 1), (1, cores), (2, 1), (3, 1), (3, 4)] {
             out.push(cell(2, &v16, k, n, Phase::Both, Guard::None, 1));
         }
         out.push(cell(3, &v16, 3, 1, Phase::Both, Guard::All, 1));

@@ -162,7 +162,7 @@ pub fn prepare(quick: bool, helgrind: bool, progress: &dyn Fn(&str)) -> Result<V
 pub fn run(params: Params, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
     let started_at = crate::evidence::run::now_utc();
     let limits = if params.quick {
-        matrix::Limits { trial_limit_s: 20, stall_s: 8, budget_s: 100 }
+        matrix::Limits { trial_limit_s: 20, stall_s: 8, budget_s: 150 }
     } else {
         matrix::Limits { trial_limit_s: 60, stall_s: 30, budget_s: 1500 }
     };
