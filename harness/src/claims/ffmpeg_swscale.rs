@@ -12,7 +12,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use super::registry::{Claim, Method, Part, Sources};
+use super::registry::{Claim, Info, Method, Part, Sources};
 use super::verdict::{comparison, side, Outcome, Side, Verdict};
 use super::BenchData as Data;
 use crate::evidence::store::{self, Evidence};
@@ -149,30 +149,23 @@ pub fn figures(d: &Data, rel: &str) -> Result<Figures, String> {
     Ok(Figures { convert_per_decode: ratio(conv, dec), probed: probe.len(), warned })
 }
 
+/// What the claim is, for the registry.
+pub const INFO: Info = Info {
+    id: CLAIM,
+    title: "ffmpeg-next should expose hardware-accelerated colour conversion",
+    seed: Some(7),
+    upstream: "ffmpeg-next (libswscale)",
+    method: Method::Bench("swscale"),
+    evidence: &[CLAIM],
+    parts: PARTS,
+};
+
 /// Claim 7 in the registry.
 pub struct SwscaleClaim;
 
 impl Claim for SwscaleClaim {
-    fn id(&self) -> &'static str {
-        CLAIM
-    }
-    fn title(&self) -> &'static str {
-        "ffmpeg-next should expose hardware-accelerated colour conversion"
-    }
-    fn seed_number(&self) -> Option<u8> {
-        Some(7)
-    }
-    fn upstream(&self) -> &'static str {
-        "ffmpeg-next (libswscale)"
-    }
-    fn method(&self) -> Method {
-        Method::Bench("swscale")
-    }
-    fn evidence(&self) -> &'static [&'static str] {
-        &[CLAIM]
-    }
-    fn parts(&self) -> &'static [Part] {
-        PARTS
+    fn info(&self) -> &'static Info {
+        &INFO
     }
     fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, String> {
         Ok(vec![(CLAIM.to_string(), super::measure_bench(CLAIM, quick, progress)?)])

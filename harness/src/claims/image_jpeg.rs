@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use super::registry::{Claim, Method, Part, Sources};
+use super::registry::{Claim, Info, Method, Part, Sources};
 use super::verdict::{comparison, side, Outcome, Side, Verdict};
 use super::BenchData as Data;
 use crate::evidence::store::{self, Evidence};
@@ -149,30 +149,23 @@ pub fn figures(ev: &Evidence<Data>) -> Figures {
     Figures { image_version: ev.environment.crates.get("image").cloned().unwrap_or_else(|| "?".into()), slowdown }
 }
 
+/// What the claim is, for the registry.
+pub const INFO: Info = Info {
+    id: CLAIM,
+    title: "image's JPEG decoder is pure Rust without SIMD, 2-3x slower than libjpeg-turbo",
+    seed: Some(4),
+    upstream: "image",
+    method: Method::Bench("jpeg"),
+    evidence: &[CLAIM],
+    parts: PARTS,
+};
+
 /// Claim 4 in the registry.
 pub struct ImageJpegClaim;
 
 impl Claim for ImageJpegClaim {
-    fn id(&self) -> &'static str {
-        CLAIM
-    }
-    fn title(&self) -> &'static str {
-        "image's JPEG decoder is pure Rust without SIMD, 2-3x slower than libjpeg-turbo"
-    }
-    fn seed_number(&self) -> Option<u8> {
-        Some(4)
-    }
-    fn upstream(&self) -> &'static str {
-        "image"
-    }
-    fn method(&self) -> Method {
-        Method::Bench("jpeg")
-    }
-    fn evidence(&self) -> &'static [&'static str] {
-        &[CLAIM]
-    }
-    fn parts(&self) -> &'static [Part] {
-        PARTS
+    fn info(&self) -> &'static Info {
+        &INFO
     }
     fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, String> {
         Ok(vec![(CLAIM.to_string(), super::measure_bench(CLAIM, quick, progress)?)])

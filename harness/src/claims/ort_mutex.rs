@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use super::registry::{Claim, Method, Part, Sources};
+use super::registry::{Claim, Info, Method, Part, Sources};
 use super::verdict::{comparison, side, Outcome, Side, Verdict};
 use crate::evidence::store::{self, Evidence};
 use crate::experiments::ort_mutex::{CellRun, Data, EXPERIMENT};
@@ -166,30 +166,23 @@ pub fn figures(d: &Data) -> Figures {
     Figures { cores: d.cores, models }
 }
 
+/// What the claim is, for the registry.
+pub const INFO: Info = Info {
+    id: EXPERIMENT,
+    title: "ort's `Session::run(&mut self)` forces a `Mutex<Session>`",
+    seed: Some(2),
+    upstream: "ort",
+    method: Method::Experiment(EXPERIMENT),
+    evidence: &[EXPERIMENT],
+    parts: PARTS,
+};
+
 /// Claim 2 in the registry.
 pub struct OrtMutexClaim;
 
 impl Claim for OrtMutexClaim {
-    fn id(&self) -> &'static str {
-        EXPERIMENT
-    }
-    fn title(&self) -> &'static str {
-        "ort's `Session::run(&mut self)` forces a `Mutex<Session>`"
-    }
-    fn seed_number(&self) -> Option<u8> {
-        Some(2)
-    }
-    fn upstream(&self) -> &'static str {
-        "ort"
-    }
-    fn method(&self) -> Method {
-        Method::Experiment(EXPERIMENT)
-    }
-    fn evidence(&self) -> &'static [&'static str] {
-        &[EXPERIMENT]
-    }
-    fn parts(&self) -> &'static [Part] {
-        PARTS
+    fn info(&self) -> &'static Info {
+        &INFO
     }
     fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, String> {
         let path = crate::experiments::ort_mutex::run(if quick { 1 } else { 3 }, quick, progress)?;

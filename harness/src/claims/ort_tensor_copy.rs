@@ -23,7 +23,7 @@ pub const PREFIX: &str = "claim6-";
 /// Report file.
 pub const FILE: &str = "ort-tensor-copy.md";
 
-use super::registry::{Claim, Method, Part, Sources};
+use super::registry::{Claim, Info, Method, Part, Sources};
 use super::verdict::{side, Outcome, Side, Verdict};
 use super::BenchData as Data;
 use crate::measure::stats::Estimate;
@@ -105,30 +105,23 @@ pub fn figures(ev: &Evidence<Data>, rel: &str) -> Result<Figures, String> {
     })
 }
 
+/// What the claim is, for the registry.
+pub const INFO: Info = Info {
+    id: CLAIM,
+    title: "ort copies input tensors; a zero-copy API would give +5-10%",
+    seed: Some(6),
+    upstream: "ort",
+    method: Method::Bench("copy"),
+    evidence: &[CLAIM],
+    parts: PARTS,
+};
+
 /// Claim 6 in the registry.
 pub struct TensorCopyClaim;
 
 impl Claim for TensorCopyClaim {
-    fn id(&self) -> &'static str {
-        CLAIM
-    }
-    fn title(&self) -> &'static str {
-        "ort copies input tensors; a zero-copy API would give +5-10%"
-    }
-    fn seed_number(&self) -> Option<u8> {
-        Some(6)
-    }
-    fn upstream(&self) -> &'static str {
-        "ort"
-    }
-    fn method(&self) -> Method {
-        Method::Bench("copy")
-    }
-    fn evidence(&self) -> &'static [&'static str] {
-        &[CLAIM]
-    }
-    fn parts(&self) -> &'static [Part] {
-        PARTS
+    fn info(&self) -> &'static Info {
+        &INFO
     }
     fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, String> {
         Ok(vec![(CLAIM.to_string(), super::measure_bench(CLAIM, quick, progress)?)])

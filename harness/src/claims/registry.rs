@@ -70,23 +70,30 @@ impl Sources {
     }
 }
 
+/// What a claim is, as data: who it is about and how it is measured.
+#[derive(Debug, Clone, Copy)]
+pub struct Info {
+    /// The id, also the report's name (`harness report ID`).
+    pub id: &'static str,
+    /// A short title.
+    pub title: &'static str,
+    /// The seed's claim number; `None` for a defect found on the way.
+    pub seed: Option<u8>,
+    /// The upstream crate the claim is about.
+    pub upstream: &'static str,
+    /// How its evidence is produced.
+    pub method: Method,
+    /// The experiments whose pinned evidence it reads.
+    pub evidence: &'static [&'static str],
+    /// Its parts, in report order.
+    pub parts: &'static [Part],
+}
+
 /// A claim: what the seed says, how it is measured, the rules that decide
 /// each part, and the report.
 pub trait Claim: Sync {
-    /// The id, also the report's name (`harness report ID`).
-    fn id(&self) -> &'static str;
-    /// A short title.
-    fn title(&self) -> &'static str;
-    /// The seed's claim number; `None` for a defect found on the way.
-    fn seed_number(&self) -> Option<u8>;
-    /// The upstream crate the claim is about.
-    fn upstream(&self) -> &'static str;
-    /// How its evidence is produced.
-    fn method(&self) -> Method;
-    /// The experiments whose pinned evidence it reads.
-    fn evidence(&self) -> &'static [&'static str];
-    /// Its parts, in report order.
-    fn parts(&self) -> &'static [Part];
+    /// The claim as data.
+    fn info(&self) -> &'static Info;
     /// Measures the claim anew into the scratch store; returns the evidence
     /// files written, by experiment name (a derived claim measures nothing).
     fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, PathBuf)>, String>;
@@ -94,6 +101,27 @@ pub trait Claim: Sync {
     fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, String>;
     /// The report pages (file name and page) from the same evidence.
     fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, String>;
+
+    /// The id, also the report's name.
+    fn id(&self) -> &'static str {
+        self.info().id
+    }
+    /// The seed's claim number.
+    fn seed_number(&self) -> Option<u8> {
+        self.info().seed
+    }
+    /// How its evidence is produced.
+    fn method(&self) -> Method {
+        self.info().method
+    }
+    /// The experiments whose pinned evidence it reads.
+    fn evidence(&self) -> &'static [&'static str] {
+        self.info().evidence
+    }
+    /// Its parts, in report order.
+    fn parts(&self) -> &'static [Part] {
+        self.info().parts
+    }
 }
 
 /// Every claim, in the seed's order.
@@ -129,7 +157,7 @@ pub fn readme_table() -> String {
             Method::Derived(_) => c.method().command(c.id()),
             m => format!("`{}`", m.command(c.id())),
         };
-        s += &format!("| `{}`: {} | {} | {} | {how} | {parts} |\n", c.id(), c.title(), seed, c.upstream());
+        s += &format!("| `{}`: {} | {} | {} | {how} | {parts} |\n", c.id(), c.info().title, seed, c.info().upstream);
     }
     s
 }

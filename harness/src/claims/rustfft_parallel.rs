@@ -12,7 +12,7 @@
 
 use std::path::Path;
 
-use super::registry::{Claim, Method, Part, Sources};
+use super::registry::{Claim, Info, Method, Part, Sources};
 use super::verdict::{comparison, side, Outcome, Side, Verdict};
 use super::BenchData as Data;
 use crate::evidence::store::{self, Evidence};
@@ -122,30 +122,23 @@ pub fn figures(ev: &Evidence<Data>, rel: &str) -> Result<Figures, String> {
     })
 }
 
+/// What the claim is, for the registry.
+pub const INFO: Info = Info {
+    id: CLAIM,
+    title: "rustfft could add parallelism: +50-100% for the mel spectrogram",
+    seed: Some(3),
+    upstream: "rustfft",
+    method: Method::Bench("fft"),
+    evidence: &[CLAIM],
+    parts: PARTS,
+};
+
 /// Claim 3 in the registry.
 pub struct RustfftClaim;
 
 impl Claim for RustfftClaim {
-    fn id(&self) -> &'static str {
-        CLAIM
-    }
-    fn title(&self) -> &'static str {
-        "rustfft could add parallelism: +50-100% for the mel spectrogram"
-    }
-    fn seed_number(&self) -> Option<u8> {
-        Some(3)
-    }
-    fn upstream(&self) -> &'static str {
-        "rustfft"
-    }
-    fn method(&self) -> Method {
-        Method::Bench("fft")
-    }
-    fn evidence(&self) -> &'static [&'static str] {
-        &[CLAIM]
-    }
-    fn parts(&self) -> &'static [Part] {
-        PARTS
+    fn info(&self) -> &'static Info {
+        &INFO
     }
     fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, String> {
         Ok(vec![(CLAIM.to_string(), super::measure_bench(CLAIM, quick, progress)?)])

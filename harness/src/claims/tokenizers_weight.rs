@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use super::registry::{Claim, Method, Part, Sources};
+use super::registry::{Claim, Info, Method, Part, Sources};
 use super::verdict::{Outcome, Verdict};
 use crate::evidence::store::{self, Evidence};
 use crate::experiments::tokenizer_weight::{Data, EXPERIMENT};
@@ -120,30 +120,23 @@ pub fn figures(d: &Data, rel: &str) -> Result<Figures, String> {
     })
 }
 
+/// What the claim is, for the registry.
+pub const INFO: Info = Info {
+    id: CLAIM,
+    title: "tokenizers is heavy; a tokenizers-lite crate is needed for WordPiece",
+    seed: Some(8),
+    upstream: "tokenizers",
+    method: Method::Experiment(EXPERIMENT),
+    evidence: &[EXPERIMENT],
+    parts: PARTS,
+};
+
 /// Claim 8 in the registry.
 pub struct TokenizersClaim;
 
 impl Claim for TokenizersClaim {
-    fn id(&self) -> &'static str {
-        CLAIM
-    }
-    fn title(&self) -> &'static str {
-        "tokenizers is heavy; a tokenizers-lite crate is needed for WordPiece"
-    }
-    fn seed_number(&self) -> Option<u8> {
-        Some(8)
-    }
-    fn upstream(&self) -> &'static str {
-        "tokenizers"
-    }
-    fn method(&self) -> Method {
-        Method::Experiment(EXPERIMENT)
-    }
-    fn evidence(&self) -> &'static [&'static str] {
-        &[EXPERIMENT]
-    }
-    fn parts(&self) -> &'static [Part] {
-        PARTS
+    fn info(&self) -> &'static Info {
+        &INFO
     }
     fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, String> {
         let path = crate::experiments::tokenizer_weight::run(if quick { 1 } else { 3 }, quick, progress)?;

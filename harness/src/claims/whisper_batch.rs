@@ -12,7 +12,7 @@
 
 use std::path::Path;
 
-use super::registry::{Claim, Method, Part, Sources};
+use super::registry::{Claim, Info, Method, Part, Sources};
 use super::verdict::{Outcome, Verdict};
 use super::whisper_rs_race::judge::Class;
 use super::whisper_rs_race::matrix::{Guard, Phase};
@@ -95,30 +95,23 @@ pub fn figures(d: &Data, cores: usize, rel: &str) -> Result<Figures, String> {
     Ok(Figures { one_at_a_time, concurrent, gpu_measured })
 }
 
+/// What the claim is, for the registry.
+pub const INFO: Info = Info {
+    id: CLAIM,
+    title: "whisper-rs needs a batch API: +30-40% on GPU, +10-15% on CPU",
+    seed: Some(5),
+    upstream: "whisper-rs / whisper.cpp",
+    method: Method::Derived(RACE),
+    evidence: &[RACE],
+    parts: PARTS,
+};
+
 /// Claim 5 in the registry.
 pub struct BatchClaim;
 
 impl Claim for BatchClaim {
-    fn id(&self) -> &'static str {
-        CLAIM
-    }
-    fn title(&self) -> &'static str {
-        "whisper-rs needs a batch API: +30-40% on GPU, +10-15% on CPU"
-    }
-    fn seed_number(&self) -> Option<u8> {
-        Some(5)
-    }
-    fn upstream(&self) -> &'static str {
-        "whisper-rs / whisper.cpp"
-    }
-    fn method(&self) -> Method {
-        Method::Derived(RACE)
-    }
-    fn evidence(&self) -> &'static [&'static str] {
-        &[RACE]
-    }
-    fn parts(&self) -> &'static [Part] {
-        PARTS
+    fn info(&self) -> &'static Info {
+        &INFO
     }
     fn measure(&self, _quick: bool, _progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, String> {
         // Derived: `harness check` reuses the race matrix's fresh evidence.

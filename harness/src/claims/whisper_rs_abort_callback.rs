@@ -17,7 +17,7 @@ use std::process::Command;
 
 use serde::{Deserialize, Serialize};
 
-use super::registry::{Claim, Method, Part, Sources};
+use super::registry::{Claim, Info, Method, Part, Sources};
 use super::verdict::{Outcome, Verdict};
 use crate::evidence::store::{self, Evidence};
 use crate::forks::variant::{self, WhisperVariant};
@@ -90,30 +90,23 @@ pub fn rules(probes: &[Probe]) -> Vec<Verdict> {
     vec![v]
 }
 
+/// What the claim is, for the registry.
+pub const INFO: Info = Info {
+    id: CLAIM,
+    title: "`FullParams::set_abort_callback_safe` calls the closure on the wrong memory",
+    seed: None,
+    upstream: "whisper-rs",
+    method: Method::Repro("whisper-abort-callback"),
+    evidence: &[CLAIM],
+    parts: PARTS,
+};
+
 /// The defect in the registry (found on the way, not one of the seed's claims).
 pub struct AbortCallbackClaim;
 
 impl Claim for AbortCallbackClaim {
-    fn id(&self) -> &'static str {
-        CLAIM
-    }
-    fn title(&self) -> &'static str {
-        "`FullParams::set_abort_callback_safe` calls the closure on the wrong memory"
-    }
-    fn seed_number(&self) -> Option<u8> {
-        None
-    }
-    fn upstream(&self) -> &'static str {
-        "whisper-rs"
-    }
-    fn method(&self) -> Method {
-        Method::Repro("whisper-abort-callback")
-    }
-    fn evidence(&self) -> &'static [&'static str] {
-        &[CLAIM]
-    }
-    fn parts(&self) -> &'static [Part] {
-        PARTS
+    fn info(&self) -> &'static Info {
+        &INFO
     }
     fn measure(&self, _quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, PathBuf)>, String> {
         Ok(vec![(CLAIM.to_string(), run(progress)?)])

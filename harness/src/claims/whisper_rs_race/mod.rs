@@ -26,30 +26,23 @@ use crate::models::{catalog, locate};
 /// Claim id (evidence folder, report name).
 pub const CLAIM: &str = "whisper-rs-race";
 
+/// What the claim is, for the registry.
+pub const INFO: crate::claims::registry::Info = crate::claims::registry::Info {
+    id: CLAIM,
+    title: "whisper-rs's `unsafe impl Send/Sync` is wrong: concurrent `create_state` races",
+    seed: Some(1),
+    upstream: "whisper-rs",
+    method: crate::claims::registry::Method::Repro("whisper-race"),
+    evidence: &[CLAIM],
+    parts: parts::PARTS,
+};
+
 /// Claim 1 in the registry.
 pub struct RaceClaim;
 
 impl crate::claims::registry::Claim for RaceClaim {
-    fn id(&self) -> &'static str {
-        CLAIM
-    }
-    fn title(&self) -> &'static str {
-        "whisper-rs's `unsafe impl Send/Sync` is wrong: concurrent `create_state` races"
-    }
-    fn seed_number(&self) -> Option<u8> {
-        Some(1)
-    }
-    fn upstream(&self) -> &'static str {
-        "whisper-rs"
-    }
-    fn method(&self) -> crate::claims::registry::Method {
-        crate::claims::registry::Method::Repro("whisper-race")
-    }
-    fn evidence(&self) -> &'static [&'static str] {
-        &[CLAIM]
-    }
-    fn parts(&self) -> &'static [crate::claims::registry::Part] {
-        parts::PARTS
+    fn info(&self) -> &'static crate::claims::registry::Info {
+        &INFO
     }
     fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, PathBuf)>, String> {
         Ok(vec![(CLAIM.to_string(), run(Params { quick, helgrind: false }, progress)?)])
