@@ -158,6 +158,10 @@ pub const INFO: Info = Info {
     method: Method::Bench("swscale"),
     evidence: &[CLAIM],
     parts: PARTS,
+    seed_quote: &[
+        "| **ffmpeg HW accel** | +50-100% color conv | High (video processing) | Low | **Excellent** |",
+        "**Reason**: Investigation (N=134) determined that FFmpeg's libswscale does NOT support GPU/hardware acceleration.",
+    ],
 };
 
 /// Claim 7 in the registry.
@@ -193,8 +197,7 @@ pub fn render(path: &Path) -> Result<Page, String> {
     let fig = figures(d, &rel)?;
     let verdicts = rules(&fig);
     let mut s = String::from("# ffmpeg swscale: \"hardware accelerated colour conversion\" (claim 7)\n\n## The claim\n\n");
-    s += "> ffmpeg-next - Hardware Accelerated Color Conversion ... +50-100% color conv ... Easy PR (just expose existing FFmpeg functionality). \
-          [Later in the seed: REMOVED (N=134), \"libswscale does NOT support GPU/hardware acceleration\".]\n>\n> (seed, claim 7)\n\n";
+    s += &super::registry::seed_section(&INFO);
     s += "## What upstream says\n\n- Released libswscale is CPU-only (with SIMD). GPU scaling lives in filters (`scale_cuda`, `scale_vaapi`, `scale_vulkan`, ...).\n\
           - The warning \"No accelerated colorspace conversion found from X to Y\" comes from `libswscale/yuv2rgb.c`: only the unscaled YUV->RGB special path lacks \
           a SIMD routine for that pair, and the C table converter is used.\n\n";

@@ -158,6 +158,11 @@ pub const INFO: Info = Info {
     method: Method::Bench("jpeg"),
     evidence: &[CLAIM],
     parts: PARTS,
+    seed_quote: &[
+        "**Package**: image v0.25",
+        "Current image::jpeg decoder is pure Rust (portable, but slower than native SIMD)",
+        "**Impact**: +2-3x JPEG decode speed (comparable to libjpeg-turbo)",
+    ],
 };
 
 /// Claim 4 in the registry.
@@ -186,8 +191,7 @@ pub fn render(path: &Path) -> Result<Page, String> {
     let images = decoded_images(&ev.data);
     let verdicts = rules(&figures(&ev));
     let mut s = String::from("# image: JPEG decoding speed (claim 4)\n\n## The claim\n\n");
-    s += "> Current image::jpeg decoder is pure Rust (portable, but slower than native SIMD) ... Impact: +2-3x JPEG decode speed (comparable to libjpeg-turbo). \
-          Alternative: we could contribute mozjpeg integration directly.\n>\n> (seed, claim 4, image v0.25)\n\n";
+    s += &super::registry::seed_section(&INFO);
     s += "## What upstream says\n\n- image 0.25.0 switched its JPEG decoder to zune-jpeg (image CHANGES.md, PR #2141); zune-jpeg has AVX2 (runtime-detected) and NEON paths \
           for IDCT, colour conversion and upsampling, and is single-threaded.\n- jpeg-decoder is in maintenance mode; SSSE3 SIMD and a default `rayon` feature.\n\
           - mozjpeg-sys builds libjpeg-turbo with NASM SIMD. Public figure: zune-jpeg at about 0.87-0.89x of libjpeg-turbo (imazen/zenjpeg #10).\n\n";

@@ -175,6 +175,12 @@ pub const INFO: Info = Info {
     method: Method::Experiment(EXPERIMENT),
     evidence: &[EXPERIMENT],
     parts: PARTS,
+    seed_quote: &[
+        "**Package**: ort v2.0.0-rc.10",
+        "**Issue**: API design requires `&mut self` for inference (unnecessarily restrictive)",
+        "**Impact**: Forces users to use `Mutex<Session>` even though inference is read-only",
+        "// Document: If Mutex has <1% overhead, API change not critical",
+    ],
 };
 
 /// Claim 2 in the registry.
@@ -203,9 +209,7 @@ pub fn render(path: &Path) -> Result<Page, String> {
     let d = &ev.data;
     let rel = crate::report::markdown::data_path(path);
     let mut s = String::from("# ort: does `Session::run(&mut self)` cost throughput? (claim 2)\n\n## The claim\n\n");
-    s += "> API design requires `&mut self` for inference ... Forces users to use `Mutex<Session>` even though inference is read-only. \
-          Our workaround: `Arc<OnceCell<Mutex<Session>>>` ... Test: Arc<Session> vs Arc<Mutex<Session>> ... If Mutex has <1% overhead, API change not critical. \
-          Proposed: `run_shared(&self)`.\n>\n> (seed, claim 2, ort v2.0.0-rc.10)\n\n";
+    s += &super::registry::seed_section(&INFO);
     s += "## What upstream says\n\n- `run(&mut self)` since 2.0.0-rc.10 (commit bd2aff7), through rc.15; the stated reason: allowing `Sync` segfaulted with CUDA, DirectML \
           and other non-CPU execution providers. ONNX Runtime itself documents concurrent `Run` on one session as safe (onnxruntime #114).\n\
           - No `&self` alternative; PR #557 (\"Thread safe run\") was closed over `Allocator` not being `Sync`. The maintainer's advice: one session per thread, sharing \

@@ -87,6 +87,9 @@ pub struct Info {
     pub evidence: &'static [&'static str],
     /// Its parts, in report order.
     pub parts: &'static [Part],
+    /// The seed's own lines, verbatim (a test checks each against the seed
+    /// file); empty for a defect found on the way.
+    pub seed_quote: &'static [&'static str],
 }
 
 /// A claim: what the seed says, how it is measured, the rules that decide
@@ -162,9 +165,37 @@ pub fn readme_table() -> String {
     s
 }
 
+/// Where the seed document lies, relative to the workspace.
+pub const SEED_FILE: &str = "../shared/seeds/000_3734ee3ba5c02f54.txt";
+
+/// A report's "The claim" section: the seed's lines, verbatim.
+pub fn seed_section(info: &Info) -> String {
+    if info.seed_quote.is_empty() {
+        return "Not one of the seed's claims.\n\n".into();
+    }
+    let mut s = String::new();
+    for q in info.seed_quote {
+        s += &format!("> {q}\n>\n");
+    }
+    s += &format!("> (the seed, claim {}, verbatim: `{SEED_FILE}`)\n\n", info.seed.map_or("-".to_string(), |n| n.to_string()));
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_quote_of_the_seed_is_verbatim() {
+        let path = crate::paths::workspace_root().join(SEED_FILE);
+        let seed = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (the seed lies beside the checkout, in ../shared)", path.display()));
+        for c in ALL {
+            assert_eq!(c.info().seed_quote.is_empty(), c.seed_number().is_none(), "{}: a seed claim quotes the seed", c.id());
+            for q in c.info().seed_quote {
+                assert!(seed.contains(q), "{}: not verbatim in the seed: {q:?}", c.id());
+            }
+        }
+    }
 
     #[test]
     fn ids_and_part_ids_are_unique_and_every_claim_reads_evidence() {

@@ -131,6 +131,13 @@ pub const INFO: Info = Info {
     method: Method::Bench("fft"),
     evidence: &[CLAIM],
     parts: PARTS,
+    seed_quote: &[
+        "**Package**: rustfft v6.2",
+        "// For n > 4096, use Rayon to parallelize butterfly operations",
+        "// Typical speedup: 2-4x on 8-core CPUs for large FFTs",
+        "**Use Case**: Audio embeddings mel-spectrogram (2048-4096 point FFTs)",
+        "**Impact**: +50-100% FFT speed for large transforms",
+    ],
 };
 
 /// Claim 3 in the registry.
@@ -159,8 +166,7 @@ pub fn render(path: &Path) -> Result<Page, String> {
     let d = &ev.data;
     let rel = crate::report::markdown::data_path(path);
     let mut s = String::from("# rustfft: does the mel spectrogram need a parallel FFT? (claim 3)\n\n## The claim\n\n");
-    s += "> Current: Single-threaded FFT ... Proposed: `plan_fft_forward_parallel(n, num_threads)` ... For n > 4096, use Rayon to parallelize butterfly operations. \
-          Typical speedup: 2-4x on 8-core CPUs for large FFTs. Use Case: Audio embeddings mel-spectrogram (2048-4096 point FFTs). Impact: +50-100% FFT speed.\n>\n> (seed, claim 3, rustfft v6.2)\n\n";
+    s += &super::registry::seed_section(&INFO);
     s += "## What upstream says\n\n- rustfft already uses SIMD (AVX+FMA, SSE4.1, NEON, WASM), chosen by `FftPlanner` at run time; no built-in multithreading \
           (RustFFT #117: the maintainer called it a big undertaking he is not against).\n- `Fft` instances are `Send + Sync`: plan once, share the `Arc<dyn Fft>` \
           across rayon workers, one scratch buffer per worker (`process_with_scratch`; `process` allocates every call).\n- Whisper's front end: n_fft = 400, hop 160, \

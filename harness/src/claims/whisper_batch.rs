@@ -104,6 +104,12 @@ pub const INFO: Info = Info {
     method: Method::Derived(RACE),
     evidence: &[RACE],
     parts: PARTS,
+    seed_quote: &[
+        "**Package**: whisper-rs v0.15",
+        "// GPU benefits: 30-40% higher throughput (amortized overhead)",
+        "// CPU benefits: 10-15% (better cache utilization)",
+        "- +30-40% transcription throughput in bulk mode",
+    ],
 };
 
 /// Claim 5 in the registry.
@@ -145,8 +151,7 @@ pub fn render(path: &Path) -> Result<Page, String> {
         })
     };
     let mut s = String::from("# whisper-rs: would a batch API help? (claim 5)\n\n## The claim\n\n");
-    s += "> Process multiple audio files in single inference batch ... GPU benefits: 30-40% higher throughput (amortized overhead). CPU benefits: 10-15% (better cache utilization) \
-          ... Requires changes to whisper.cpp C++ code.\n>\n> (seed, claim 5, whisper-rs v0.15)\n\n";
+    s += &super::registry::seed_section(&INFO);
     s += "## What upstream says\n\n- No multi-file batch API exists. `whisper_full_parallel` splits one audio buffer across n states and threads (accuracy suffers at chunk edges); \
           whisper-rs exposes it only through `whisper_rs_sys`. Batch requests (whisper.cpp #2566, #2936, #3353) were closed.\n- Several states of one context can already run at once (see `whisper-rs-race.md`).\n\n";
     s += &format!(

@@ -99,6 +99,7 @@ pub const INFO: Info = Info {
     method: Method::Repro("whisper-abort-callback"),
     evidence: &[CLAIM],
     parts: PARTS,
+    seed_quote: &[],
 };
 
 /// The defect in the registry (found on the way, not one of the seed's claims).

@@ -35,6 +35,14 @@ pub const INFO: crate::claims::registry::Info = crate::claims::registry::Info {
     method: crate::claims::registry::Method::Repro("whisper-race"),
     evidence: &[CLAIM],
     parts: parts::PARTS,
+    seed_quote: &[
+        "**Package**: whisper-rs v0.15.1",
+        "**What we discovered**: WhisperContext.create_state() causes race conditions when called concurrently",
+        "- Bulk mode with 3 parallel files: 2 complete, 1 hangs indefinitely",
+        "- Fixed by wrapping in Mutex: `Arc<OnceCell<Mutex<WhisperContext>>>`",
+        "**The `unsafe impl Send + Sync` is WRONG** - violates Rust's safety guarantees.",
+        "- Recommended fix: Option 2 (internal Mutex) - non-breaking, correct, <1% overhead",
+    ],
 };
 
 /// Claim 1 in the registry.

@@ -16,12 +16,6 @@ use crate::report::markdown::{environment, table};
 pub const FILE: &str = "whisper-rs-race.md";
 pub const VAD_FILE: &str = "whisper-rs-vad-ignored.md";
 
-const CLAIM_TEXT: &str = "> **Issue**: Incorrect `unsafe impl Send + Sync` for WhisperInnerContext ... \
-WhisperContext.create_state() causes race conditions when called concurrently. \
-**Evidence**: Bulk mode with 3 parallel files: 2 complete, 1 hangs indefinitely. Happens specifically during \
-WhisperContext.create_state() calls. Fixed by wrapping in Mutex: `Arc<OnceCell<Mutex<WhisperContext>>>` ... \
-**Proposed Fix** (option 2): an internal Mutex that serialises create_state; \"<1% overhead\".\n>\n> (seed, claim 1, whisper-rs v0.15.1)";
-
 const UPSTREAM: &str = "- whisper-rs 0.15.1 `src/whisper_ctx.rs` lines 434-435 and 0.16.0 lines 455-456 hold `unsafe impl Send/Sync for WhisperInnerContext`; \
 the comment points at whisper.cpp issue #32 (\"following implementations are safe\"). `WhisperState` is also `Send + Sync`.\n\
 - whisper.cpp is built for one context (weights) shared by many states: PR #523 added `whisper_full_with_state`; PR #2182 added per-state \
@@ -74,8 +68,8 @@ pub fn render(path: &Path) -> Result<crate::report::Page, String> {
     let mut s = String::new();
     s += "# whisper-rs: is concurrent `create_state` a race, and what made bulk mode hang?\n\n";
     s += "## The claim\n\n";
-    s += CLAIM_TEXT;
-    s += "\n\n## What upstream says\n\n";
+    s += &crate::claims::registry::seed_section(&super::INFO);
+    s += "## What upstream says\n\n";
     s += UPSTREAM;
     s += "\n\n## Method\n\n";
     s += &format!(
