@@ -55,6 +55,8 @@ pub struct Row {
 /// What `harness check` did.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Outcomes {
+    pub started_at: String,
+    pub environment: crate::evidence::environment::Environment,
     pub quick: bool,
     pub rows: Vec<Row>,
     /// Where this run's evidence and reports are (scratch).
@@ -105,7 +107,8 @@ fn rows_for(claim: &dyn Claim, committed: Result<Vec<Verdict>, String>, now: Res
 /// with the pinned verdicts. One claim failing to measure does not stop the
 /// others: its rows say why.
 pub fn run(claims: &[&'static dyn Claim], quick: bool, progress: &dyn Fn(&str)) -> Outcomes {
-    let stamp = crate::evidence::run::now_utc().replace([':', '-'], "");
+    let started_at = crate::evidence::run::now_utc();
+    let stamp = started_at.replace([':', '-'], "");
     let reports_dir = crate::paths::cache_dir().join("check").join(stamp).join("reports");
     let mut fresh: BTreeMap<String, PathBuf> = BTreeMap::new();
     let mut failed: BTreeMap<String, String> = BTreeMap::new();
@@ -150,7 +153,14 @@ pub fn run(claims: &[&'static dyn Claim], quick: bool, progress: &dyn Fn(&str)) 
         };
         rows.extend(rows_for(*c, committed, now));
     }
-    Outcomes { quick, rows, evidence: fresh, reports_dir }
+    let outcomes = Outcomes { started_at, environment: crate::evidence::environment::Environment::capture(), quick, rows, evidence: fresh, reports_dir };
+    // JSON first: the table is rendered from this.
+    if let Ok(json) = serde_json::to_string_pretty(&outcomes) {
+        if let Some(dir) = outcomes.reports_dir.parent() {
+            let _ = std::fs::create_dir_all(dir).and_then(|_| std::fs::write(dir.join("check.json"), json));
+        }
+    }
+    outcomes
 }
 
 /// The end table: claim, part, committed verdict, this run's, agreement.
@@ -169,7 +179,7 @@ pub fn table(o: &Outcomes) -> String {
     }
     let f = o.failures();
     s += &format!(
-        "\n{} parts, {} agree, {} failed; this run's reports: {}\n",
+        "\n{} parts, {} agree, {} failed; this run's reports: {} (and check.json beside them)\n",
         o.rows.len(),
         o.rows.iter().filter(|r| r.agreement == Some(Agreement::Same)).count(),
         f.len(),
@@ -204,7 +214,14 @@ mod tests {
             agreement: now.map(|n| agreement(committed, n)),
             detail: String::new(),
         };
-        let o = |rows| Outcomes { quick: true, rows, evidence: BTreeMap::new(), reports_dir: PathBuf::new() };
+        let o = |rows| Outcomes {
+            started_at: String::new(),
+            environment: crate::evidence::environment::Environment::capture(),
+            quick: true,
+            rows,
+            evidence: BTreeMap::new(),
+            reports_dir: PathBuf::new(),
+        };
         assert!(o(vec![row(Outcome::Refuted, Some(Outcome::Refuted)), row(Outcome::Refuted, Some(Outcome::Inconclusive))]).failures().is_empty());
         assert_eq!(o(vec![row(Outcome::Refuted, Some(Outcome::Confirmed))]).failures().len(), 1);
         assert_eq!(o(vec![row(Outcome::Refuted, None)]).failures().len(), 1);
