@@ -122,7 +122,7 @@ pub fn render_report(name: &str) -> Result<Vec<PathBuf>, String> {
         return Ok(vec![crate::report::pipeline_perf::render_latest()?]);
     }
     let claim = registry::find(name).ok_or_else(|| format!("unknown report `{name}`; known: {}", report_names().join(", ")))?;
-    let sources = registry::Sources::pinned(claim.evidence())?;
+    let sources = registry::Sources::pinned(claim)?;
     claim.render(&sources)?.into_iter().map(|(file, page)| crate::report::write(&file, &page).map_err(|e| e.to_string())).collect()
 }
 
@@ -141,7 +141,7 @@ pub fn pinned_verdicts() -> Vec<ClaimVerdicts> {
     registry::ALL
         .iter()
         .map(|c| {
-            let judged = registry::Sources::pinned(c.evidence()).and_then(|s| c.judge(&s));
+            let judged = registry::Sources::pinned(*c).and_then(|s| c.judge(&s));
             let (verdicts, error) = match judged {
                 Ok(v) => (v, None),
                 Err(e) => (vec![], Some(e)),

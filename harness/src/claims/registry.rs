@@ -48,11 +48,16 @@ pub struct Part {
 pub struct Sources(BTreeMap<String, PathBuf>);
 
 impl Sources {
-    /// The pinned evidence of every experiment in `names`.
-    pub fn pinned(names: &[&str]) -> Result<Self, String> {
+    /// The pinned evidence of every experiment `claim` reads; a missing pin
+    /// names the command that measures it.
+    pub fn pinned(claim: &dyn Claim) -> Result<Self, String> {
         let mut m = BTreeMap::new();
-        for n in names {
-            let p = store::pinned(n).ok_or_else(|| store::not_pinned(n, &format!("the `{n}` run")))?;
+        for n in claim.evidence() {
+            let how = match claim.method() {
+                Method::Derived(from) => find(from).map_or_else(|| from.to_string(), |c| c.method().command(c.id())),
+                other => other.command(claim.id()),
+            };
+            let p = store::pinned(n).ok_or_else(|| store::not_pinned(n, &how))?;
             m.insert(n.to_string(), p);
         }
         Ok(Sources(m))
