@@ -149,3 +149,33 @@ fn optional_whisper_base_converts_and_transcribes() -> anyhow::Result<()> {
     assert!(wer <= 0.1, "corpus WER {wer:.3}: {pairs:?}");
     Ok(())
 }
+
+/// Evidence handling: a file that is not evidence, a broken pin index and an
+/// unknown claim are refused naming the file (or the known claims), and
+/// nothing is pinned.
+#[test]
+fn bad_evidence_a_broken_index_and_an_unknown_claim_are_refused_by_name() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let store = dir.path().join("store");
+    std::fs::create_dir_all(&store)?;
+    let run = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_harness")).args(args).env("HARNESS_EVIDENCE_DIR", &store).output().expect("harness runs");
+
+    let notes = dir.path().join("notes.json");
+    std::fs::write(&notes, "{\"hello\": 1}")?;
+    let out = run(&["promote", notes.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("notes.json") && err.contains("not an evidence file"), "{err}");
+    assert!(!store.join("index.toml").exists(), "nothing pinned");
+
+    std::fs::write(store.join("index.toml"), "pins = [")?;
+    let out = run(&["report", "ort-mutex"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("index.toml") && err.contains("not a valid evidence index"), "{err}");
+
+    let out = run(&["check", "whisper-rs-raec"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("whisper-rs-raec") && err.contains("whisper-rs-race"), "{err}");
+    Ok(())
+}

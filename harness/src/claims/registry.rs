@@ -51,6 +51,8 @@ impl Sources {
     /// The pinned evidence of every experiment `claim` reads; a missing pin
     /// names the command that measures it.
     pub fn pinned(claim: &dyn Claim) -> Result<Self, String> {
+        // A broken index is its own error, not "nothing pinned".
+        store::load_index().map_err(|e| e.to_string())?;
         let mut m = BTreeMap::new();
         for n in claim.evidence() {
             let how = match claim.method() {
