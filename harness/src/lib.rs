@@ -15,6 +15,7 @@ pub mod media;
 pub mod models;
 pub mod paths;
 pub mod pipeline;
+pub mod process;
 pub mod quality;
 pub mod report;
 pub mod scenario;

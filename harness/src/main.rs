@@ -62,21 +62,24 @@ enum Cmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Run an experiment and store its evidence in the scratch store (pipeline-perf, ort-mutex, instruction-counts, tokenizers-weight).
+    /// Run an experiment and store its evidence in the scratch store.
     Experiment {
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(harness::experiments::names()))]
         name: String,
         /// Pin the result as the report's evidence (copy into reports/data/ and the index).
         #[arg(long)]
         promote: bool,
-        /// Repeats per cell.
-        #[arg(long, default_value_t = 3)]
-        repeats: usize,
+        /// Repeats per cell (default: the experiment's report grade, 10 for
+        /// whole-process measures; 1 with --quick).
+        #[arg(long)]
+        repeats: Option<usize>,
         /// Short version (CI): the default scenario, no long media.
         #[arg(long)]
         quick: bool,
     },
-    /// Reproduce an upstream issue and store the evidence (whisper-race).
+    /// Reproduce an upstream issue and store the evidence.
     Repro {
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(harness::claims::REPRODUCTIONS.iter().flat_map(|r| [r.name, r.claim])))]
         name: String,
         /// Pin the result as the report's evidence (copy into reports/data/ and the index).
         #[arg(long)]
@@ -272,42 +275,20 @@ run.json: {}",
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Experiment { name, repeats, quick, promote } => {
-            let path = match name.as_str() {
-                harness::experiments::pipeline_perf::EXPERIMENT => {
-                    let params = harness::experiments::pipeline_perf::Params { repeats, quick };
-                    harness::experiments::pipeline_perf::run(params, &|m| eprintln!("[experiment] {m}")).map_err(anyhow::Error::msg)?
-                }
-                harness::experiments::ort_mutex::EXPERIMENT => {
-                    harness::experiments::ort_mutex::run(repeats, quick, &|m| eprintln!("[experiment] {m}")).map_err(anyhow::Error::msg)?
-                }
-                harness::experiments::instructions::EXPERIMENT => {
-                    harness::experiments::instructions::run(repeats, quick, &|m| eprintln!("[experiment] {m}")).map_err(anyhow::Error::msg)?
-                }
-                harness::experiments::tokenizer_weight::EXPERIMENT => {
-                    harness::experiments::tokenizer_weight::run(repeats, quick, &|m| eprintln!("[experiment] {m}")).map_err(anyhow::Error::msg)?
-                }
-                other => anyhow::bail!("unknown experiment `{other}`; known: pipeline-perf, ort-mutex, instruction-counts, tokenizers-weight"),
-            };
+            let e = harness::experiments::get(&name).map_err(anyhow::Error::msg)?;
+            let repeats = repeats.unwrap_or(if quick { 1 } else { e.report_grade });
+            let path = (e.run)(repeats, quick, &|m| eprintln!("[experiment] {m}")).map_err(anyhow::Error::msg)?;
             stored(&[path], promote)?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Repro { name, quick, helgrind, prepare, promote } => {
-            match name.as_str() {
-                "whisper-race" | "whisper-rs-race" if prepare => {
-                    for exe in harness::claims::whisper_rs_race::prepare(quick, helgrind, &|m| eprintln!("[repro] {m}")).map_err(anyhow::Error::msg)? {
-                        println!("built {}", exe.display());
-                    }
-                }
-                "whisper-race" | "whisper-rs-race" => {
-                    let params = harness::claims::whisper_rs_race::Params { quick, helgrind };
-                    let path = harness::claims::whisper_rs_race::run(params, &|m| eprintln!("[repro] {m}")).map_err(anyhow::Error::msg)?;
-                    stored(&[path], promote)?;
-                }
-                "whisper-abort-callback" | "whisper-rs-abort-callback" => {
-                    let path = harness::claims::whisper_rs_abort_callback::run(&|m| eprintln!("[repro] {m}")).map_err(anyhow::Error::msg)?;
-                    stored(&[path], promote)?;
-                }
-                other => anyhow::bail!("unknown reproduction `{other}`; known: whisper-race, whisper-abort-callback"),
+            let r = harness::claims::reproduction(&name).map_err(anyhow::Error::msg)?;
+            let opts = harness::claims::ReproOptions { quick, helgrind, prepare };
+            let paths = (r.run)(opts, &|m| eprintln!("[repro] {m}")).map_err(anyhow::Error::msg)?;
+            if prepare {
+                paths.iter().for_each(|exe| println!("built {}", exe.display()));
+            } else {
+                stored(&paths, promote)?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -323,7 +304,7 @@ run.json: {}",
         }
         Cmd::Fork { command: ForkCmd::Check { krate, patch, version, quick, promote } } => {
             let opts = harness::forks::check::Options { krate, patch, version, quick };
-            let paths = harness::forks::check::run(&opts, &|m| eprintln!("[fork] {m}"))?;
+            let paths = harness::forks::check::run(&opts, harness::claims::fork_repro, &|m| eprintln!("[fork] {m}"))?;
             stored(&paths, promote)?;
             println!("render the claim's report to see the before/after section: harness report --all");
             Ok(ExitCode::SUCCESS)

@@ -75,3 +75,76 @@ fn every_reproduction_crate_is_named_in_the_code_map() {
         }
     }
 }
+
+/// The layer of every top-level module, from ARCHITECTURE.md's `layers` block.
+fn layers(map: &str) -> BTreeMap<String, usize> {
+    let start = map.find("```layers\n").expect("ARCHITECTURE.md has a ```layers block") + "```layers\n".len();
+    let end = start + map[start..].find("```").expect("the layers block ends");
+    let mut out = BTreeMap::new();
+    for (level, line) in map[start..end].lines().enumerate() {
+        for name in line.split_whitespace() {
+            assert!(out.insert(name.to_string(), level).is_none(), "{name} is on two lines of the layers block");
+        }
+    }
+    out
+}
+
+/// The top-level modules a file names through `crate::`.
+fn crate_imports(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, _) in text.match_indices("crate::") {
+        // `harness::crate::` cannot occur; skip `$crate::` in macros.
+        if i > 0 && text.as_bytes()[i - 1] == b'$' {
+            continue;
+        }
+        let rest = &text[i + "crate::".len()..];
+        let ident = |s: &str| -> String { s.trim_start().chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect() };
+        if let Some(group) = rest.strip_prefix('{') {
+            // `use crate::{a, b::c};`: the first name of each item.
+            let inner = &group[..group.find('}').unwrap_or(group.len())];
+            out.extend(inner.split(',').map(ident).filter(|n| !n.is_empty()));
+        } else if !ident(rest).is_empty() {
+            out.push(ident(rest));
+        }
+    }
+    out
+}
+
+/// Link: the layering rule of ARCHITECTURE.md ("imports downwards only").
+#[test]
+fn modules_import_only_from_lower_layers() {
+    let map = std::fs::read_to_string(root().join("ARCHITECTURE.md")).unwrap();
+    let layers = layers(&map);
+    let src = root().join("harness/src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut wrong = Vec::new();
+    for f in files {
+        let rel = f.strip_prefix(&src).unwrap().to_string_lossy().replace('\\', "/");
+        let top = rel.split('/').next().unwrap().trim_end_matches(".rs").to_string();
+        if top == "main" || top == "lib" {
+            continue;
+        }
+        let own = *layers.get(&top).unwrap_or_else(|| panic!("`{top}` (harness/src/{rel}) is not in ARCHITECTURE.md's layers block"));
+        let text = std::fs::read_to_string(&f).unwrap();
+        for used in crate_imports(&text) {
+            let theirs = *layers.get(&used).unwrap_or_else(|| panic!("harness/src/{rel} uses crate::{used}, which is not in the layers block"));
+            if used != top && theirs >= own {
+                wrong.push(format!("harness/src/{rel} (layer {own}, {top}) uses crate::{used} (layer {theirs})"));
+            }
+        }
+    }
+    wrong.sort();
+    wrong.dedup();
+    assert!(wrong.is_empty(), "imports against ARCHITECTURE.md's layers:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_layer_check_sees_an_upward_import() {
+    let map = "```layers\na\nb\n```\n";
+    let l = layers(map);
+    assert_eq!(l["a"], 0);
+    assert_eq!(l["b"], 1);
+    assert_eq!(crate_imports("use crate::b::x; fn f() { crate::a::y(); $crate::z }"), vec!["b", "a"]);
+    assert_eq!(crate_imports("use crate::{media, paths::root};"), vec!["media", "paths"]);
+}

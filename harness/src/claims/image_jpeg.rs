@@ -16,7 +16,8 @@ use super::BenchData as Data;
 use crate::evidence::store::{self, Evidence};
 use crate::measure::stats::{estimate, ratio, Estimate};
 use crate::report::chart::{bars, Bar};
-use crate::report::markdown::{environment, est, met, table};
+use crate::report::goal::{figure_at_least, Goal};
+use crate::report::markdown::{environment, est, table};
 use crate::report::Page;
 
 /// Claim id.
@@ -85,6 +86,10 @@ pub fn probe() -> serde_json::Value {
 
 /// "2-3x slower": image taking at least this many times libjpeg-turbo's time.
 pub const CLAIMED_SLOWDOWN: f64 = 2.0;
+
+/// The pipeline's default decoder against libjpeg-turbo's `tjbench`, at
+/// least (a goal of the harness, printed beside the claim).
+pub const TJBENCH_GOAL: f64 = 0.95;
 
 /// The parts of claim 4.
 pub const PARTS: &[Part] =
@@ -231,10 +236,11 @@ pub fn render(path: &Path) -> Result<Page, String> {
     s += &format!("\n{}", chart.markdown("decoding throughput per image and decoder"));
     let tj = ev.data.extra.get("tjbench_mpixels_per_s").and_then(|v| v.as_object()).cloned().unwrap_or_default();
     let mut tj_ok = !tj.is_empty();
+    let mut image_ok = true;
     // The default when the evidence was taken (older evidence: today's).
     let default = ev.data.extra.get("pipeline_default_decoder").and_then(|v| v.as_str()).unwrap_or(crate::scenario::Jpeg::default().decoder.name());
     if !tj.is_empty() {
-        s += &format!("\nThe pipeline's default decoder (`jpeg.decoder = \"{default}\"`) against libjpeg-turbo's own `tjbench -rgb` (one thread, 2 s per image), goal >= 0.95; image (zune-jpeg) alongside:\n\n");
+        s += &format!("\nThe pipeline's default decoder (`jpeg.decoder = \"{default}\"`) against libjpeg-turbo's own `tjbench -rgb` (one thread, 2 s per image), goal >= {TJBENCH_GOAL}; image (zune-jpeg) alongside:\n\n");
         let mut tj_rows = Vec::new();
         for img in &images {
             let t = tj.get(img).and_then(|v| v.as_f64());
@@ -252,15 +258,10 @@ pub fn render(path: &Path) -> Result<Page, String> {
                     .map(|v| crate::measure::stats::median(&v.iter().map(|ns| px / (ns / 1e9) / 1e6).collect::<Vec<_>>()))
             };
             if let (Some(t), Some(m), Some(i)) = (t, mps(default), mps("image")) {
-                tj_ok &= m / t >= 0.95;
-                tj_rows.push(vec![
-                    img.clone(),
-                    format!("{m:.1}"),
-                    format!("{t:.1}"),
-                    format!("{:.3}", m / t),
-                    met(m / t >= 0.95).into(),
-                    format!("{:.3}", i / t),
-                ]);
+                let goal = figure_at_least(m / t, TJBENCH_GOAL);
+                tj_ok &= goal == Goal::Met;
+                image_ok &= figure_at_least(i / t, TJBENCH_GOAL) == Goal::Met;
+                tj_rows.push(vec![img.clone(), format!("{m:.1}"), format!("{t:.1}"), format!("{:.3}", m / t), goal.label().into(), format!("{:.3}", i / t)]);
             }
         }
         s += &table(&["image", &format!("{default} Mpx/s (median)"), "tjbench Mpx/s", "ratio", "goal", "image / tjbench"], &tj_rows);
@@ -282,11 +283,15 @@ pub fn render(path: &Path) -> Result<Page, String> {
     if !tj.is_empty() {
         s += &if tj_ok {
             format!(
-                "The pipeline's default decode path (`{default}`) reaches 0.95x of `tjbench` on every image{}.\n\n",
-                if default != "image" { "; image (zune-jpeg), the default before this measurement, does not on every image (last column)" } else { "" }
+                "The pipeline's default decode path (`{default}`) reaches {TJBENCH_GOAL}x of `tjbench` on every image{}.\n\n",
+                match (default != "image", image_ok) {
+                    (true, false) => "; image (zune-jpeg), the default before this measurement, does not on every image (last column)",
+                    (true, true) => "; so does image (zune-jpeg), the default before this measurement (last column)",
+                    (false, _) => "",
+                }
             )
         } else {
-            format!("The pipeline's default decode path (`{default}`) does not reach 0.95x of `tjbench` on every image (table above).\n\n")
+            format!("The pipeline's default decode path (`{default}`) does not reach {TJBENCH_GOAL}x of `tjbench` on every image (table above).\n\n")
         };
     }
     let enc: Vec<_> = ev.data.benches.iter().filter(|b| b.group.starts_with(ENCODE)).collect();

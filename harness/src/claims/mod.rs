@@ -31,20 +31,63 @@ pub fn verdict_table(parts: &[registry::Part], verdicts: &[verdict::Verdict]) ->
     crate::report::markdown::table(&["part of the claim", "verdict"], &rows)
 }
 
-/// The stored data of a bench-backed claim: its benchmarks' samples.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct BenchData {
-    pub benches: Vec<crate::evidence::criterion::BenchSamples>,
-    /// What the claim's probe recorded besides the benchmarks (may be null).
-    #[serde(default)]
-    pub extra: serde_json::Value,
+pub use crate::evidence::criterion::BenchData;
+
+/// Options of `harness repro`.
+#[derive(Debug, Clone, Copy)]
+pub struct ReproOptions {
+    pub quick: bool,
+    pub helgrind: bool,
+    /// Only build what the repro needs, then stop.
+    pub prepare: bool,
 }
 
-impl BenchData {
-    /// Per-iteration nanoseconds of the benchmark named `function` (or
-    /// `value`) in a group ending with `group_suffix`.
-    pub fn samples(&self, group_suffix: &str, function: &str) -> Option<&[f64]> {
-        self.benches.iter().find(|b| b.group.ends_with(group_suffix) && (b.function == function || b.value == function)).map(|b| b.ns_per_iter.as_slice())
+/// Runs a reproduction: its options and progress; the files written or built.
+pub type ReproFn = fn(ReproOptions, &dyn Fn(&str)) -> Result<Vec<PathBuf>, String>;
+
+/// A reproduction `harness repro NAME` runs: it stores evidence (or, with
+/// `prepare`, only builds) and returns the files written or built.
+pub struct Reproduction {
+    pub name: &'static str,
+    /// The claim's id, also accepted as the name.
+    pub claim: &'static str,
+    pub run: ReproFn,
+}
+
+/// Every reproduction, the one list the CLI reads.
+pub const REPRODUCTIONS: &[Reproduction] = &[
+    Reproduction {
+        name: "whisper-race",
+        claim: whisper_rs_race::CLAIM,
+        run: |o, progress| {
+            if o.prepare {
+                whisper_rs_race::prepare(o.quick, o.helgrind, progress)
+            } else {
+                Ok(vec![whisper_rs_race::run(whisper_rs_race::Params { quick: o.quick, helgrind: o.helgrind }, progress)?])
+            }
+        },
+    },
+    Reproduction {
+        name: "whisper-abort-callback",
+        claim: whisper_rs_abort_callback::CLAIM,
+        run: |o, progress| if o.prepare { Ok(vec![]) } else { Ok(vec![whisper_rs_abort_callback::run(progress)?]) },
+    },
+];
+
+/// Looks a reproduction up by its name or its claim's id.
+pub fn reproduction(name: &str) -> Result<&'static Reproduction, String> {
+    REPRODUCTIONS
+        .iter()
+        .find(|r| r.name == name || r.claim == name)
+        .ok_or_else(|| format!("unknown reproduction `{name}`; known: {}", REPRODUCTIONS.iter().map(|r| r.name).collect::<Vec<_>>().join(", ")))
+}
+
+/// The repro and benchmark `harness fork check` runs for a crate's patches.
+pub fn fork_repro(krate: &str) -> Option<crate::forks::check::MeasureFn> {
+    match krate {
+        "whisper-rs" => Some(whisper_rs_race::fork::measure),
+        "ort" => Some(crate::forks::ort_cell::measure),
+        _ => None,
     }
 }
 

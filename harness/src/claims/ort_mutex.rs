@@ -191,7 +191,7 @@ impl Claim for OrtMutexClaim {
         &INFO
     }
     fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, String> {
-        let path = crate::experiments::ort_mutex::run(if quick { 1 } else { 3 }, quick, progress)?;
+        let path = crate::experiments::run_named(EXPERIMENT, quick, progress)?;
         Ok(vec![(EXPERIMENT.to_string(), path)])
     }
     fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, String> {
@@ -218,10 +218,11 @@ pub fn render(path: &Path) -> Result<Page, String> {
         "## Method\n\n`harness experiment ort-mutex`: the pipeline's own sharing (`pipeline::shared`): one session behind a `Mutex`, a session per thread, \
          or a pool of two; 1-4 threads, one intra-op thread per session, so threads x intra-op threads exceed the {} cores from 3 threads on (the oversubscribed \
          cells). Threads are spawned and warmed up before timing, released by a barrier, run for a fixed time, and count their own calls; latency includes the \
-         wait for the lock. Before timing, every strategy gave the same output ({}). Parameters: `{}`.\n\n## Results\n\n",
+         wait for the lock. Before timing, every strategy gave the same output ({}). Parameters: `{}`. {}\n\n## Results\n\n",
         d.cores,
         d.outputs_agree.iter().map(|(m, a)| format!("{m}: {}", if *a { "equal" } else { "DIFFERENT" })).collect::<Vec<_>>().join(", "),
-        ev.parameters
+        ev.parameters,
+        crate::experiments::grade_note(EXPERIMENT, ev.parameters["repeats"].as_u64().unwrap_or(0) as usize)
     );
     let models = models(d);
     let verdicts = rules(&figures(d));

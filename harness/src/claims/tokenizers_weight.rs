@@ -149,7 +149,7 @@ impl Claim for TokenizersClaim {
         &INFO
     }
     fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, String> {
-        let path = crate::experiments::tokenizer_weight::run(if quick { 1 } else { 3 }, quick, progress)?;
+        let path = crate::experiments::run_named(EXPERIMENT, quick, progress)?;
         Ok(vec![(EXPERIMENT.to_string(), path)])
     }
     fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, String> {
@@ -184,7 +184,7 @@ pub fn render(path: &Path) -> Result<Page, String> {
          Corpus: {} sentences ({} tokens) from {}, sha256 `{}`. `tokenizers` runs without the padding and truncation the model's file sets, so whole \
          sentences are compared. `bert_tokenizer` runs two ways: as its documentation shows (`FullTokenizer`, lowercase, strip accents), and with the four fixes \
          in `stages/wordpiece.rs` (100-character word limit, dropping all Unicode \"Other\" characters, per-character lowercasing, verbatim special tokens). \
-         Ids are compared with the default build's, sentence by sentence. Throughput: the programs run in alternation, {} passes each.\n\n## Results\n\n",
+         Ids are compared with the default build's, sentence by sentence. Throughput: the programs run in alternation, {} passes each. Builds: {}\n\n## Results\n\n",
         full.main_crate_version,
         light.main_crate_version,
         ev.environment.logical_cores,
@@ -193,6 +193,7 @@ pub fn render(path: &Path) -> Result<Page, String> {
         d.corpus_source,
         d.corpus_sha256,
         d.variants.first().map_or(0, |v| v.ns_per_pass.len()),
+        crate::experiments::grade_note(EXPERIMENT, ev.parameters["compile_repeats"].as_u64().unwrap_or(0) as usize),
     );
     let rows: Vec<Vec<String>> = d
         .builds

@@ -65,30 +65,7 @@ impl Verdict {
     }
 }
 
-/// Where an interval lies against a threshold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
-    /// The whole interval is at or above it.
-    Above,
-    /// The whole interval is below it.
-    Below,
-    /// The interval contains it: undecided at this resolution.
-    Straddles,
-}
-
-/// Where `e`'s 95% interval lies against `threshold` (fewer than two
-/// samples have no interval, so they decide nothing).
-pub fn side(e: &Estimate, threshold: f64) -> Side {
-    if e.n < 2 {
-        Side::Straddles
-    } else if e.ci_low >= threshold {
-        Side::Above
-    } else if e.ci_high < threshold {
-        Side::Below
-    } else {
-        Side::Straddles
-    }
-}
+pub use crate::measure::stats::{side, Side};
 
 /// A comparison (a ratio) as `median [low, high] (n = N; resolves +/-x%)`:
 /// the interval with its minimum detectable effect.

@@ -86,3 +86,20 @@ pub fn import(criterion_dir: &Path, prefix: &str) -> Result<Vec<BenchSamples>, S
 pub fn default_dir() -> PathBuf {
     crate::paths::workspace_root().join("target").join("criterion")
 }
+
+/// The stored data of a bench-backed claim: its benchmarks' samples.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct BenchData {
+    pub benches: Vec<BenchSamples>,
+    /// What the claim's probe recorded besides the benchmarks (may be null).
+    #[serde(default)]
+    pub extra: serde_json::Value,
+}
+
+impl BenchData {
+    /// Per-iteration nanoseconds of the benchmark named `function` (or
+    /// `value`) in a group ending with `group_suffix`.
+    pub fn samples(&self, group_suffix: &str, function: &str) -> Option<&[f64]> {
+        self.benches.iter().find(|b| b.group.ends_with(group_suffix) && (b.function == function || b.value == function)).map(|b| b.ns_per_iter.as_slice())
+    }
+}

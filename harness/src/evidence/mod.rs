@@ -3,5 +3,6 @@
 
 pub mod criterion;
 pub mod environment;
+pub mod npy;
 pub mod run;
 pub mod store;

@@ -8,8 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::environment::Environment;
 use crate::measure::stages::StageTotals;
-use crate::pipeline::shared::ResourceStats;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Sharing};
 use crate::stages::decode::MediaSummary;
 use crate::stages::detect::Detection;
 use crate::stages::transcribe::Segment;
@@ -223,4 +222,15 @@ impl RunDir {
 /// A UTC timestamp for run names and records.
 pub fn now_utc() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+/// What a shared resource reports in `run.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceStats {
+    pub sharing: Sharing,
+    pub instances: u64,
+    pub acquisitions: u64,
+    /// Total time callers waited to get an instance.
+    pub lock_wait_s: f64,
+    pub max_wait_s: f64,
 }

@@ -220,8 +220,8 @@ fn detect_anchor(runs: usize, intra: usize) -> Result<Pair, String> {
     let dir = paths::cache_dir().join("anchors");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let side = detect::INPUT_SIDE as usize;
-    std::fs::write(dir.join("yolo-input.npy"), crate::single_stage::npy_f32(&[1, 3, side, side], &tensor)).map_err(|e| e.to_string())?;
-    std::fs::write(dir.join("yolo-output.npy"), crate::single_stage::npy_f32(&[1, 22, output.len() / 22], &output)).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("yolo-input.npy"), crate::evidence::npy::npy_f32(&[1, 3, side, side], &tensor)).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("yolo-output.npy"), crate::evidence::npy::npy_f32(&[1, 22, output.len() / 22], &output)).map_err(|e| e.to_string())?;
     let py = python_with_onnxruntime()?;
     let out = Command::new(py)
         .arg(paths::workspace_root().join("scripts/anchors/ort_anchor.py"))

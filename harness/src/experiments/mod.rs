@@ -13,6 +13,86 @@ use std::process::Command;
 
 use crate::evidence::run::RunRecord;
 
+/// Runs one experiment: repeats per cell, quick, progress; returns the
+/// evidence file written to the scratch store.
+pub type RunFn = fn(usize, bool, &dyn Fn(&str)) -> Result<PathBuf, String>;
+
+/// An experiment `harness experiment NAME` can run.
+pub struct Experiment {
+    pub name: &'static str,
+    /// What it measures (for `--help` and errors).
+    pub about: &'static str,
+    /// Repeats per cell of a report-grade run: at least 10 pairs for
+    /// whole-process measures, unless `fewer_because` says why not.
+    pub report_grade: usize,
+    pub fewer_because: Option<&'static str>,
+    pub run: RunFn,
+}
+
+/// Every experiment, the one list the CLI and the claims read.
+pub const ALL: &[Experiment] = &[
+    Experiment {
+        name: pipeline_perf::EXPERIMENT,
+        about: "the pipeline's own throughput and memory, each run a separate process",
+        report_grade: 10,
+        fewer_because: None,
+        run: |repeats, quick, progress| pipeline_perf::run(pipeline_perf::Params { repeats, quick }, progress),
+    },
+    Experiment {
+        name: ort_mutex::EXPERIMENT,
+        about: "claim 2: one ort session behind a mutex against per-worker sessions and a pool",
+        report_grade: 10,
+        fewer_because: None,
+        run: ort_mutex::run,
+    },
+    Experiment {
+        name: instructions::EXPERIMENT,
+        about: "claims 2 and 6 in instructions under valgrind (for differences near 1%)",
+        report_grade: 3,
+        fewer_because: Some("instruction counts under valgrind repeat to within 0.1%; three repeats show that spread, and each takes minutes"),
+        run: instructions::run,
+    },
+    Experiment {
+        name: tokenizer_weight::EXPERIMENT,
+        about: "claim 8: build time, binary size and dependencies of tokenizers, three ways",
+        report_grade: 3,
+        fewer_because: Some("each repeat is three clean release builds (minutes each on 2 cores); the verdict rests on sizes and dependency counts, which do not vary between builds"),
+        run: tokenizer_weight::run,
+    },
+];
+
+/// Looks an experiment up by name.
+pub fn get(name: &str) -> Result<&'static Experiment, String> {
+    ALL.iter().find(|e| e.name == name).ok_or_else(|| format!("unknown experiment `{name}`; known: {}", names().join(", ")))
+}
+
+/// Runs an experiment at report grade (or once per cell with `quick`).
+pub fn run_named(name: &str, quick: bool, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
+    let e = get(name)?;
+    (e.run)(if quick { 1 } else { e.report_grade }, quick, progress)
+}
+
+/// What a report says about the repeats behind its figures: report grade
+/// or not, and why fewer than 10 where an experiment takes fewer.
+pub fn grade_note(name: &str, repeats: usize) -> String {
+    let Ok(e) = get(name) else { return format!("{repeats} repeats per cell.") };
+    if repeats < e.report_grade {
+        format!(
+            "{repeats} repeat(s) per cell: below this experiment's report grade ({}); `harness experiment {name}` measures at report grade.",
+            e.report_grade
+        )
+    } else if let Some(why) = e.fewer_because.filter(|_| e.report_grade < 10) {
+        format!("{repeats} repeats per cell (report grade for this experiment: {}, fewer than 10 because {why}).", e.report_grade)
+    } else {
+        format!("{repeats} repeats per cell (report grade: at least {}).", e.report_grade)
+    }
+}
+
+/// The experiments' names.
+pub fn names() -> Vec<&'static str> {
+    ALL.iter().map(|e| e.name).collect()
+}
+
 /// The `harness` binary, for runs that need their own process (peak memory
 /// is per process).
 pub fn harness_exe() -> PathBuf {
@@ -33,4 +113,24 @@ pub fn run_scenario(scenario: &Path, sets: &[String], out: &Path) -> Result<RunR
     let text = std::fs::read_to_string(out.join("run.json"))
         .map_err(|e| format!("{} --set {sets:?}: no run.json ({e}); stderr: {}", scenario.display(), String::from_utf8_lossy(&o.stderr)))?;
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", out.join("run.json").display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_says_whether_its_repeats_are_report_grade_and_why() {
+        assert!(grade_note(ort_mutex::EXPERIMENT, 3).contains("below this experiment's report grade (10)"));
+        assert!(grade_note(ort_mutex::EXPERIMENT, 10).contains("report grade: at least 10"));
+        assert!(grade_note(tokenizer_weight::EXPERIMENT, 3).contains("fewer than 10 because"));
+        assert!(grade_note(tokenizer_weight::EXPERIMENT, 1).contains("below"));
+    }
+
+    #[test]
+    fn whole_process_experiments_take_ten_or_say_why_not() {
+        for e in ALL {
+            assert!(e.report_grade >= 10 || e.fewer_because.is_some(), "{} takes {} repeats without a reason", e.name, e.report_grade);
+        }
+    }
 }

@@ -219,7 +219,7 @@ fn build(b: &Build, repeats: usize, progress: &dyn Fn(&str)) -> Result<(BuildRes
         return Err(format!(
             "{}: cargo fetch failed (needs crates.io or a filled cache):\n{}",
             b.name,
-            crate::forks::cargo_output::first_error(&String::from_utf8_lossy(&o.stderr), 12)
+            crate::process::cargo_output::first_error(&String::from_utf8_lossy(&o.stderr), 12)
         ));
     }
     let mut compile_s = Vec::new();
@@ -239,7 +239,7 @@ fn build(b: &Build, repeats: usize, progress: &dyn Fn(&str)) -> Result<(BuildRes
             return Err(format!(
                 "{} does not build; first error:\n{}",
                 b.name,
-                crate::forks::cargo_output::first_error(&String::from_utf8_lossy(&o.stderr), 12)
+                crate::process::cargo_output::first_error(&String::from_utf8_lossy(&o.stderr), 12)
             ));
         }
     }

@@ -63,6 +63,23 @@ pub struct Data {
     pub measured: Measured,
 }
 
+/// One patch's two copies, as a crate's repro and benchmark receive them.
+#[derive(Clone, Copy)]
+pub struct Sides<'a> {
+    pub patch: &'static PatchSpec,
+    pub version: &'a str,
+    pub before: &'a Path,
+    pub after: &'a Path,
+    /// The crate version's fork folder (for generated projects).
+    pub work: &'a Path,
+    pub quick: bool,
+}
+
+/// A crate's repro and benchmark, run on both copies of a patch. They live
+/// with the claim they reproduce (above this layer), so the caller hands
+/// them in: `claims::fork_repro`.
+pub type MeasureFn = fn(&Sides, &dyn Fn(&str)) -> Result<Measured, ForkError>;
+
 /// What to check.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -85,8 +102,9 @@ pub fn work_dir(krate: &str, version: &str) -> PathBuf {
 
 /// Runs the check for one patch, or every patch of the crate; returns the
 /// evidence files written.
-pub fn run(opts: &Options, progress: &dyn Fn(&str)) -> Result<Vec<PathBuf>, ForkError> {
+pub fn run(opts: &Options, repro: fn(&str) -> Option<MeasureFn>, progress: &dyn Fn(&str)) -> Result<Vec<PathBuf>, ForkError> {
     let cs = spec::crate_spec(&opts.krate)?;
+    let measure = repro(cs.name).ok_or_else(|| ForkError::Io(format!("no repro is wired for {}", cs.name)))?;
     let patches: Vec<&'static PatchSpec> = match &opts.patch {
         Some(p) => vec![spec::patch_spec(cs.name, p)?.0],
         None => spec::patches_of(cs.name),
@@ -94,7 +112,7 @@ pub fn run(opts: &Options, progress: &dyn Fn(&str)) -> Result<Vec<PathBuf>, Fork
     let version = opts.version.clone().unwrap_or_else(|| cs.default_version.to_string());
     let mut out = Vec::new();
     for p in patches {
-        out.push(check_one(cs, p, &version, opts.quick, progress)?);
+        out.push(check_one(cs, p, &version, opts.quick, measure, progress)?);
     }
     Ok(out)
 }
@@ -114,7 +132,14 @@ fn test_env(krate: &str) -> Result<Vec<(String, String)>, ForkError> {
     Ok(env)
 }
 
-fn check_one(cs: &'static spec::CrateSpec, p: &'static PatchSpec, version: &str, quick: bool, progress: &dyn Fn(&str)) -> Result<PathBuf, ForkError> {
+fn check_one(
+    cs: &'static spec::CrateSpec,
+    p: &'static PatchSpec,
+    version: &str,
+    quick: bool,
+    measure: MeasureFn,
+    progress: &dyn Fn(&str),
+) -> Result<PathBuf, ForkError> {
     let started_at = crate::evidence::run::now_utc();
     let (_, patch_file) = spec::patch_spec(cs.name, p.name)?;
     let work = work_dir(cs.name, version);
@@ -146,11 +171,7 @@ fn check_one(cs: &'static spec::CrateSpec, p: &'static PatchSpec, version: &str,
         return Err(ForkError::DoesNotBuild { which: format!("patched ({})", p.name), first_error: tests_after.error.clone().unwrap_or_default() });
     }
 
-    let measured = match cs.name {
-        "whisper-rs" => super::whisper::measure(p, version, &before, &after, quick, progress)?,
-        "ort" => super::ort_cell::measure(p, version, &before, &after, &work, quick, progress)?,
-        other => return Err(ForkError::Io(format!("no repro is wired for {other}"))),
-    };
+    let measured = measure(&Sides { patch: p, version, before: &before, after: &after, work: &work, quick }, progress)?;
     let data = Data {
         krate: cs.name.into(),
         version: version.into(),

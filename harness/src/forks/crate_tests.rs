@@ -94,7 +94,7 @@ pub fn run(dir: &Path, args: &[String], env: &[(String, String)], target: &Path,
             r.binaries = bins;
             r.failures = failures;
             if !r.ran {
-                r.error = Some(crate::forks::cargo_output::first_error(&stderr, 15));
+                r.error = Some(crate::process::cargo_output::first_error(&stderr, 15));
             }
         }
     }

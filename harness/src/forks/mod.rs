@@ -8,12 +8,11 @@
 //!   patched copy is what was compiled (cargo only warns about unused patches).
 //! - `crate_tests.rs`: the crate's own test suite, counted per binary.
 //! - `spec.rs`: what the check knows about each crate and patch.
-//! - `cargo_output.rs`: the first compiler error of a failed build.
 //! - `check.rs`: `harness fork check`: the whole before/after run and its
-//!   evidence; `whisper.rs` and `ort_cell.rs` hold each crate's repro and
-//!   benchmark; `report.rs` renders the before/after section of a claim's report.
+//!   evidence; each crate's repro and benchmark comes in as a `MeasureFn`
+//!   from above (`claims::fork_repro`): `ort_cell.rs` here, whisper-rs's in
+//!   `claims::whisper_rs_race::fork`, since it runs the race's trials; `report.rs` renders the before/after section of a claim's report.
 
-pub mod cargo_output;
 pub mod check;
 pub mod crate_tests;
 pub mod ort_cell;
@@ -23,7 +22,6 @@ pub mod report;
 pub mod source;
 pub mod spec;
 pub mod variant;
-pub mod whisper;
 
 use std::path::PathBuf;
 

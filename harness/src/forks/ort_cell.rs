@@ -8,8 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::check::{BenchPair, Measured, Repro};
-use super::spec::PatchSpec;
+use super::check::{BenchPair, Measured, Repro, Sides};
 use super::ForkError;
 use crate::models::{catalog::id, locate};
 
@@ -37,7 +36,7 @@ fn build(work: &Path, label: &str, version: &str, fork: &Path, features: &[&str]
     }
     let o = c.output().map_err(|e| ForkError::Io(format!("cargo: {e}")))?;
     if !o.status.success() {
-        return Ok(Err(crate::forks::cargo_output::first_error(&String::from_utf8_lossy(&o.stderr), 8)));
+        return Ok(Err(crate::process::cargo_output::first_error(&String::from_utf8_lossy(&o.stderr), 8)));
     }
     let exe = dir.join("ort-shared-cell");
     std::fs::copy(target.join("release/ort-shared-cell"), &exe).map_err(io)?;
@@ -64,7 +63,8 @@ fn instructions_per_call(exe: &Path, lib: &Path, model: &Path) -> Result<f64, St
 }
 
 /// Builds both sides and measures `run-shared`.
-pub fn measure(p: &PatchSpec, version: &str, before: &Path, after: &Path, work: &Path, quick: bool, progress: &dyn Fn(&str)) -> Result<Measured, ForkError> {
+pub fn measure(s: &Sides, progress: &dyn Fn(&str)) -> Result<Measured, ForkError> {
+    let (p, version, before, after, work, quick) = (s.patch, s.version, s.before, s.after, s.work, s.quick);
     let mut m = Measured::default();
     if p.name != "run-shared" {
         m.notes.push(format!("no repro wired for patch {}", p.name));

@@ -113,7 +113,7 @@ pub fn build_race_cell(variant: &WhisperVariant, progress: &dyn Fn(&str)) -> Res
                 .map_err(|e| VariantError::Io { name: name.clone(), reason: e.to_string() })?;
             if !out.status.success() {
                 let text = String::from_utf8_lossy(&out.stderr).into_owned();
-                return Err(VariantError::Build { name, log: root.join("target"), first_error: crate::forks::cargo_output::first_error(&text, 12) });
+                return Err(VariantError::Build { name, log: root.join("target"), first_error: crate::process::cargo_output::first_error(&text, 12) });
             }
         }
         return Ok(exe);
@@ -147,7 +147,7 @@ pub fn build_race_cell(variant: &WhisperVariant, progress: &dyn Fn(&str)) -> Res
     let text = String::from_utf8_lossy(&out.stderr).into_owned();
     std::fs::write(&log, &text).map_err(io)?;
     if !out.status.success() {
-        return Err(VariantError::Build { name, log, first_error: crate::forks::cargo_output::first_error(&text, 12) });
+        return Err(VariantError::Build { name, log, first_error: crate::process::cargo_output::first_error(&text, 12) });
     }
     let found = crate::lockfile::Lock::read(&dir.join("Cargo.lock")).ok().and_then(|l| l.version("whisper-rs").map(String::from)).unwrap_or_default();
     if found != variant.whisper_rs {

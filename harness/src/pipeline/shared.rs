@@ -7,8 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
-
+pub use crate::evidence::run::ResourceStats;
 use crate::scenario::Sharing;
 
 /// Builds an instance (a session, a Whisper state).
@@ -25,17 +24,6 @@ struct Counters {
     wait_ns: AtomicU64,
     max_wait_ns: AtomicU64,
     instances: AtomicU64,
-}
-
-/// What a shared resource reports in `run.json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ResourceStats {
-    pub sharing: Sharing,
-    pub instances: u64,
-    pub acquisitions: u64,
-    /// Total time callers waited to get an instance.
-    pub lock_wait_s: f64,
-    pub max_wait_s: f64,
 }
 
 enum Kind<T> {

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::claims::BenchData;
+use crate::evidence::criterion::BenchData;
 use crate::evidence::store::{self, Evidence};
 use crate::measure::stats::estimate;
 

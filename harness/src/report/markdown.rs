@@ -39,12 +39,3 @@ pub fn environment(env: &Environment, source: &str) -> String {
         source
     )
 }
-
-/// "met" / "NOT met" for a goal.
-pub fn met(ok: bool) -> &'static str {
-    if ok {
-        "met"
-    } else {
-        "**NOT met**"
-    }
-}

@@ -5,6 +5,7 @@
 
 pub mod bmf;
 pub mod chart;
+pub mod goal;
 pub mod markdown;
 pub mod pipeline_perf;
 

@@ -1,3 +1,4 @@
+//! `harness fork check whisper-rs`: the race claim's repro and benchmark for
 //! whisper-rs patches: the race cell (`repro/whisper-race-cell`) built
 //! against the unpatched and the patched copy through `[patch.crates-io]`
 //! (`forks::variant`), then each patch's repro and benchmark with the race
@@ -7,13 +8,12 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use super::check::{BenchPair, Measured, Repro};
-use super::spec::PatchSpec;
-use super::variant::{build_race_cell, WhisperVariant};
-use super::ForkError;
-use crate::claims::whisper_rs_race::judge::{judge, Class};
-use crate::claims::whisper_rs_race::matrix::{Cell, CellResult, Guard, Phase};
-use crate::claims::whisper_rs_race::trial;
+use super::judge::{judge, Class};
+use super::matrix::{Cell, CellResult, Guard, Phase};
+use super::trial;
+use crate::forks::check::{BenchPair, Measured, Repro, Sides};
+use crate::forks::variant::{build_race_cell, VariantError, WhisperVariant};
+use crate::forks::ForkError;
 use crate::models::{catalog::id, locate};
 
 const TRIAL_LIMIT: Duration = Duration::from_secs(120);
@@ -69,7 +69,7 @@ fn abort_probe(exe: &Path, model: &Path, clip: &Path) -> (String, bool) {
             let line: Option<serde_json::Value> =
                 String::from_utf8_lossy(&o.stdout).lines().find(|l| l.contains("abort-callback-check")).and_then(|l| serde_json::from_str(l).ok());
             let seen = line.as_ref().and_then(|l| l["seen"].as_u64());
-            let exit = crate::claims::whisper_rs_race::trial::describe_exit(o.status);
+            let exit = trial::describe_exit(o.status);
             match seen {
                 Some(42) => (format!("the closure saw 42 (correct); {exit}"), false),
                 Some(v) => (format!("the closure saw {v} instead of 42; {exit}"), true),
@@ -79,20 +79,21 @@ fn abort_probe(exe: &Path, model: &Path, clip: &Path) -> (String, bool) {
     }
 }
 
-/// Builds both sides and measures patch `p`.
-pub fn measure(p: &PatchSpec, version: &str, before: &Path, after: &Path, quick: bool, progress: &dyn Fn(&str)) -> Result<Measured, ForkError> {
+/// Builds both sides and measures the patch (`forks::check::MeasureFn`).
+pub fn measure(s: &Sides, progress: &dyn Fn(&str)) -> Result<Measured, ForkError> {
+    let (p, version, before, after, quick) = (s.patch, s.version, s.before, s.after, s.quick);
     let mut m = Measured::default();
     let variants = [WhisperVariant::fork(version, before, "fork-unpatched"), WhisperVariant::fork(version, after, &format!("fork-{}", p.name))];
     let mut sides = Vec::new();
     for (v, dir) in variants.iter().zip([before, after]) {
         let exe = build_race_cell(v, progress).map_err(|e| match e {
-            super::variant::VariantError::PatchUnused { reason, .. } => ForkError::PatchUnused(reason),
-            super::variant::VariantError::Build { name, first_error, .. } => ForkError::DoesNotBuild { which: name, first_error },
+            VariantError::PatchUnused { reason, .. } => ForkError::PatchUnused(reason),
+            VariantError::Build { name, first_error, .. } => ForkError::DoesNotBuild { which: name, first_error },
             other => ForkError::Io(other.to_string()),
         })?;
         let project = crate::paths::workspace_root().join("target/variants").join(v.name());
-        m.proof.push(super::proof::patched_source_used(&project.join("Cargo.lock"), "whisper-rs").map_err(ForkError::PatchUnused)?);
-        m.proof.push(super::proof::compiled_from(&project, "whisper-rs", dir).map_err(ForkError::PatchUnused)?);
+        m.proof.push(crate::forks::proof::patched_source_used(&project.join("Cargo.lock"), "whisper-rs").map_err(ForkError::PatchUnused)?);
+        m.proof.push(crate::forks::proof::compiled_from(&project, "whisper-rs", dir).map_err(ForkError::PatchUnused)?);
         sides.push(Side { variant: v.clone(), exe });
     }
     let sides: [Side; 2] = sides.try_into().map_err(|_| ForkError::Io("two sides".into()))?;
