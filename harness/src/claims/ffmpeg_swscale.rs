@@ -254,7 +254,7 @@ mod tests {
     use super::*;
 
     fn fig(lo: f64, hi: f64) -> Figures {
-        Figures { convert_per_decode: Estimate { n: 10, median: (lo + hi) / 2.0, ci_low: lo, ci_high: hi }, probed: 10, warned: vec![] }
+        Figures { convert_per_decode: Estimate::at_95(10, (lo + hi) / 2.0, lo, hi), probed: 10, warned: vec![] }
     }
 
     #[test]

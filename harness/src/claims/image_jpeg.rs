@@ -326,11 +326,7 @@ mod tests {
     fn fig(intervals: &[(f64, f64)]) -> Figures {
         Figures {
             image_version: "0.25.10".into(),
-            slowdown: intervals
-                .iter()
-                .enumerate()
-                .map(|(i, (lo, hi))| (format!("img{i}"), Estimate { n: 10, median: (lo + hi) / 2.0, ci_low: *lo, ci_high: *hi }))
-                .collect(),
+            slowdown: intervals.iter().enumerate().map(|(i, (lo, hi))| (format!("img{i}"), Estimate::at_95(10, (lo + hi) / 2.0, *lo, *hi))).collect(),
         }
     }
 

@@ -321,8 +321,13 @@ pub fn render(path: &Path) -> Result<Page, String> {
             },
             if outcome("prepacked-memory") == Some(Outcome::Refuted) { "memory (one session instead of one per thread), not speed" } else { "to be made: sessions per thread give the throughput" }
         );
-    } else {
+    } else if outcome("shared-session") == Some(Outcome::Refuted) {
         s += "Sharing one session did not measurably lose throughput here: **do not file**.\n\n";
+    } else {
+        s += &format!(
+            "Whether sharing one session loses throughput is not decided by this evidence: **do not file yet**. {}\n\n",
+            crate::experiments::grade_note(EXPERIMENT, ev.parameters["repeats"].as_u64().unwrap_or(0) as usize)
+        );
     }
     // The instruction counts decide what the wall clock above could not.
     if let Some(section) = super::instruction_counts::section(super::instruction_counts::Question::UncontendedLock)? {
@@ -340,11 +345,11 @@ mod tests {
     use super::*;
 
     fn e(lo: f64, hi: f64) -> Estimate {
-        Estimate { n: 10, median: (lo + hi) / 2.0, ci_low: lo, ci_high: hi }
+        Estimate::at_95(10, (lo + hi) / 2.0, lo, hi)
     }
 
     fn model(uncontended: Estimate, shared: Estimate, fairness: f64, memory_mib: Option<(f64, f64)>) -> ModelFigures {
-        let fairness = Estimate { n: 3, median: fairness, ci_low: fairness * 0.9, ci_high: fairness * 1.1 };
+        let fairness = Estimate::at_95(3, fairness, fairness * 0.9, fairness * 1.1);
         ModelFigures { model: "m".into(), uncontended, shared, fairness, memory_mib }
     }
 
@@ -365,7 +370,7 @@ mod tests {
     #[test]
     fn fairness_from_a_single_repeat_decides_nothing() {
         let mut m = model(e(1.0, 1.0), e(0.5, 0.5), 0.03, None);
-        m.fairness = Estimate { n: 1, median: 0.03, ci_low: 0.03, ci_high: 0.03 };
+        m.fairness = Estimate::at_95(1, 0.03, 0.03, 0.03);
         assert_eq!(rules(&Figures { cores: 2, models: vec![m] })[2].outcome, Outcome::Inconclusive);
     }
 

@@ -221,12 +221,7 @@ mod tests {
     use super::*;
 
     fn fig(lo: f64, hi: f64) -> Figures {
-        Figures {
-            view_api_measured: true,
-            ort_version: "2.0.0-rc.15".into(),
-            input_bytes: INPUT_BYTES,
-            gain: Estimate { n: 10, median: (lo + hi) / 2.0, ci_low: lo, ci_high: hi },
-        }
+        Figures { view_api_measured: true, ort_version: "2.0.0-rc.15".into(), input_bytes: INPUT_BYTES, gain: Estimate::at_95(10, (lo + hi) / 2.0, lo, hi) }
     }
 
     #[test]

@@ -262,7 +262,7 @@ mod tests {
     use super::*;
 
     fn fig(lo: f64, hi: f64) -> Figures {
-        Figures { frame_parallel_speedup: Estimate { n: 10, median: (lo + hi) / 2.0, ci_low: lo, ci_high: hi }, cores: 2, rustfft_version: "6.4.1".into() }
+        Figures { frame_parallel_speedup: Estimate::at_95(10, (lo + hi) / 2.0, lo, hi), cores: 2, rustfft_version: "6.4.1".into() }
     }
 
     #[test]

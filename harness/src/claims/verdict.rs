@@ -89,7 +89,7 @@ mod tests {
     use super::*;
 
     fn e(lo: f64, hi: f64) -> Estimate {
-        Estimate { n: 10, median: (lo + hi) / 2.0, ci_low: lo, ci_high: hi }
+        Estimate::at_95(10, (lo + hi) / 2.0, lo, hi)
     }
 
     #[test]
@@ -98,13 +98,13 @@ mod tests {
         assert_eq!(side(&e(1.1, 1.4), 1.1), Side::Above, "at the threshold counts as reaching it");
         assert_eq!(side(&e(0.9, 1.05), 1.1), Side::Below);
         assert_eq!(side(&e(1.0, 1.2), 1.1), Side::Straddles);
-        let one = Estimate { n: 1, median: 5.0, ci_low: 5.0, ci_high: 5.0 };
+        let one = Estimate::at_95(1, 5.0, 5.0, 5.0);
         assert_eq!(side(&one, 1.1), Side::Straddles, "one sample decides nothing");
     }
 
     #[test]
     fn intervals_print_their_n() {
         assert_eq!(interval(&e(1.0, 2.0), 2), "1.50 [1.00, 2.00] (n = 10)");
-        assert_eq!(interval(&Estimate { n: 1, median: 5.0, ci_low: 5.0, ci_high: 5.0 }, 1), "5.0 (n = 1, no interval)");
+        assert_eq!(interval(&Estimate::at_95(1, 5.0, 5.0, 5.0), 1), "5.0 (n = 1, no interval)");
     }
 }

@@ -68,7 +68,7 @@ mod tests {
     use super::*;
 
     fn e(n: usize, lo: f64, hi: f64) -> Estimate {
-        Estimate { n, median: (lo + hi) / 2.0, ci_low: lo, ci_high: hi }
+        Estimate::at_95(n, (lo + hi) / 2.0, lo, hi)
     }
 
     #[test]
