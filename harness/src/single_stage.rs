@@ -84,31 +84,34 @@ pub fn run(name: &str, input: &Path) -> anyhow::Result<Output> {
             Ok(Output::Text(t.transcribe(&mut st, &audio, TranscribeOptions::default())?.text() + "\n"))
         }
         "detect" => {
+            let size = imagesize::size(input).with_context(|| format!("{}: not an image", input.display()))?;
+            jpeg::check_pixels(size.width as u64, size.height as u64, jpeg::max_pixels()).with_context(|| input.display().to_string())?;
             let img = image::open(input).with_context(|| format!("{}: not an image", input.display()))?.to_rgb8();
             let out = Detector::from_catalog(SessionThreads::default())?.detect(&img, TensorInput::ZeroCopyView, DecodeParams::default())?;
             json(serde_json::json!({ "output_shape": out.output_shape, "detections": out.detections }))
         }
         "jpeg-decode" => {
-            let bytes = std::fs::read(input)?;
-            let mut reference = Vec::new();
-            jpeg::decode_rgb(JpegDecoder::Mozjpeg, &bytes, &mut reference)?;
-            let mut rows = Vec::new();
-            for dec in JpegDecoder::ALL {
-                let mut out = Vec::new();
-                let mut times = Vec::new();
-                let mut geo = None;
-                for _ in 0..11 {
-                    let t = Instant::now();
-                    geo = Some(jpeg::decode_rgb(dec, &bytes, &mut out)?);
-                    times.push(t.elapsed().as_secs_f64() * 1e3);
-                }
-                times.sort_by(f64::total_cmp);
-                let g = geo.expect("decoded");
-                rows.push(serde_json::json!({
-                    "decoder": dec.name(), "width": g.width, "height": g.height,
-                    "median_ms_of_11": times[5], "pixel_checksum_fnv1a": format!("{:016x}", jpeg::pixel_checksum(&out)),
-                    "psnr_vs_libjpeg_turbo_db": jpeg::psnr(&out, &reference),
-                }));
+            let bytes = std::fs::read(input).with_context(|| input.display().to_string())?;
+            // The size check fails every decoder alike, so it fails the stage.
+            jpeg::check_size(&bytes).with_context(|| input.display().to_string())?;
+            // Each decoder on its own: one that cannot read the file (a CMYK
+            // JPEG in mozjpeg's RGB path) is reported and the others still run.
+            let runs: Vec<(JpegDecoder, Result<Timed, jpeg::JpegError>)> = JpegDecoder::ALL.iter().map(|&dec| (dec, time_decoder(dec, &bytes))).collect();
+            let reference = runs.iter().find(|(d, r)| *d == JpegDecoder::Mozjpeg && r.is_ok()).or_else(|| runs.iter().find(|(_, r)| r.is_ok()));
+            let reference = reference.and_then(|(d, r)| r.as_ref().ok().map(|(_, px, _)| (d.name(), px.clone())));
+            let rows: Vec<serde_json::Value> = runs
+                .iter()
+                .map(|(dec, r)| match r {
+                    Ok((g, out, median_ms)) => serde_json::json!({
+                        "decoder": dec.name(), "width": g.width, "height": g.height, "median_ms_of_11": median_ms,
+                        "pixel_checksum_fnv1a": format!("{:016x}", jpeg::pixel_checksum(out)),
+                        "psnr_db_vs": reference.as_ref().map(|(n, px)| serde_json::json!({ "decoder": n, "psnr_db": jpeg::psnr(out, px) })),
+                    }),
+                    Err(e) => serde_json::json!({ "decoder": dec.name(), "error": e.to_string() }),
+                })
+                .collect();
+            if runs.iter().all(|(_, r)| r.is_err()) {
+                bail!("{}: no decoder could decode it: {}", input.display(), serde_json::to_string(&rows)?);
             }
             json(serde_json::json!({ "input": input.display().to_string(), "decoders": rows }))
         }
@@ -119,6 +122,23 @@ pub fn run(name: &str, input: &Path) -> anyhow::Result<Output> {
         }
         other => bail!("unknown stage `{other}`; stages: {}", NAMES.join(", ")),
     }
+}
+
+/// One decoder's geometry, pixels and median time in ms.
+type Timed = (jpeg::Decoded, Vec<u8>, f64);
+
+/// Decodes once, then 11 timed times.
+fn time_decoder(dec: JpegDecoder, bytes: &[u8]) -> Result<Timed, jpeg::JpegError> {
+    let mut out = Vec::new();
+    let mut times = Vec::new();
+    let mut geo = jpeg::decode_rgb(dec, bytes, &mut out)?;
+    for _ in 0..11 {
+        let t = Instant::now();
+        geo = jpeg::decode_rgb(dec, bytes, &mut out)?;
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok((geo, out, times[5]))
 }
 
 /// Writes the output to `out` or stdout.

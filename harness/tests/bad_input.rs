@@ -179,3 +179,103 @@ fn bad_evidence_a_broken_index_and_an_unknown_claim_are_refused_by_name() -> any
     assert!(err.contains("whisper-rs-raec") && err.contains("whisper-rs-race"), "{err}");
     Ok(())
 }
+
+/// A model of another layout given where a stage expects YOLOv8 or Silero
+/// VAD (`HARNESS_YOLO_MODEL`, `HARNESS_VAD_MODEL`) is refused at load time,
+/// naming the file, the expected shape and the shape found; it used to panic
+/// on the first output (`stages/detect.rs` `shape[1..2]`, `stages/vad.rs` `p[0]`).
+#[test]
+fn a_model_of_another_layout_is_refused_naming_file_and_shapes() -> anyhow::Result<()> {
+    use harness::stages::vad::Vad;
+    let (yolo, silero) = (real(id::YOLO), real(id::SILERO));
+    let e = Detector::load(&silero, SessionThreads::default()).unwrap_err().to_string();
+    assert!(e.contains("silero_vad.onnx") && e.contains("not a YOLOv8 detection model") && e.contains("expected") && e.contains("HARNESS_YOLO_MODEL"), "{e}");
+    let e = Vad::load(&yolo, SessionThreads::default()).unwrap_err().to_string();
+    assert!(e.contains(&yolo.file_name().unwrap().to_string_lossy().to_string()) && e.contains("Silero VAD") && e.contains("HARNESS_VAD_MODEL"), "{e}");
+    // The real models still load.
+    Detector::load(&yolo, SessionThreads::default())?;
+    Vad::load(&silero, SessionThreads::default())?;
+
+    // Through the CLI, as a user would: an error and exit code, no panic.
+    let clip = harness::media::speech_clips()[0].clone();
+    let out = Command::new(env!("CARGO_BIN_EXE_harness")).args(["stage", "vad"]).arg(&clip).env("HARNESS_VAD_MODEL", &yolo).output()?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && !err.contains("panicked") && err.contains("Silero VAD"), "{err}");
+    Ok(())
+}
+
+/// Patches a JPEG's SOF dimensions (height, width) in place.
+fn claim_size(jpeg: &mut [u8], width: u16, height: u16) {
+    let sof = (0..jpeg.len() - 9).find(|&i| jpeg[i] == 0xFF && matches!(jpeg[i + 1], 0xC0 | 0xC1 | 0xC2)).expect("a SOF marker");
+    jpeg[sof + 5..sof + 7].copy_from_slice(&height.to_be_bytes());
+    jpeg[sof + 7..sof + 9].copy_from_slice(&width.to_be_bytes());
+}
+
+/// A small JPEG whose header claims 65500x65500 (4.3 Gpx) is refused from
+/// its header, by every decoder and by `harness stage jpeg-decode`, before
+/// anything allocates for it; it used to take 12.3 GB.
+#[test]
+fn a_jpeg_claiming_65500x65500_is_refused_before_any_decoder_allocates() -> anyhow::Result<()> {
+    use harness::stages::jpeg::{self, JpegDecoder, JpegError};
+    let mut bomb = std::fs::read(real(id::PHOTO_ROCKET))?;
+    claim_size(&mut bomb, 65500, 65500);
+    for dec in JpegDecoder::ALL {
+        let mut out = Vec::new();
+        let e = jpeg::decode_rgb(dec, &bomb, &mut out).unwrap_err();
+        assert!(matches!(e, JpegError::TooLarge { width: 65500, height: 65500, .. }), "{}: {e}", dec.name());
+        assert!(out.capacity() < 1 << 20, "{}: nothing allocated", dec.name());
+    }
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("bomb.jpg");
+    std::fs::write(&path, &bomb)?;
+    let out = Command::new(env!("CARGO_BIN_EXE_harness")).args(["stage", "jpeg-decode"]).arg(&path).output()?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("bomb.jpg") && err.contains("65500x65500") && err.contains("HARNESS_MAX_PIXELS"), "{err}");
+    // The real photo under the default limit still decodes.
+    let mut out = Vec::new();
+    assert_eq!(jpeg::decode_rgb(JpegDecoder::Mozjpeg, &std::fs::read(real(id::PHOTO_ROCKET))?, &mut out)?.width, 640);
+    assert_eq!(jpeg::check_pixels(640, 427, 640 * 427 - 1).unwrap_err().to_string().lines().next().map(|l| l.contains("640x427")), Some(true));
+    Ok(())
+}
+
+/// Writes a CTranslate2 (binary version 6) model with the given f32 variables.
+fn ct2_file(spec: &str, vars: &[(&str, Vec<u32>)]) -> Vec<u8> {
+    let mut b = Vec::new();
+    let string = |b: &mut Vec<u8>, s: &str| {
+        b.extend_from_slice(&((s.len() + 1) as u16).to_le_bytes());
+        b.extend_from_slice(s.as_bytes());
+        b.push(0);
+    };
+    b.extend_from_slice(&6u32.to_le_bytes());
+    string(&mut b, spec);
+    b.extend_from_slice(&1u32.to_le_bytes());
+    b.extend_from_slice(&(vars.len() as u32).to_le_bytes());
+    for (name, shape) in vars {
+        string(&mut b, name);
+        b.push(shape.len() as u8);
+        shape.iter().for_each(|d| b.extend_from_slice(&d.to_le_bytes()));
+        b.push(0); // f32
+        let n: u32 = shape.iter().product();
+        b.extend_from_slice(&(n * 4).to_le_bytes());
+        b.extend(std::iter::repeat_n(0u8, n as usize * 4));
+    }
+    b.extend_from_slice(&0u32.to_le_bytes());
+    b
+}
+
+/// `convert-whisper` given a CTranslate2 file that is not a Whisper model
+/// (a variable of the wrong rank, or another spec) names the file, the
+/// variable, the expected and the found shape; it used to index unchecked.
+#[test]
+fn a_ctranslate2_file_that_is_not_whisper_is_refused_naming_variable_and_shape() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (model, out) = (dir.path().join("model.bin"), dir.path().join("out.bin"));
+    std::fs::write(&model, ct2_file("WhisperSpec", &[("decoder/embeddings/weight", vec![10])]))?;
+    let e = ggml::convert_ct2_whisper(&model, &real(id::WHISPER_BPE), &out).unwrap_err().to_string();
+    assert!(e.contains("model.bin") && e.contains("decoder/embeddings/weight") && e.contains("[10]") && e.contains("2 non-empty dimensions"), "{e}");
+    std::fs::write(&model, ct2_file("TransformerSpec", &[("x", vec![2, 2])]))?;
+    let e = ggml::convert_ct2_whisper(&model, &real(id::WHISPER_BPE), &out).unwrap_err().to_string();
+    assert!(e.contains("model.bin") && e.contains("TransformerSpec") && e.contains("fix:"), "{e}");
+    assert!(!out.exists(), "no half-written output");
+    Ok(())
+}

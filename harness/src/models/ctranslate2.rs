@@ -118,7 +118,8 @@ impl Ct2Model {
             let dtype_id = r.u8()?;
             let dtype = DType::from_id(dtype_id).ok_or_else(|| format!("variable {name}: unknown dtype {dtype_id}"))?;
             let nbytes = r.u32()? as usize;
-            let expected = shape.iter().product::<usize>() * dtype.size();
+            let expected = shape.iter().try_fold(dtype.size(), |n, d| n.checked_mul(*d));
+            let expected = expected.ok_or_else(|| format!("variable {name}: shape {shape:?} overflows"))?;
             if nbytes != expected {
                 return Err(format!("variable {name}: {nbytes} bytes for shape {shape:?} of {dtype:?}"));
             }

@@ -40,6 +40,19 @@ pub enum GgmlError {
     Write { path: String, source: std::io::Error },
     #[error("{path} is not a whisper.cpp ggml model: {reason}")]
     BadHeader { path: String, reason: String },
+    #[error("variable `{variable}` has shape {found:?}, expected {expected}")]
+    Shape { variable: String, expected: String, found: Vec<usize> },
+    #[error("{path}: not a CTranslate2 Whisper model: {reason}\n  fix: give the model.bin of a faster-whisper (CTranslate2) Whisper model, as ../shared/models.md describes")]
+    NotWhisper { path: String, reason: Box<GgmlError> },
+}
+
+/// `name` with `rank` dimensions, none of them empty.
+fn var_rank<'a>(m: &'a Ct2Model, name: &str, rank: usize) -> Result<&'a Variable, GgmlError> {
+    let v = var(m, name)?;
+    if v.shape.len() != rank || v.shape.contains(&0) {
+        return Err(GgmlError::Shape { variable: name.into(), expected: format!("{rank} non-empty dimensions"), found: v.shape.clone() });
+    }
+    Ok(v)
 }
 
 /// Whisper hyper-parameters in the order the ggml header stores them.
@@ -98,10 +111,10 @@ fn count_layers(m: &Ct2Model, prefix: &str) -> i32 {
 
 /// Reads the hyper-parameters from the model's shapes and scalars.
 pub fn hparams_of(m: &Ct2Model) -> Result<HParams, GgmlError> {
-    let emb = var(m, "decoder/embeddings/weight")?;
-    let enc_pos = var(m, "encoder/position_encodings/encodings")?;
-    let dec_pos = var(m, "decoder/position_encodings/encodings")?;
-    let conv1 = var(m, "encoder/conv1/weight")?;
+    let emb = var_rank(m, "decoder/embeddings/weight", 2)?;
+    let enc_pos = var_rank(m, "encoder/position_encodings/encodings", 2)?;
+    let dec_pos = var_rank(m, "decoder/position_encodings/encodings", 2)?;
+    let conv1 = var_rank(m, "encoder/conv1/weight", 3)?;
     let heads = |name: &str| -> Result<i32, GgmlError> { var(m, name)?.scalar_i64().map(|h| h as i32).ok_or_else(|| GgmlError::MissingVariable(name.into())) };
     Ok(HParams {
         n_vocab: emb.shape[0] as i32,
@@ -186,7 +199,7 @@ fn tensors(m: &Ct2Model, hp: &HParams) -> Result<Vec<Tensor>, GgmlError> {
     out.push(tensor("encoder.positional_embedding", g("encoder/position_encodings/encodings")?));
     for c in ["conv1", "conv2"] {
         out.push(tensor(format!("encoder.{c}.weight"), g(&format!("encoder/{c}/weight"))?));
-        let mut bias = tensor(format!("encoder.{c}.bias"), g(&format!("encoder/{c}/bias"))?);
+        let mut bias = tensor(format!("encoder.{c}.bias"), var_rank(m, &format!("encoder/{c}/bias"), 1)?);
         bias.shape = vec![bias.shape[0], 1];
         out.push(bias);
     }
@@ -202,8 +215,14 @@ fn tensors(m: &Ct2Model, hp: &HParams) -> Result<Vec<Tensor>, GgmlError> {
     };
     // Fused [q; k; v] (self) or [k; v] (cross): whisper's key has no bias.
     let split_qkv = |out: &mut Vec<Tensor>, dst: &str, src: &str, names: &[&str]| -> Result<(), GgmlError> {
-        let w = g(&format!("{src}/weight"))?;
-        let b = g(&format!("{src}/bias"))?;
+        let (wn, bn) = (format!("{src}/weight"), format!("{src}/bias"));
+        let (w, b) = (var_rank(m, &wn, 2)?, var_rank(m, &bn, 1)?);
+        let fused = names.len() * d;
+        for (n, v) in [(&wn, w), (&bn, b)] {
+            if v.shape[0] != fused {
+                return Err(GgmlError::Shape { variable: n.clone(), expected: format!("{fused} rows ({} x {d})", names.len()), found: v.shape.clone() });
+            }
+        }
         for (i, part) in names.iter().enumerate() {
             out.push(rows(format!("{dst}.{part}.weight"), w, i * d, (i + 1) * d));
             if *part != "key" {
@@ -252,13 +271,14 @@ fn is_f32(t: &Tensor) -> bool {
 /// an interrupted conversion never leaves a half file under the final name.
 pub fn convert_ct2_whisper(model_bin: &Path, tokenizer_json: &Path, out: &Path) -> Result<HParams, GgmlError> {
     let model = Ct2Model::read(model_bin)?;
+    let not_whisper = |reason: GgmlError| GgmlError::NotWhisper { path: model_bin.display().to_string(), reason: Box::new(reason) };
     if model.spec != "WhisperSpec" {
-        return Err(GgmlError::MissingVariable(format!("WhisperSpec (found spec `{}`)", model.spec)));
+        return Err(not_whisper(GgmlError::MissingVariable(format!("WhisperSpec (found spec `{}`)", model.spec))));
     }
-    let hp = hparams_of(&model)?;
+    let hp = hparams_of(&model).map_err(not_whisper)?;
     let vocab = vocabulary(tokenizer_json)?;
     let filters = mel::mel_filters(mel::WHISPER_SAMPLE_RATE, mel::WHISPER_N_FFT, hp.n_mels as usize);
-    let tensors = tensors(&model, &hp)?;
+    let tensors = tensors(&model, &hp).map_err(not_whisper)?;
 
     let wr = |source| GgmlError::Write { path: out.display().to_string(), source };
     let tmp = out.with_extension("partial");

@@ -213,6 +213,10 @@ pub fn decode_file(path: &Path, wanted: Wanted, sink: &mut dyn FrameSink) -> Res
         if info.width == 0 || info.height == 0 {
             return Err(DecodeError::Stream { path: p(), reason: format!("video stream has size {}x{}", info.width, info.height) });
         }
+        // Frames are converted to RGB24 buffers of this size: refuse a
+        // stream whose declared size would not fit before one is allocated.
+        crate::stages::jpeg::check_pixels(info.width as u64, info.height as u64, crate::stages::jpeg::max_pixels())
+            .map_err(|e| DecodeError::Stream { path: p(), reason: format!("video stream: {e}") })?;
         video = Some((st.index(), dec, st.time_base(), info));
     }
     let mut audio = None;

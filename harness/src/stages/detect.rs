@@ -87,11 +87,32 @@ fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
     }
 }
 
+/// The layout `Detector` needs (YOLOv8 as exported by ultralytics).
+pub const LAYOUT: onnx::Layout = onnx::Layout {
+    model: "YOLOv8 detection",
+    inputs: &[onnx::Expect { name: None, dims: &[1, 3, INPUT_SIDE as i64, INPUT_SIDE as i64] }],
+    outputs: &[onnx::Expect { name: None, dims: &[1, -1, -1] }],
+    fix: "give a YOLOv8 detection export (input [1, 3, 640, 640], output [1, 4 + classes, anchors]) through HARNESS_YOLO_MODEL, or unset it for the catalog's yolov8n",
+};
+
+/// Why an output cannot be decoded as YOLOv8's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("output of shape {shape:?} with {len} values is not YOLOv8's [1, 4 + classes, anchors]")]
+pub struct OutputShapeError {
+    pub shape: Vec<i64>,
+    pub len: usize,
+}
+
 /// Decodes YOLOv8's `[1, 4 + C, N]` output (`cx, cy, w, h` then class
 /// scores per anchor), maps boxes to the original image and applies
 /// per-class greedy NMS. Sorted by score, descending.
-pub fn decode(output: &[f32], shape: &[i64], lb: Letterbox, params: DecodeParams) -> Vec<Detection> {
-    let (attrs, n) = (shape[1] as usize, shape[2] as usize);
+pub fn decode(output: &[f32], shape: &[i64], lb: Letterbox, params: DecodeParams) -> Result<Vec<Detection>, OutputShapeError> {
+    let bad = || OutputShapeError { shape: shape.to_vec(), len: output.len() };
+    let [1, attrs, n] = *shape else { return Err(bad()) };
+    let (attrs, n) = (usize::try_from(attrs).map_err(|_| bad())?, usize::try_from(n).map_err(|_| bad())?);
+    if attrs < 5 || attrs.checked_mul(n) != Some(output.len()) {
+        return Err(bad());
+    }
     let mut cands = Vec::new();
     for i in 0..n {
         let (mut best, mut class) = (f32::MIN, 0);
@@ -120,12 +141,14 @@ pub fn decode(output: &[f32], shape: &[i64], lb: Letterbox, params: DecodeParams
             keep.push(d);
         }
     }
-    keep
+    Ok(keep)
 }
 
 /// A YOLOv8 detector session.
 pub struct Detector {
     session: Session,
+    /// The model file, for errors.
+    path: std::path::PathBuf,
     input: Vec<f32>,
 }
 
@@ -151,9 +174,12 @@ impl Detector {
         Self::load(&locate::require(id::YOLO)?, threads)
     }
 
-    /// Any YOLOv8-layout ONNX file (input `images` NCHW f32).
+    /// Any YOLOv8-layout ONNX file (input NCHW f32 640x640, output
+    /// `[1, 4 + classes, anchors]`); another layout is refused by name.
     pub fn load(path: &Path, threads: SessionThreads) -> Result<Self, OnnxError> {
-        Ok(Detector { session: onnx::session(path, threads)?, input: Vec::new() })
+        let session = onnx::session(path, threads)?;
+        onnx::check_layout(path, &session, &LAYOUT)?;
+        Ok(Detector { session, path: path.to_path_buf(), input: Vec::new() })
     }
 
     /// Letterboxes, runs and decodes one image.
@@ -163,7 +189,17 @@ impl Detector {
         let out = self.run_tensor(&input, mode);
         self.input = input;
         let (output, shape, bytes_copied) = out?;
-        Ok(DetectOutput { detections: decode(&output, &shape, lb, params), output_shape: shape, bytes_copied })
+        let detections = decode(&output, &shape, lb, params).map_err(|e| {
+            OnnxError::Layout(Box::new(onnx::LayoutMismatch {
+                path: self.path.clone(),
+                model: LAYOUT.model,
+                what: "output".into(),
+                expected: "[1, 4 + classes, anchors]".into(),
+                found: e.to_string(),
+                fix: LAYOUT.fix,
+            }))
+        })?;
+        Ok(DetectOutput { detections, output_shape: shape, bytes_copied })
     }
 
     /// Runs the model on a prepared NCHW tensor; returns the raw output, its

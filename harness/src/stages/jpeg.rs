@@ -45,6 +45,43 @@ pub enum JpegError {
     Colour { decoder: &'static str, found: String },
     #[error("mozjpeg encode: {0}")]
     Encode(String),
+    #[error(
+        "the JPEG's header claims {width}x{height} = {:.1} Mpx ({:.1} GiB as RGB8); the limit is {:.1} Mpx\n  fix: downscale the image, or raise {MAX_PIXELS_VAR} if the machine has the memory",
+        *width as f64 * *height as f64 / 1e6, *width as f64 * *height as f64 * 3.0 / (1u64 << 30) as f64, *limit as f64 / 1e6
+    )]
+    TooLarge { width: u64, height: u64, limit: u64 },
+    #[error("not a JPEG this harness can read the size of: {0}")]
+    Header(String),
+}
+
+/// The most pixels an image may have before a decoder allocates for it:
+/// 100 Mpx (300 MB as RGB8) is above any camera frame (8K video is 33 Mpx)
+/// and far below a crafted header's 65500x65500 (4.3 Gpx, 12 GiB).
+pub const DEFAULT_MAX_PIXELS: u64 = 100_000_000;
+
+/// The environment variable that overrides `DEFAULT_MAX_PIXELS`.
+pub const MAX_PIXELS_VAR: &str = "HARNESS_MAX_PIXELS";
+
+/// The pixel limit in force (`HARNESS_MAX_PIXELS`, else the default).
+pub fn max_pixels() -> u64 {
+    std::env::var(MAX_PIXELS_VAR).ok().and_then(|v| v.trim().parse().ok()).unwrap_or(DEFAULT_MAX_PIXELS)
+}
+
+/// Refuses an image whose dimensions exceed `limit` pixels (width x height,
+/// without overflow).
+pub fn check_pixels(width: u64, height: u64, limit: u64) -> Result<(), JpegError> {
+    match width.checked_mul(height) {
+        Some(px) if px <= limit => Ok(()),
+        _ => Err(JpegError::TooLarge { width, height, limit }),
+    }
+}
+
+/// Reads a JPEG's dimensions from its header alone (no pixel memory) and
+/// refuses one over the pixel limit, before any decoder sees it.
+pub fn check_size(jpeg: &[u8]) -> Result<Decoded, JpegError> {
+    let size = imagesize::blob_size(jpeg).map_err(|e| JpegError::Header(e.to_string()))?;
+    check_pixels(size.width as u64, size.height as u64, max_pixels())?;
+    Ok(Decoded { width: size.width, height: size.height })
 }
 
 /// A decoded image's geometry.
@@ -68,8 +105,10 @@ fn grey_to_rgb(grey: &[u8], out: &mut Vec<u8>) {
     out.extend(grey.iter().flat_map(|&g| [g, g, g]));
 }
 
-/// Decodes `jpeg` into `out` as packed RGB8.
+/// Decodes `jpeg` into `out` as packed RGB8, after checking its header's
+/// size against the pixel limit (`check_size`).
 pub fn decode_rgb(decoder: JpegDecoder, jpeg: &[u8], out: &mut Vec<u8>) -> Result<Decoded, JpegError> {
+    check_size(jpeg)?;
     let name = decoder.name();
     match decoder {
         JpegDecoder::Image => {

@@ -17,6 +17,79 @@ pub enum OnnxError {
     Model { path: PathBuf, message: String },
     #[error("model {model}: {message}")]
     Run { model: String, message: String },
+    #[error(transparent)]
+    Layout(Box<LayoutMismatch>),
+}
+
+/// A model file whose tensors are not the ones a stage needs.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: not a {model} model: its {what} is {found}, expected {expected}\n  fix: {fix}", path.display())]
+pub struct LayoutMismatch {
+    pub path: PathBuf,
+    pub model: &'static str,
+    pub what: String,
+    pub expected: String,
+    pub found: String,
+    pub fix: &'static str,
+}
+
+/// A tensor a stage feeds or reads: its name (`None`: the first) and its
+/// dimensions (`-1`: any size).
+#[derive(Debug, Clone, Copy)]
+pub struct Expect {
+    pub name: Option<&'static str>,
+    pub dims: &'static [i64],
+}
+
+/// What a stage expects of a model file, checked when it is loaded so a
+/// model with another layout is an error naming the file, not a panic on
+/// its first output.
+#[derive(Debug, Clone, Copy)]
+pub struct Layout {
+    pub model: &'static str,
+    pub inputs: &'static [Expect],
+    pub outputs: &'static [Expect],
+    /// How to get a model with this layout.
+    pub fix: &'static str,
+}
+
+fn show_dims(d: &[i64]) -> String {
+    format!("[{}]", d.iter().map(|x| if *x < 0 { "?".to_string() } else { x.to_string() }).collect::<Vec<_>>().join(", "))
+}
+
+/// Whether a model's dimensions fit the expected ones (a dynamic dimension
+/// in the model fits any size).
+pub fn dims_fit(found: &[i64], expected: &[i64]) -> bool {
+    found.len() == expected.len() && found.iter().zip(expected).all(|(f, e)| *e < 0 || *f < 0 || f == e)
+}
+
+/// Checks the tensors a stage uses: present by name, f32 shapes of the
+/// expected rank and sizes.
+pub fn check_layout(path: &Path, session: &Session, layout: &Layout) -> Result<(), OnnxError> {
+    let err = |what: String, expected: String, found: String| {
+        OnnxError::Layout(Box::new(LayoutMismatch { path: path.to_path_buf(), model: layout.model, what, expected, found, fix: layout.fix }))
+    };
+    for (kind, outlets, wanted) in [("input", session.inputs(), layout.inputs), ("output", session.outputs(), layout.outputs)] {
+        let names = || outlets.iter().map(|o| format!("`{}`", o.name())).collect::<Vec<_>>().join(", ");
+        for e in wanted {
+            let o = match e.name {
+                Some(n) => outlets.iter().find(|o| o.name() == n),
+                None => outlets.first(),
+            };
+            let label = e.name.map_or(format!("first {kind}"), |n| format!("{kind} `{n}`"));
+            let Some(o) = o else {
+                let found = if outlets.is_empty() { format!("no {kind}s") } else { format!("{kind}s {}", names()) };
+                return Err(err(format!("{kind} list"), label, found));
+            };
+            let Some(shape) = o.dtype().tensor_shape() else {
+                return Err(err(label, format!("a tensor {}", show_dims(e.dims)), format!("{:?}", o.dtype())));
+            };
+            if !dims_fit(shape, e.dims) {
+                return Err(err(label, show_dims(e.dims), show_dims(shape)));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Thread settings of a session.

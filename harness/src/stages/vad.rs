@@ -49,15 +49,30 @@ impl std::fmt::Debug for Vad {
     }
 }
 
+/// The layout `Vad` needs (Silero VAD v5/v6: `input`, `state`, `sr` in;
+/// `output`, `stateN` out).
+pub const LAYOUT: onnx::Layout = onnx::Layout {
+    model: "Silero VAD (v5/v6)",
+    inputs: &[
+        onnx::Expect { name: Some("input"), dims: &[-1, -1] },
+        onnx::Expect { name: Some("state"), dims: &[2, -1, 128] },
+        onnx::Expect { name: Some("sr"), dims: &[] },
+    ],
+    outputs: &[onnx::Expect { name: Some("output"), dims: &[-1, 1] }, onnx::Expect { name: Some("stateN"), dims: &[2, -1, 128] }],
+    fix: "give silero_vad.onnx from the silero-vad package (v5 or v6) through HARNESS_VAD_MODEL, or unset it for the catalog's",
+};
+
 impl Vad {
     /// The catalog's model (or `$HARNESS_VAD_MODEL`).
     pub fn from_catalog(threads: SessionThreads) -> Result<Self, OnnxError> {
         Self::load(&locate::require(id::SILERO)?, threads)
     }
 
-    /// Any Silero VAD v5/v6 ONNX file.
+    /// Any Silero VAD v5/v6 ONNX file; another layout is refused by name.
     pub fn load(path: &Path, threads: SessionThreads) -> Result<Self, OnnxError> {
-        Ok(Vad { session: onnx::session(path, threads)? })
+        let session = onnx::session(path, threads)?;
+        onnx::check_layout(path, &session, &LAYOUT)?;
+        Ok(Vad { session })
     }
 
     /// Speech probability per 512-sample window of 16 kHz mono audio (a
@@ -101,7 +116,10 @@ impl Vad {
         };
         let (_, p) = out["output"].try_extract_tensor::<f32>().map_err(err)?;
         let (_, s) = out["stateN"].try_extract_tensor::<f32>().map_err(err)?;
-        Ok((p[0], s.to_vec()))
+        match (p.first(), s.len()) {
+            (Some(p), 256) => Ok((*p, s.to_vec())),
+            _ => Err(OnnxError::Run { model: "silero-vad".into(), message: format!("outputs of {} and {} values, expected 1 and 256", p.len(), s.len()) }),
+        }
     }
 
     /// Speech segments of 16 kHz mono audio.
