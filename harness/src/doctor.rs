@@ -55,7 +55,7 @@ fn bad(group: &'static str, name: impl Into<String>, status: Status, detail: imp
 }
 
 fn tool_version(cmd: &str, args: &[&str]) -> Option<String> {
-    let out = Command::new(cmd).args(args).output().ok()?;
+    let out = crate::process::output(Command::new(cmd).args(args), crate::process::limit::TOOL).ok()?;
     let text = if out.stdout.is_empty() { out.stderr } else { out.stdout };
     String::from_utf8_lossy(&text).lines().next().map(|l| l.trim().to_string())
 }

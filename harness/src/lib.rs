@@ -10,6 +10,7 @@ pub mod evidence;
 pub mod experiments;
 pub mod forks;
 pub mod lockfile;
+pub mod manifest;
 pub mod measure;
 pub mod media;
 pub mod models;

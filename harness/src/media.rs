@@ -17,7 +17,7 @@ pub const SIZE: (u32, u32) = (640, 360);
 #[derive(Debug, thiserror::Error)]
 pub enum MediaError {
     #[error("ffmpeg CLI not runnable: {0}\n  fix: apt-get install ffmpeg (or run scripts/setup.sh)")]
-    NoFfmpeg(std::io::Error),
+    NoFfmpeg(crate::process::ProcessError),
     #[error("ffmpeg failed making {out}:\n{stderr}")]
     Ffmpeg { out: PathBuf, stderr: String },
     #[error("speech clip {0} is missing\n  fix: apt-get install pocketsphinx-testdata")]
@@ -83,13 +83,15 @@ fn generate_loop(seconds: u32, dest: &Path) -> Result<(), MediaError> {
     let src = crate::models::locate::require(id::VIDEO_MP4).map_err(|e| MediaError::Ffmpeg { out: dest.to_path_buf(), stderr: e.to_string() })?;
     let tmp = dest.with_file_name(format!(".partial-{}", dest.file_name().unwrap_or_default().to_string_lossy()));
     let loops = (seconds / 24 + 1).to_string();
-    let out = Command::new("ffmpeg")
-        .args(["-nostdin", "-y", "-v", "error", "-stream_loop", &loops, "-i"])
-        .arg(&src)
-        .args(["-c", "copy", "-t", &seconds.to_string(), "-f", "mp4"])
-        .arg(&tmp)
-        .output()
-        .map_err(MediaError::NoFfmpeg)?;
+    let out = crate::process::output(
+        Command::new("ffmpeg")
+            .args(["-nostdin", "-y", "-v", "error", "-stream_loop", &loops, "-i"])
+            .arg(&src)
+            .args(["-c", "copy", "-t", &seconds.to_string(), "-f", "mp4"])
+            .arg(&tmp),
+        crate::process::limit::MEDIA,
+    )
+    .map_err(MediaError::NoFfmpeg)?;
     if !out.status.success() {
         let _ = std::fs::remove_file(&tmp);
         return Err(MediaError::Ffmpeg { out: dest.to_path_buf(), stderr: String::from_utf8_lossy(&out.stderr).into_owned() });
@@ -133,7 +135,7 @@ pub fn generate(asset: &Asset, dest: &Path) -> Result<(), MediaError> {
     // The muxer is chosen from the final extension, not the temporary name.
     let fmt = if dest.extension().is_some_and(|e| e == "webm") { "webm" } else { "mp4" };
     cmd.args(["-f", fmt]).arg(&tmp);
-    let out = cmd.output().map_err(MediaError::NoFfmpeg)?;
+    let out = crate::process::output(&mut cmd, crate::process::limit::MEDIA).map_err(MediaError::NoFfmpeg)?;
     if !out.status.success() {
         let _ = std::fs::remove_file(&tmp);
         return Err(MediaError::Ffmpeg { out: dest.to_path_buf(), stderr: String::from_utf8_lossy(&out.stderr).into_owned() });

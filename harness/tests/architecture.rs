@@ -148,3 +148,52 @@ fn the_layer_check_sees_an_upward_import() {
     assert_eq!(crate_imports("use crate::b::x; fn f() { crate::a::y(); $crate::z }"), vec!["b", "a"]);
     assert_eq!(crate_imports("use crate::{media, paths::root};"), vec!["media", "paths"]);
 }
+
+/// A line with its string literals' contents removed (an unclosed one runs
+/// to the end of the line), so prose about `unsafe impl` is not code.
+fn without_strings(line: &str) -> String {
+    line.split('"').step_by(2).collect::<Vec<_>>().join("\"\"")
+}
+
+/// Every `unsafe` block or function in the harness and the repros says why
+/// it is sound: a `SAFETY:` comment on it or on one of the 3 lines above.
+#[test]
+fn every_unsafe_block_says_why_it_is_sound() {
+    let mut files = Vec::new();
+    for dir in ["harness/src", "repro"] {
+        rust_files(&root().join(dir), &mut files);
+    }
+    let mut missing = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, l) in lines.iter().enumerate() {
+            let code = without_strings(l.split("//").next().unwrap_or(""));
+            let is_unsafe = ["unsafe {", "unsafe extern", "unsafe fn", "unsafe impl"].iter().any(|u| code.contains(u));
+            if is_unsafe && !lines[i.saturating_sub(3)..=i].iter().any(|p| p.contains("SAFETY:")) {
+                missing.push(format!("{}:{}", f.strip_prefix(root()).unwrap().display(), i + 1));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "unsafe without a SAFETY: comment: {missing:?}");
+}
+
+/// Every external command runs through `harness::process` (a limit, both
+/// pipes drained, the command line in errors): no `.output()`, `.status()`
+/// or `.spawn()` on a `Command` elsewhere in the harness.
+#[test]
+fn external_commands_run_through_the_process_module() {
+    let src = root().join("harness/src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut found = Vec::new();
+    for f in files.iter().filter(|f| !f.starts_with(src.join("process"))) {
+        for (i, l) in std::fs::read_to_string(f).unwrap().lines().enumerate() {
+            let code = l.split("//").next().unwrap_or("");
+            if [".output()", ".status()", ".spawn()"].iter().any(|c| code.contains(c)) || code.contains("Command::new(\"cargo\")") {
+                found.push(format!("{}:{}: {}", f.strip_prefix(&src).unwrap().display(), i + 1, l.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "commands run outside harness::process:\n{}", found.join("\n"));
+}

@@ -206,7 +206,7 @@ fn a_model_of_another_layout_is_refused_naming_file_and_shapes() -> anyhow::Resu
 
 /// Patches a JPEG's SOF dimensions (height, width) in place.
 fn claim_size(jpeg: &mut [u8], width: u16, height: u16) {
-    let sof = (0..jpeg.len() - 9).find(|&i| jpeg[i] == 0xFF && matches!(jpeg[i + 1], 0xC0 | 0xC1 | 0xC2)).expect("a SOF marker");
+    let sof = (0..jpeg.len() - 9).find(|&i| jpeg[i] == 0xFF && matches!(jpeg[i + 1], 0xC0..=0xC2)).expect("a SOF marker");
     jpeg[sof + 5..sof + 7].copy_from_slice(&height.to_be_bytes());
     jpeg[sof + 7..sof + 9].copy_from_slice(&width.to_be_bytes());
 }

@@ -3,8 +3,8 @@
 //! the watchdog.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use harness::evidence::run::{FileStatus, RunRecord};
 use harness::media;
@@ -25,41 +25,17 @@ fn run_default(dir: &Path, overrides: &[&str]) -> RunRecord {
     harness::pipeline::run(default_scenario(overrides), Path::new("scenarios/default.toml"), dir, false).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// Runs the CLI with a deadline, so a regression that hangs fails the test
-/// instead of hanging CI. Both pipes are drained while it runs (a child that
-/// fills an undrained pipe blocks forever). The deadline is a hang guard,
-/// far above any expected time, not a speed limit.
+/// Runs the CLI with a deadline (through `harness::process`, which drains
+/// both pipes while it runs), so a regression that hangs fails the test
+/// instead of hanging CI. The deadline is a hang guard, far above any
+/// expected time, not a speed limit.
 fn harness_cli(args: &[&str], envs: &[(&str, &str)], deadline: Duration) -> (Option<i32>, String, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_harness"));
-    cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
-    for (k, v) in envs {
-        cmd.env(k, v);
+    cmd.args(args).envs(envs.iter().copied());
+    match harness::process::output(&mut cmd, deadline) {
+        Ok(f) => (f.status.code(), f.stdout_text(), f.stderr_text()),
+        Err(e) => panic!("harness {args:?}: {e} (hang guard)"),
     }
-    let mut child = cmd.spawn().expect("harness runs");
-    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut s = String::new();
-            if let Some(mut p) = pipe {
-                let _ = p.read_to_string(&mut s);
-            }
-            s
-        })
-    };
-    let out = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>));
-    let err = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>));
-    let t = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if t.elapsed() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("harness {args:?} did not finish within {deadline:?} (hang guard)\nstderr: {}", err.join().unwrap_or_default());
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    (status.code(), out.join().unwrap_or_default(), err.join().unwrap_or_default())
 }
 
 /// Busy-loop processes that load every core they get, for as long as the

@@ -35,6 +35,9 @@ impl Context {
     fn create_state(&self) -> State {
         // The lock is held only while the shared bookkeeping changes.
         let _held = self.guard.as_ref().map(|m| m.lock().unwrap());
+        // SAFETY: loom's `UnsafeCell::with_mut` hands out the only pointer;
+        // racing on it is exactly what loom is asked to find (it reports a
+        // data race rather than let the test pass).
         let id = self.states_created.with_mut(|n| unsafe {
             *n += 1;
             *n

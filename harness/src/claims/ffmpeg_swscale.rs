@@ -47,8 +47,8 @@ pub fn probe() -> serde_json::Value {
     let rows: Vec<serde_json::Value> = PAIRS
         .iter()
         .map(|(from, to)| {
-            let out = Command::new("ffmpeg")
-                .args([
+            let out = crate::process::output(
+                Command::new("ffmpeg").args([
                     "-nostdin",
                     "-v",
                     "debug",
@@ -63,8 +63,9 @@ pub fn probe() -> serde_json::Value {
                     "-f",
                     "null",
                     "-",
-                ])
-                .output();
+                ]),
+                crate::process::limit::TOOL,
+            );
             match out {
                 Ok(o) => {
                     let text = String::from_utf8_lossy(&o.stderr);

@@ -73,7 +73,10 @@ pub fn probe() -> serde_json::Value {
     };
     let mut out = serde_json::Map::new();
     for (name, path) in files {
-        let o = std::process::Command::new("tjbench").arg(&path).args(["-rgb", "-benchtime", "2", "-warmup", "1"]).output();
+        let o = crate::process::output(
+            std::process::Command::new("tjbench").arg(&path).args(["-rgb", "-benchtime", "2", "-warmup", "1"]),
+            crate::process::limit::TOOL,
+        );
         let mps = o.ok().and_then(|o| {
             let text = String::from_utf8_lossy(&o.stdout).into_owned();
             let after = text.split("Decompress").nth(1)?.to_string();

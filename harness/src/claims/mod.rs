@@ -137,19 +137,17 @@ pub fn import_bench(c: &BenchClaim, started_at: &str) -> Result<PathBuf, String>
 /// and machine, since both happen here in one step.
 pub fn measure_bench(claim: &str, quick: bool, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
     let c = bench_claim(claim).ok_or_else(|| format!("`{claim}` is not a bench-backed claim"))?;
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     progress(&format!("cargo bench --bench {}{}", c.bench, if quick { " (quick)" } else { "" }));
     let started_at = crate::evidence::run::now_utc();
-    let mut cmd = std::process::Command::new(&cargo);
+    let mut cmd = crate::process::cargo();
     cmd.args(["bench", "--locked", "--bench", c.bench]).current_dir(crate::paths::workspace_root());
     if quick {
         cmd.env("HARNESS_BENCH_QUICK", "1");
     }
-    // criterion's own progress goes to our stderr; stdout would mix with ours.
-    let status = cmd.stdout(std::process::Stdio::null()).status().map_err(|e| format!("cannot run {}: {e}", cargo.to_string_lossy()))?;
-    if !status.success() {
-        return Err(format!("`cargo bench --bench {}` failed ({status}); run it by hand to see why", c.bench));
-    }
+    // criterion's and cargo's progress (stderr) is shown as it comes; the
+    // error keeps the end of it.
+    let shown: crate::process::OnLine = Some(Box::new(|l: &str| eprintln!("{l}")));
+    crate::process::spawn(&mut cmd, None, shown).and_then(|r| r.wait(crate::process::limit::BUILD)).and_then(|f| f.success()).map_err(|e| e.to_string())?;
     import_bench(c, &started_at)
 }
 

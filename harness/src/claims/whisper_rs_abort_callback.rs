@@ -54,7 +54,11 @@ pub fn run(progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
     for v in [WhisperVariant::workspace_default(), WhisperVariant::registry("0.15.1", &[])] {
         progress(&format!("abort-callback probe on {}", v.name()));
         let exe = variant::build_race_cell(&v, progress).map_err(|e| e.to_string())?;
-        let out = Command::new(exe).arg(&model).arg(&clip).arg("--abort-callback-check").env("GGML_NO_BACKTRACE", "1").output().map_err(|e| e.to_string())?;
+        let out = crate::process::output(
+            Command::new(exe).arg(&model).arg(&clip).arg("--abort-callback-check").env("GGML_NO_BACKTRACE", "1"),
+            crate::process::limit::PROBE,
+        )
+        .map_err(|e| e.to_string())?;
         let exit = super::whisper_rs_race::trial::describe_exit(out.status);
         let line = String::from_utf8_lossy(&out.stdout).lines().find(|l| l.contains("abort-callback-check")).and_then(|l| serde_json::from_str(l).ok());
         probes.push(Probe { variant: v.name(), exit, line });

@@ -66,7 +66,7 @@ fn os_name() -> String {
 }
 
 fn git(args: &[&str]) -> Option<String> {
-    let out = Command::new("git").args(args).current_dir(paths::workspace_root()).output().ok()?;
+    let out = crate::process::output(Command::new("git").args(args).current_dir(paths::workspace_root()), crate::process::limit::TOOL).ok()?;
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 

@@ -43,14 +43,12 @@ pub struct Anchors {
     pub errors: Vec<String>,
 }
 
-fn wall_ms(mut cmd: Command) -> Result<(f64, std::process::Output), String> {
+/// Runs `cmd` and times it as a whole process (both sides of an anchor
+/// pay the same start-up and pipe draining).
+fn wall_ms(mut cmd: Command) -> Result<(f64, crate::process::Finished), String> {
     let t = Instant::now();
-    let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
-    let ms = t.elapsed().as_secs_f64() * 1e3;
-    if !out.status.success() {
-        return Err(format!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr)));
-    }
-    Ok((ms, out))
+    let out = crate::process::checked(&mut cmd, crate::process::limit::PROBE).map_err(|e| e.to_string())?;
+    Ok((t.elapsed().as_secs_f64() * 1e3, out))
 }
 
 fn decode_anchor(video: &Path, runs: usize) -> Result<Pair, String> {
@@ -69,11 +67,13 @@ fn decode_anchor(video: &Path, runs: usize) -> Result<Pair, String> {
         p.native_ms.push(wall_ms(ff)?.0);
     }
     // Agreement: the frame count ffprobe counts equals ours.
-    let probe = Command::new("ffprobe")
-        .args(["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0"])
-        .arg(video)
-        .output()
-        .map_err(|e| e.to_string())?;
+    let probe = crate::process::output(
+        Command::new("ffprobe")
+            .args(["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0"])
+            .arg(video),
+        crate::process::limit::PROBE,
+    )
+    .map_err(|e| e.to_string())?;
     samples.1 = String::from_utf8_lossy(&probe.stdout).trim().parse().unwrap_or(u64::MAX);
     p.agree = samples.0 == samples.1;
     p.agreement = format!("video frames: harness {}, ffprobe {}", samples.0, samples.1);
@@ -97,8 +97,8 @@ fn build_whisper_driver() -> Result<PathBuf, String> {
     std::fs::create_dir_all(exe.parent().expect("parent")).map_err(|e| e.to_string())?;
     let src = paths::workspace_root().join("scripts/anchors/whisper_driver.c");
     let lib = out.join("lib");
-    let status = Command::new("cc")
-        .args(["-O2", "-o"])
+    let mut cc = Command::new("cc");
+    cc.args(["-O2", "-o"])
         .arg(&exe)
         .arg(&src)
         .arg(format!("-I{}", out.join("include").display()))
@@ -106,24 +106,17 @@ fn build_whisper_driver() -> Result<PathBuf, String> {
         .arg(lib.join("libggml.a"))
         .arg(lib.join("libggml-cpu.a"))
         .arg(lib.join("libggml-base.a"))
-        .args(["-lstdc++", "-lm", "-lpthread", "-fopenmp"])
-        .status()
-        .map_err(|e| format!("cc: {e}"))?;
-    if !status.success() {
-        return Err(format!("building {} failed", src.display()));
-    }
+        .args(["-lstdc++", "-lm", "-lpthread", "-fopenmp"]);
+    crate::process::checked(&mut cc, crate::process::limit::BUILD).map_err(|e| format!("building {}: {e}", src.display()))?;
     Ok(exe)
 }
 
 fn c_driver(driver: &Path, model: &Path, clip: &Path, n_threads: i32, runs: usize, flash_attn: bool) -> Result<(Vec<f64>, String), String> {
-    let out = Command::new(driver)
-        .arg(model)
-        .arg(clip)
-        .arg(n_threads.to_string())
-        .arg(runs.to_string())
-        .arg(if flash_attn { "1" } else { "0" })
-        .output()
-        .map_err(|e| e.to_string())?;
+    let out = crate::process::output(
+        Command::new(driver).arg(model).arg(clip).arg(n_threads.to_string()).arg(runs.to_string()).arg(if flash_attn { "1" } else { "0" }),
+        crate::process::limit::PROBE,
+    )
+    .map_err(|e| e.to_string())?;
     if !out.status.success() {
         return Err(format!("whisper_driver: {}", String::from_utf8_lossy(&out.stderr)));
     }
@@ -181,18 +174,13 @@ fn transcribe_anchor(rounds: usize, n_threads: i32) -> Result<(Pair, Pair), Stri
 fn python_with_onnxruntime() -> Result<PathBuf, String> {
     let venv = paths::cache_dir().join("anchors/venv");
     let py = venv.join("bin/python3");
-    let ok = |py: &Path| Command::new(py).args(["-c", "import onnxruntime, numpy"]).output().is_ok_and(|o| o.status.success());
+    let ok = |py: &Path| {
+        crate::process::output(Command::new(py).args(["-c", "import onnxruntime, numpy"]), crate::process::limit::PROBE).is_ok_and(|o| o.status.success())
+    };
     if py.is_file() && ok(&py) {
         return Ok(py);
     }
-    let run = |cmd: &mut Command| -> Result<(), String> {
-        let o = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
-        if o.status.success() {
-            Ok(())
-        } else {
-            Err(format!("{cmd:?}: {}", String::from_utf8_lossy(&o.stderr)))
-        }
-    };
+    let run = |cmd: &mut Command| crate::process::checked(cmd, crate::process::limit::MEDIA).map(|_| ()).map_err(|e| e.to_string());
     run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
     // The same onnxruntime wheel the harness loads its library from.
     let wheel = paths::downloads_dir().join(catalog::ONNXRUNTIME.file);
@@ -223,15 +211,17 @@ fn detect_anchor(runs: usize, intra: usize) -> Result<Pair, String> {
     std::fs::write(dir.join("yolo-input.npy"), crate::evidence::npy::npy_f32(&[1, 3, side, side], &tensor)).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("yolo-output.npy"), crate::evidence::npy::npy_f32(&[1, 22, output.len() / 22], &output)).map_err(|e| e.to_string())?;
     let py = python_with_onnxruntime()?;
-    let out = Command::new(py)
-        .arg(paths::workspace_root().join("scripts/anchors/ort_anchor.py"))
-        .arg(&model)
-        .arg(dir.join("yolo-input.npy"))
-        .arg(intra.to_string())
-        .arg(runs.to_string())
-        .arg(dir.join("yolo-output.npy"))
-        .output()
-        .map_err(|e| e.to_string())?;
+    let out = crate::process::output(
+        Command::new(py)
+            .arg(paths::workspace_root().join("scripts/anchors/ort_anchor.py"))
+            .arg(&model)
+            .arg(dir.join("yolo-input.npy"))
+            .arg(intra.to_string())
+            .arg(runs.to_string())
+            .arg(dir.join("yolo-output.npy")),
+        crate::process::limit::PROBE,
+    )
+    .map_err(|e| e.to_string())?;
     if !out.status.success() {
         return Err(format!("ort_anchor.py: {}", String::from_utf8_lossy(&out.stderr)));
     }

@@ -165,9 +165,7 @@ fn count(exe: &std::path::Path, model: &str, variant: &str, calls: u64) -> Resul
 /// Runs the experiment and stores its evidence.
 pub fn run(repeats: usize, quick: bool, progress: &dyn Fn(&str)) -> Result<std::path::PathBuf, String> {
     let started_at = crate::evidence::run::now_utc();
-    let valgrind = Command::new("valgrind")
-        .arg("--version")
-        .output()
+    let valgrind = crate::process::output(Command::new("valgrind").arg("--version"), crate::process::limit::TOOL)
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .map_err(|e| format!("valgrind not found ({e}): run scripts/setup.sh"))?;
     let mut data = Data { counts: Vec::new(), outputs_agree: Vec::new(), valgrind, bytes_copied: Vec::new() };

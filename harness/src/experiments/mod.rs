@@ -109,9 +109,8 @@ pub fn run_scenario(scenario: &Path, sets: &[String], out: &Path) -> Result<RunR
     for s in sets {
         cmd.arg("--set").arg(s);
     }
-    let o = cmd.output().map_err(|e| format!("cannot start {}: {e}", harness_exe().display()))?;
-    let text = std::fs::read_to_string(out.join("run.json"))
-        .map_err(|e| format!("{} --set {sets:?}: no run.json ({e}); stderr: {}", scenario.display(), String::from_utf8_lossy(&o.stderr)))?;
+    let o = crate::process::output(&mut cmd, crate::process::limit::BUILD).map_err(|e| e.to_string())?;
+    let text = std::fs::read_to_string(out.join("run.json")).map_err(|e| format!("`{}`: no run.json ({e}); its output ends:\n{}", o.command, o.tail(10)))?;
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", out.join("run.json").display()))
 }
 

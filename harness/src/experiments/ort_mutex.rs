@@ -85,10 +85,11 @@ pub fn session_memory(model: &str, n: usize, prepacked: bool) -> Result<Vec<u64>
 }
 
 fn memory_cell(model: &str, prepacked: bool, repeat: usize) -> Result<MemoryRun, String> {
-    let o = std::process::Command::new(super::harness_exe())
-        .args(["session-memory", model, "4", if prepacked { "prepacked" } else { "plain" }])
-        .output()
-        .map_err(|e| e.to_string())?;
+    let o = crate::process::output(
+        std::process::Command::new(super::harness_exe()).args(["session-memory", model, "4", if prepacked { "prepacked" } else { "plain" }]),
+        crate::process::limit::PROBE,
+    )
+    .map_err(|e| e.to_string())?;
     if !o.status.success() {
         return Err(format!("session-memory {model}: {}", String::from_utf8_lossy(&o.stderr)));
     }

@@ -2,7 +2,6 @@
 //! libtest reports, per test binary.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde::{Deserialize, Serialize};
 
@@ -82,13 +81,14 @@ pub fn parse(output: &str) -> (Vec<BinaryCounts>, Vec<String>) {
 /// Runs `cargo ARGS` in `dir` with `env`, sharing `target` between runs.
 pub fn run(dir: &Path, args: &[String], env: &[(String, String)], target: &Path, skipped: Vec<(String, u64, String)>) -> SuiteResult {
     let t = std::time::Instant::now();
-    let o = Command::new("cargo").args(args).current_dir(dir).env("CARGO_TARGET_DIR", target).envs(env.iter().map(|(k, v)| (k, v))).output();
+    let mut cmd = crate::process::cargo();
+    cmd.args(args).current_dir(dir).env("CARGO_TARGET_DIR", target).envs(env.iter().map(|(k, v)| (k, v)));
+    let o = crate::process::output(&mut cmd, crate::process::limit::BUILD);
     let mut r = SuiteResult { command: format!("cargo {}", args.join(" ")), skipped, ..Default::default() };
     match o {
-        Err(e) => r.error = Some(format!("cargo: {e}")),
+        Err(e) => r.error = Some(e.to_string()),
         Ok(o) => {
-            let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
-            let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+            let (stdout, stderr) = (o.stdout_text(), o.stderr_text());
             let (bins, failures) = parse(&(stderr.clone() + "\n" + &stdout));
             r.ran = !bins.is_empty();
             r.binaries = bins;

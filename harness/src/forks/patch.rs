@@ -17,7 +17,7 @@ pub fn apply(dir: &Path, patch_file: &Path) -> Result<(), ForkError> {
         if dry {
             c.arg("--dry-run");
         }
-        c.output().map_err(|e| ForkError::Io(format!("patch: {e} (install it: apt-get install patch)")))
+        crate::process::output(&mut c, crate::process::limit::TOOL).map_err(|e| ForkError::Io(format!("{e} (install it: apt-get install patch)")))
     };
     let o = run(true)?;
     if !o.status.success() {

@@ -3,7 +3,6 @@
 //! then builds the registry's source; the fork check must fail instead.
 
 use std::path::Path;
-use std::process::Command;
 
 /// From the lock file: `krate` must resolve to a path package (no `source`
 /// line) and must not be listed under `[[patch.unused]]`.
@@ -26,18 +25,9 @@ pub fn patched_source_used(lock: &Path, krate: &str) -> Result<String, String> {
 /// From `cargo metadata` in `project`: the package `krate` must come from
 /// a manifest under `fork`.
 pub fn compiled_from(project: &Path, krate: &str, fork: &Path) -> Result<String, String> {
-    let o = Command::new("cargo")
-        .args(["metadata", "--format-version", "1", "--offline"])
-        .current_dir(project)
-        .output()
-        .map_err(|e| format!("cargo metadata: {e}"))?;
-    if !o.status.success() {
-        return Err(format!("cargo metadata in {}: {}", project.display(), String::from_utf8_lossy(&o.stderr)));
-    }
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).map_err(|e| format!("cargo metadata: {e}"))?;
+    let meta = crate::process::cargo_metadata(project, &["--offline"]).map_err(|e| e.to_string())?;
     let fork = std::fs::canonicalize(fork).map_err(|e| format!("{}: {e}", fork.display()))?;
-    let paths: Vec<String> =
-        v["packages"].as_array().into_iter().flatten().filter(|p| p["name"] == krate).filter_map(|p| p["manifest_path"].as_str().map(String::from)).collect();
+    let paths: Vec<String> = meta.packages.iter().filter(|p| p.name.as_str() == krate).map(|p| p.manifest_path.to_string()).collect();
     match paths.as_slice() {
         [one] if Path::new(one).starts_with(&fork) => Ok(format!("cargo metadata: {krate} manifest {one}")),
         [one] => Err(format!("cargo metadata: {krate} comes from {one}, not from the fork at {}", fork.display())),

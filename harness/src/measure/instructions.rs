@@ -16,13 +16,10 @@ pub fn parse_i_refs(stderr: &str) -> Option<u64> {
 
 /// Instructions executed by `exe args...` under valgrind.
 pub fn count(exe: &Path, args: &[&str]) -> Result<u64, String> {
-    let o = Command::new("valgrind")
-        .args(TOOL)
-        .arg(exe)
-        .args(args)
-        .env("RUST_LOG", "error")
-        .output()
-        .map_err(|e| format!("cannot run valgrind ({e}): install it with `apt-get install valgrind` (scripts/setup.sh does)"))?;
+    let mut cmd = Command::new("valgrind");
+    cmd.args(TOOL).arg(exe).args(args).env("RUST_LOG", "error");
+    let o = crate::process::output(&mut cmd, crate::process::limit::PROBE)
+        .map_err(|e| format!("{e} (valgrind: `apt-get install valgrind`; scripts/setup.sh does)"))?;
     let err = String::from_utf8_lossy(&o.stderr);
     let what = || format!("valgrind {} {}", exe.display(), args.join(" "));
     if !o.status.success() {

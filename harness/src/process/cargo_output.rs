@@ -1,5 +1,25 @@
 //! Reading cargo's output: the part a person needs when a build fails.
 
+use cargo_metadata::diagnostic::DiagnosticLevel;
+use cargo_metadata::Message;
+
+/// The first compiler error of a build run with `--message-format=json`:
+/// the first error-level compiler message as rustc renders it (its first
+/// `lines` lines); where cargo failed before compiling anything (a
+/// manifest or registry error), the first `error` of its stderr.
+pub fn first_error_json(stdout: &[u8], stderr: &str, lines: usize) -> String {
+    for m in Message::parse_stream(stdout).map_while(Result::ok) {
+        if let Message::CompilerMessage(cm) = m {
+            if matches!(cm.message.level, DiagnosticLevel::Error | DiagnosticLevel::Ice) {
+                let text = cm.message.rendered.unwrap_or(cm.message.message);
+                let text: Vec<&str> = text.lines().take(lines).collect();
+                return format!("{} (in {}):\n{}", cm.target.name, cm.package_id.repr, text.join("\n"));
+            }
+        }
+    }
+    first_error(stderr, lines)
+}
+
 /// The first `error` line of cargo's output and the `lines - 1` after it
 /// (the compiler's explanation), or the last `lines` lines when no line
 /// starts with `error`.
@@ -13,6 +33,17 @@ pub fn first_error(text: &str, lines: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_first_error_comes_from_the_json_messages() {
+        let warning = r#"{"reason":"compiler-message","package_id":"path+file:///x#a@0.1.0","manifest_path":"/x/Cargo.toml","target":{"kind":["lib"],"crate_types":["lib"],"name":"a","src_path":"/x/src/lib.rs","edition":"2021","doc":true,"doctest":true,"test":true},"message":{"rendered":"warning: unused\n","$message_type":"diagnostic","children":[],"code":null,"level":"warning","message":"unused","spans":[]}}"#;
+        let error =
+            warning.replace("warning: unused", r"error[E0308]: mismatched types\n --> src/lib.rs:1:1").replace(r#""level":"warning""#, r#""level":"error""#);
+        let stdout = format!("{warning}\n{error}\n");
+        let e = super::first_error_json(stdout.as_bytes(), "error: could not compile `a`", 2);
+        assert!(e.starts_with("a (in path+file:///x#a@0.1.0):\nerror[E0308]: mismatched types\n --> src/lib.rs:1:1"), "{e}");
+        assert_eq!(super::first_error_json(b"", "   Updating index\nerror: no matching package named `x`", 1), "error: no matching package named `x`");
+    }
+
     #[test]
     fn starts_at_the_first_error() {
         let out = "   Compiling x\nwarning: unused\nerror[E0308]: mismatched types\n --> src/lib.rs:1:1\n  |\nmore\n";

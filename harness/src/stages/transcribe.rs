@@ -133,6 +133,7 @@ impl Transcriber {
         // object, so the closure runs on the wrong memory (see
         // reports/whisper-rs-race.md, "abort callback"). The raw API with our
         // own trampoline; `beat` outlives the call below.
+        // SAFETY: whisper.cpp calls it only with the user data set below.
         unsafe extern "C" fn trampoline(user_data: *mut std::ffi::c_void) -> bool {
             // SAFETY: user_data is `&beat` below, alive for the whole `full` call.
             let beat = unsafe { &*(user_data as *const Heartbeat) };

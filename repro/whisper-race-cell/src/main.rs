@@ -74,6 +74,8 @@ fn vad_check(model: &str, pcm: &[f32]) {
     // The context-level entry point (whisper_full), through the sys crate.
     let cpath = std::ffi::CString::new(model).expect("path");
     // The control first (VAD off must succeed), then VAD on with the missing model.
+    // SAFETY: the context pointer is checked non-null before use and freed
+    // once at the end; the C strings outlive the calls that read them.
     let (ctx_off, ctx_level) = unsafe {
         let cp = whisper_rs_sys::whisper_context_default_params();
         let c = whisper_rs_sys::whisper_init_from_file_with_params(cpath.as_ptr(), cp);
@@ -125,8 +127,11 @@ fn main() {
     let usage = "usage: whisper-race-cell MODEL CLIP.wav (K N_THREADS create|full|both none|create|all | --vad-check)";
     let (model, clip) = (args.get(1).expect(usage).clone(), args.get(2).expect(usage).clone());
     let pcm = Arc::new(read_wav(&clip));
+    // SAFETY: a callback that reads none of its arguments.
     unsafe extern "C" fn quiet(_: u32, _: *const std::os::raw::c_char, _: *mut std::ffi::c_void) {}
     // whisper.cpp's and ggml's own logs would interleave with the JSON lines.
+    // SAFETY: `quiet` is a valid `extern "C"` function for the whole run; the
+    // user data is never read.
     unsafe {
         whisper_rs::set_log_callback(Some(quiet), std::ptr::null_mut());
     }

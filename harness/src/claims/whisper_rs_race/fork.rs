@@ -63,7 +63,10 @@ fn walls(c: &CellResult) -> Vec<f64> {
 }
 
 fn abort_probe(exe: &Path, model: &Path, clip: &Path) -> (String, bool) {
-    match Command::new(exe).arg(model).arg(clip).arg("--abort-callback-check").env("GGML_NO_BACKTRACE", "1").output() {
+    match crate::process::output(
+        Command::new(exe).arg(model).arg(clip).arg("--abort-callback-check").env("GGML_NO_BACKTRACE", "1"),
+        crate::process::limit::PROBE,
+    ) {
         Err(e) => (format!("could not run: {e}"), true),
         Ok(o) => {
             let line: Option<serde_json::Value> =

@@ -125,7 +125,7 @@ fn run_loom() -> LoomResult {
         };
     };
     let command = "cargo test --release -p repro --test whisper_rs_race_loom (its binary, run directly)".to_string();
-    match Command::new(&bin).arg("--test-threads=1").output() {
+    match crate::process::output(Command::new(&bin).arg("--test-threads=1"), crate::process::limit::PROBE) {
         Ok(o) => {
             let text = String::from_utf8_lossy(&o.stdout);
             let summary = text.lines().filter(|l| l.starts_with("test ")).collect::<Vec<_>>().join("\n");
@@ -140,7 +140,8 @@ fn vad_check(v: &WhisperVariant, progress: &dyn Fn(&str)) -> Result<serde_json::
     let model = locate::require(catalog::id::WHISPER_GGML).map_err(|e| e.to_string())?;
     // Two clips with a long silence between them: where VAD would matter.
     let clip = crate::media::speech_clips()[1].clone();
-    let out = Command::new(exe).arg(model).arg(clip).arg("--vad-check").env("GGML_NO_BACKTRACE", "1").output().map_err(|e| e.to_string())?;
+    let out = crate::process::output(Command::new(exe).arg(model).arg(clip).arg("--vad-check").env("GGML_NO_BACKTRACE", "1"), crate::process::limit::PROBE)
+        .map_err(|e| e.to_string())?;
     let line = String::from_utf8_lossy(&out.stdout).lines().find(|l| l.contains("vad-check")).map(String::from);
     match line {
         Some(l) => serde_json::from_str(&l).map_err(|e| e.to_string()),

@@ -4,9 +4,8 @@
 //! threads were burning CPU (spinning: progress possible, just starved) or
 //! asleep (blocked: a deadlock), with gdb's stacks.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -87,37 +86,44 @@ fn snapshot(pid: u32, gdb_timeout: Duration) -> StallSnapshot {
     }
 }
 
-/// CPU seconds of all waited-for children so far (this process's
-/// `RUSAGE_CHILDREN`); trials run one at a time, so the difference across a
-/// trial is exactly that trial's CPU.
-fn children_cpu_s() -> f64 {
-    // SAFETY: getrusage fills the struct we own.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru) };
-    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    tv(ru.ru_utime) + tv(ru.ru_stime)
-}
-
 /// Runs one trial of `cell` with `exe`, bounded by `limit` overall and
 /// `stall` without a heartbeat.
 pub fn run(exe: &Path, model: &Path, clip: &Path, cell: &Cell, limit: Duration, stall: Duration) -> Trial {
-    let mut child = match Command::new(exe)
-        .arg(model)
+    let t0 = Instant::now();
+    let last_beat = Arc::new(AtomicU64::new(0));
+    let counts = Arc::new(Mutex::new((0usize, 0usize, 0usize, Vec::<String>::new())));
+    let on_line: crate::process::OnLine = {
+        let (last_beat, counts) = (Arc::clone(&last_beat), Arc::clone(&counts));
+        Some(Box::new(move |line: &str| {
+            last_beat.store(t0.elapsed().as_millis() as u64, Ordering::Relaxed);
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { return };
+            let mut c = counts.lock().expect("counts");
+            match v["event"].as_str() {
+                Some("created") => c.0 += 1,
+                Some("done") => {
+                    c.1 += 1;
+                    c.3.push(v["text"].as_str().unwrap_or("").to_string());
+                }
+                Some("progress") => c.2 += 1,
+                _ => {}
+            }
+        }))
+    };
+    let mut cmd = Command::new(exe);
+    cmd.arg(model)
         .arg(clip)
         .arg(cell.k.to_string())
         .arg(cell.n_threads.to_string())
         .arg(cell.phase.as_str())
         .arg(cell.guard.as_str())
-        .env("GGML_NO_BACKTRACE", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-    {
+        .env("GGML_NO_BACKTRACE", "1");
+    let cpu0 = crate::measure::clock::children_cpu_s();
+    let mut child = match crate::process::spawn(&mut cmd, on_line, None) {
         Ok(c) => c,
         Err(e) => {
             return Trial {
                 ending: Ending::Crashed,
-                exit: format!("could not start: {e}"),
+                exit: e.to_string(),
                 wall_s: 0.0,
                 cpu_s: 0.0,
                 states_created: 0,
@@ -130,53 +136,26 @@ pub fn run(exe: &Path, model: &Path, clip: &Path, cell: &Cell, limit: Duration, 
         }
     };
     let pid = child.id();
-    let cpu0 = children_cpu_s();
-    let t0 = Instant::now();
-    let last_beat = Arc::new(AtomicU64::new(0));
-    let counts = Arc::new(Mutex::new((0usize, 0usize, 0usize, Vec::<String>::new())));
-    let reader = {
-        let (out, last_beat, counts) = (child.stdout.take().expect("piped"), Arc::clone(&last_beat), Arc::clone(&counts));
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                last_beat.store(t0.elapsed().as_millis() as u64, Ordering::Relaxed);
-                let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else { continue };
-                let mut c = counts.lock().expect("counts");
-                match v["event"].as_str() {
-                    Some("created") => c.0 += 1,
-                    Some("done") => {
-                        c.1 += 1;
-                        c.3.push(v["text"].as_str().unwrap_or("").to_string());
-                    }
-                    Some("progress") => c.2 += 1,
-                    _ => {}
-                }
-            }
-        })
-    };
-    let (ending, exit, snap) = loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            let ending = if status.success() { Ending::Finished } else { Ending::Crashed };
-            break (ending, describe_exit(status), None);
+    let (ending, exit, snap, finished) = loop {
+        if child.try_wait().is_some() {
+            // Exited: collect what it printed (the pipes close with it).
+            let f = child.wait(limit + Duration::from_secs(60)).ok();
+            let status = f.as_ref().map(|f| f.status);
+            let ending = if status.is_some_and(|s| s.success()) { Ending::Finished } else { Ending::Crashed };
+            break (ending, status.map_or("no exit status".into(), describe_exit), None, f);
         }
         let idle = t0.elapsed().saturating_sub(Duration::from_millis(last_beat.load(Ordering::Relaxed)));
         if idle > stall || t0.elapsed() > limit {
             let snap = snapshot(pid, Duration::from_secs(20));
-            let _ = child.kill();
-            let _ = child.wait();
+            let f = child.kill();
             let why = if t0.elapsed() > limit { format!("over the {} s limit", limit.as_secs()) } else { format!("no heartbeat for {} s", stall.as_secs()) };
-            break (Ending::Stalled, format!("killed: {why}"), Some(snap));
+            break (Ending::Stalled, format!("killed: {why}"), Some(snap), Some(f));
         }
         std::thread::sleep(Duration::from_millis(50));
     };
     let wall_s = t0.elapsed().as_secs_f64();
-    let cpu_s = children_cpu_s() - cpu0;
-    let _ = reader.join();
-    let mut stderr_tail = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        let mut s = String::new();
-        let _ = std::io::Read::read_to_string(&mut e, &mut s);
-        stderr_tail = s.lines().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
-    }
+    let cpu_s = crate::measure::clock::children_cpu_s() - cpu0;
+    let stderr_tail = finished.map(|f| crate::process::Finished { stdout: vec![], ..f }.tail(6)).unwrap_or_default();
     let c = counts.lock().expect("counts").clone();
     Trial { ending, exit, wall_s, cpu_s, states_created: c.0, workers_done: c.1, progress_events: c.2, texts: c.3, stall: snap, stderr_tail }
 }
