@@ -4,7 +4,8 @@
 # unoptimised), build all benches, and run each bench once in criterion's
 # test mode (which checks the compared variants agree before timing).
 # rustfmt and clippy are gates: unformatted code or a clippy warning fails.
-# Ends with one line totalling every `test result:` line.
+# Then the fuzz targets build and run briefly. Ends with one line totalling
+# every `test result:` line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -25,6 +26,15 @@ cargo test --release --locked --workspace 2>&1 | tee "$log"
 after=$(git status --porcelain 2>/dev/null || true)
 if [ "$before" != "$after" ]; then
   echo "test.sh: the tests changed the working tree (git status before / after):" >&2
+  diff <(echo "$before") <(echo "$after") >&2 || true
+  exit 1
+fi
+# The fuzz targets build and each runs briefly (scripts/fuzz.sh SECONDS for
+# a real campaign; README "Fuzzing"). Its corpus and build stay ignored.
+scripts/fuzz.sh "${HARNESS_CI_FUZZ_SECONDS:-15}"
+after=$(git status --porcelain 2>/dev/null || true)
+if [ "$before" != "$after" ]; then
+  echo "test.sh: fuzzing changed the working tree:" >&2
   diff <(echo "$before") <(echo "$after") >&2 || true
   exit 1
 fi

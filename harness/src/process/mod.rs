@@ -109,13 +109,13 @@ fn last_lines(text: &str, n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
-/// An exit status in words: the code, or the signal that ended it.
+/// An exit status as `exit N` or `signal N` (the form stored in evidence).
 pub fn describe(status: ExitStatus) -> String {
     use std::os::unix::process::ExitStatusExt;
     match (status.code(), status.signal()) {
-        (Some(c), _) => format!("exit code {c}"),
-        (None, Some(s)) => format!("killed by signal {s}"),
-        _ => "no exit status".into(),
+        (Some(c), _) => format!("exit {c}"),
+        (None, Some(s)) => format!("signal {s}"),
+        _ => "unknown".into(),
     }
 }
 
@@ -306,7 +306,7 @@ mod tests {
     #[test]
     fn a_failure_carries_the_command_line_status_and_output() {
         let e = checked(&mut sh("echo why >&2; exit 3"), limit::TOOL).unwrap_err().to_string();
-        assert!(e.contains("exit code 3") && e.contains("why") && e.contains("sh -c"), "{e}");
+        assert!(e.contains("exit 3") && e.contains("why") && e.contains("sh -c"), "{e}");
         let e = checked(&mut Command::new("no-such-program-here"), limit::TOOL).unwrap_err().to_string();
         assert!(e.contains("cannot start `no-such-program-here`") && e.contains("fix:"), "{e}");
     }

@@ -60,12 +60,7 @@ pub struct Trial {
 
 /// `exit N` or `signal N`.
 pub fn describe_exit(status: std::process::ExitStatus) -> String {
-    use std::os::unix::process::ExitStatusExt;
-    match (status.code(), status.signal()) {
-        (Some(c), _) => format!("exit {c}"),
-        (None, Some(s)) => format!("signal {s}"),
-        _ => "unknown".into(),
-    }
+    crate::process::describe(status)
 }
 
 fn snapshot(pid: u32, gdb_timeout: Duration) -> StallSnapshot {

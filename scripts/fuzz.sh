@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Fuzzes the harness's input paths with cargo-fuzz (libFuzzer):
+#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
+# Targets: scenario_load, jpeg_decode, media_open, patch_reader (default:
+# all). Seeds each corpus from real inputs (scenario files, patches, the
+# catalog's photos and media), runs each target for SECONDS (default 600),
+# and writes a JSON line per target to .cache/fuzz/<stamp>/summary.jsonl.
+# A crash leaves its input under fuzz/artifacts/<target>/; the script then
+# exits 1, naming it.
+#
+# Why cargo-fuzz with `-s none` on stable (RUSTC_BOOTSTRAP=1): libFuzzer's
+# coverage-guided search through the sancov passes rustc has on stable;
+# no sanitizer because the code under test is safe Rust plus C libraries
+# that are not built with one (system FFmpeg, mozjpeg's libjpeg-turbo), so
+# AddressSanitizer would double the build and find nothing more here; a
+# panic or abort is what libFuzzer catches. bolero and cargo-afl need the
+# same instrumentation plus their own runner.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs="${1:-600}"
+shift || true
+targets=("$@")
+[ ${#targets[@]} -eq 0 ] && targets=(scenario_load jpeg_decode media_open patch_reader)
+export RUSTC_BOOTSTRAP=1
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --version 0.13.2
+
+seed() {
+  local t="$1" dir="fuzz/corpus/$1"
+  mkdir -p "$dir"
+  case "$t" in
+    scenario_load) cp scenarios/*.toml "$dir/" ;;
+    patch_reader) find patches -name '*.patch' -exec cp {} "$dir/" \; ;;
+    jpeg_decode) find .cache/data .cache/anchors -name '*.jpg' -size -400k -exec cp {} "$dir/" \; 2>/dev/null || true ;;
+    media_open)
+      # Real media, cut to the first 64 KiB (the fuzzer mutates headers and
+      # the first packets; whole files make each run slow).
+      for f in $(find .cache/media .cache/data -name '*.mp4' -o -name '*.wav' -o -name '*.webm' 2>/dev/null | head -8); do
+        head -c 65536 "$f" > "$dir/$(basename "$f")"
+      done ;;
+  esac
+}
+
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+out=".cache/fuzz/$stamp"
+mkdir -p "$out"
+status=0
+for t in "${targets[@]}"; do
+  seed "$t"
+  echo "[fuzz] $t for ${secs}s"
+  log="$out/$t.log"
+  if cargo fuzz run -s none "$t" "fuzz/corpus/$t" -- -max_total_time="$secs" -rss_limit_mb=4096 -timeout=60 -print_final_stats=1 >"$log" 2>&1; then
+    result=ok
+  else
+    result=crash
+    status=1
+  fi
+  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
+  crash=$(grep -o 'Test unit written to [^ ]*' "$log" | head -1 | sed 's/Test unit written to //' || true)
+  printf '{"target":"%s","seconds":%s,"result":"%s","executions":%s,"artifact":"%s","log":"%s"}\n' \
+    "$t" "$secs" "$result" "${runs:-0}" "$crash" "$log" | tee -a "$out/summary.jsonl"
+done
+exit $status
