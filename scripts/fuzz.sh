@@ -50,9 +50,14 @@ for t in "${targets[@]}"; do
   log="$out/$t.log"
   if cargo fuzz run -s none "$t" "fuzz/corpus/$t" -- -max_total_time="$secs" -rss_limit_mb=4096 -timeout=60 -print_final_stats=1 >"$log" 2>&1; then
     result=ok
-  else
+  elif grep -q 'Test unit written to' "$log"; then
     result=crash
     status=1
+  else
+    # No input to blame: the build or libFuzzer itself failed (see the log).
+    result=error
+    status=1
+    tail -20 "$log" >&2
   fi
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
   crash=$(grep -o 'Test unit written to [^ ]*' "$log" | head -1 | sed 's/Test unit written to //' || true)

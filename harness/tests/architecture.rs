@@ -169,7 +169,8 @@ fn every_unsafe_block_says_why_it_is_sound() {
         let lines: Vec<&str> = text.lines().collect();
         for (i, l) in lines.iter().enumerate() {
             let code = without_strings(l.split("//").next().unwrap_or(""));
-            let is_unsafe = ["unsafe {", "unsafe extern", "unsafe fn", "unsafe impl"].iter().any(|u| code.contains(u));
+            let is_unsafe =
+                ["unsafe {", "unsafe{", "unsafe extern", "unsafe fn", "unsafe impl"].iter().any(|u| code.contains(u)) || code.trim_end().ends_with("unsafe");
             if is_unsafe && !lines[i.saturating_sub(3)..=i].iter().any(|p| p.contains("SAFETY:")) {
                 missing.push(format!("{}:{}", f.strip_prefix(root()).unwrap().display(), i + 1));
             }

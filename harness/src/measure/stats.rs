@@ -6,7 +6,8 @@
 //! `1 - 2 P(B <= k - 1)` with `B ~ Binomial(n, 1/2)` (statrs), and `k` is the
 //! largest that keeps it at or above 95%. Below n = 6 no pair reaches 95%
 //! (n = 3 gives the range with 75%): the estimate then carries its real
-//! level, prints it, and decides nothing (`side`). This replaces a
+//! level, prints it, and decides nothing (`side`). An unpaired ratio needs
+//! n >= 7 on each side (two 97.5% intervals). This replaces a
 //! percentile bootstrap, which with 2 or 3 samples labelled about the
 //! min-max "95%". The same data always gives the same interval.
 
@@ -60,12 +61,9 @@ pub struct Estimate {
     pub ci_high: f64,
     /// The interval's coverage: at least `LEVEL` where n allows, else the
     /// best the data gives (0 for fewer than two samples).
-    #[serde(default = "nominal")]
+    /// Estimates stored before levels existed read as "no interval".
+    #[serde(default)]
     pub level: f64,
-}
-
-fn nominal() -> f64 {
-    LEVEL
 }
 
 impl Estimate {
@@ -116,7 +114,8 @@ pub fn estimate(xs: &[f64]) -> Estimate {
 
 fn estimate_at(xs: &[f64], level: f64) -> Estimate {
     let m = median(xs);
-    if xs.len() < 2 {
+    // A NaN or infinite sample has no place among order statistics: no interval.
+    if xs.len() < 2 || xs.iter().any(|x| !x.is_finite()) {
         return Estimate { n: xs.len(), median: m, ci_low: m, ci_high: m, level: 0.0 };
     }
     let mut v = xs.to_vec();
@@ -219,6 +218,13 @@ mod tests {
         let e = estimate(&xs);
         assert_eq!((e.ci_low, e.ci_high), (2.0, 9.0));
         assert!(e.level >= LEVEL);
+    }
+
+    #[test]
+    fn a_non_finite_sample_gives_no_interval() {
+        let e = estimate(&[1.0, 2.0, f64::NAN, 3.0, 4.0, 5.0, 6.0]);
+        assert!(!e.is_95() && e.level == 0.0);
+        assert_eq!(side(&e, 0.0), Side::Straddles);
     }
 
     #[test]

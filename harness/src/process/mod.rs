@@ -42,10 +42,12 @@ pub const KEEP_BYTES: usize = 16 << 20;
 /// Why a command did not give an output.
 #[derive(Debug, thiserror::Error)]
 pub enum ProcessError {
-    #[error("cannot start `{command}`: {source}\n  fix: is `{program}` installed and on PATH?")]
+    #[error("cannot start `{command}`: {source}\n  fix: is `{program}` installed and on PATH, and does the folder it runs in exist?")]
     Start { command: String, program: String, source: std::io::Error },
-    #[error("`{command}` ran past its limit of {limit_s} s and was killed; its last output:\n{tail}")]
-    TimedOut { command: String, limit_s: u64, tail: String },
+    #[error("`{command}` ran past its limit of {limit_s:.1} s and was killed, with the processes it started; its last output:\n{tail}")]
+    TimedOut { command: String, limit_s: f64, tail: String },
+    #[error("waiting for `{command}`: {source}")]
+    Wait { command: String, source: std::io::Error },
     #[error("`{command}` failed ({status}):\n{tail}")]
     Failed { command: String, status: String, tail: String },
     #[error("`{command}` printed what cargo_metadata cannot read: {reason}")]
@@ -62,6 +64,9 @@ pub fn cargo_metadata(dir: &std::path::Path, extra: &[&str]) -> Result<cargo_met
     }
     let mut cmd = mc.cargo_command();
     let out = checked(&mut cmd, limit::BUILD)?;
+    if out.truncated {
+        return Err(ProcessError::Metadata { command: out.command, reason: format!("more than {KEEP_BYTES} bytes of output") });
+    }
     let text = out.stdout_text();
     let json = text.lines().find(|l| l.starts_with('{')).unwrap_or("");
     cargo_metadata::MetadataCommand::parse(json).map_err(|e| ProcessError::Metadata { command: out.command, reason: e.to_string() })
@@ -75,6 +80,9 @@ pub struct Finished {
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
     pub wall: Duration,
+    /// Whether either stream printed more than `KEEP_BYTES` (only the tail
+    /// is kept; a caller that parses the whole output must check this).
+    pub truncated: bool,
 }
 
 impl Finished {
@@ -144,12 +152,13 @@ pub fn cargo() -> Command {
 const PIPE_GRACE: Duration = Duration::from_secs(5);
 
 /// A stream being drained: the bytes kept so far and whether it ended.
-type Drained = Arc<(Mutex<(Vec<u8>, bool)>, Condvar)>;
+/// (bytes kept, ended, some bytes were dropped)
+type Drained = Arc<(Mutex<(Vec<u8>, bool, bool)>, Condvar)>;
 
 /// Keeps the last `KEEP_BYTES` of a stream, handing each complete line to
 /// `on_line` as it arrives.
 fn drain<R: Read + Send + 'static>(mut r: R, mut on_line: OnLine) -> Drained {
-    let shared: Drained = Arc::new((Mutex::new((Vec::new(), false)), Condvar::new()));
+    let shared: Drained = Arc::new((Mutex::new((Vec::new(), false, false)), Condvar::new()));
     let s = Arc::clone(&shared);
     std::thread::spawn(move || {
         let (mut line, mut buf) = (Vec::new(), [0u8; 8192]);
@@ -172,6 +181,7 @@ fn drain<R: Read + Send + 'static>(mut r: R, mut on_line: OnLine) -> Drained {
             if g.0.len() > 2 * KEEP_BYTES {
                 let cut = g.0.len() - KEEP_BYTES;
                 g.0.drain(..cut);
+                g.2 = true;
             }
         }
         if let (Some(f), false) = (on_line.as_mut(), line.is_empty()) {
@@ -185,17 +195,18 @@ fn drain<R: Read + Send + 'static>(mut r: R, mut on_line: OnLine) -> Drained {
 }
 
 /// What a stream left: waits up to `grace` for its end, then takes what
-/// was read (the last `KEEP_BYTES`).
-fn take(d: Option<Drained>, grace: Duration) -> Vec<u8> {
-    let Some(d) = d else { return Vec::new() };
+/// was read (the last `KEEP_BYTES`) and whether anything was dropped.
+fn take(d: Option<Drained>, grace: Duration) -> (Vec<u8>, bool) {
+    let Some(d) = d else { return (Vec::new(), false) };
     let (lock, ended) = &*d;
     let g = lock.lock().unwrap_or_else(|p| p.into_inner());
-    let (mut g, _) = ended.wait_timeout_while(g, grace, |(_, done)| !*done).unwrap_or_else(|p| p.into_inner());
+    let (mut g, _) = ended.wait_timeout_while(g, grace, |(_, done, _)| !*done).unwrap_or_else(|p| p.into_inner());
     let mut kept = std::mem::take(&mut g.0);
+    let truncated = g.2 || kept.len() > KEEP_BYTES;
     if kept.len() > KEEP_BYTES {
         kept.drain(..kept.len() - KEEP_BYTES);
     }
-    kept
+    (kept, truncated)
 }
 
 /// A started command whose pipes are being drained.
@@ -241,8 +252,11 @@ impl Running {
         self.child.try_wait().ok().flatten()
     }
 
-    /// Kills the process (if still running) and collects what it printed.
+    /// Kills the process (if still running) and every process it started
+    /// (cargo's rustc and bench binaries, a shell's children), then
+    /// collects what it printed.
     pub fn kill(mut self) -> Finished {
+        kill_descendants(self.child.id());
         let _ = self.child.kill();
         let status = self.child.wait().unwrap_or_else(|_| std::os::unix::process::ExitStatusExt::from_raw(9));
         self.collect(status)
@@ -253,16 +267,60 @@ impl Running {
         let left = limit.saturating_sub(self.started.elapsed());
         match self.child.wait_timeout(left) {
             Ok(Some(status)) => Ok(self.collect(status)),
-            _ => {
+            Ok(None) => {
                 let f = self.kill();
-                Err(ProcessError::TimedOut { command: f.command.clone(), limit_s: limit.as_secs(), tail: f.tail(10) })
+                Err(ProcessError::TimedOut { command: f.command.clone(), limit_s: limit.as_secs_f64(), tail: f.tail(10) })
+            }
+            Err(source) => {
+                let f = self.kill();
+                Err(ProcessError::Wait { command: f.command, source })
             }
         }
     }
 
     fn collect(&mut self, status: ExitStatus) -> Finished {
         let wall = self.started.elapsed();
-        Finished { command: self.command.clone(), status, stdout: take(self.out.take(), PIPE_GRACE), stderr: take(self.err.take(), PIPE_GRACE), wall }
+        let ((stdout, t_out), (stderr, t_err)) = (take(self.out.take(), PIPE_GRACE), take(self.err.take(), PIPE_GRACE));
+        Finished { command: self.command.clone(), status, stdout, stderr, wall, truncated: t_out || t_err }
+    }
+}
+
+/// The processes descended from `pid`, from /proc (children before the
+/// children's children).
+fn descendants(pid: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let p: u32 = e.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            // `pid (comm) state ppid ...`; comm may hold spaces and parentheses.
+            let ppid = stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()?;
+            Some((p, ppid))
+        })
+        .collect();
+    let mut out = vec![];
+    let mut frontier = vec![pid];
+    while let Some(p) = frontier.pop() {
+        for &(c, _) in parents.iter().filter(|(_, pp)| *pp == p) {
+            out.push(c);
+            frontier.push(c);
+        }
+    }
+    out
+}
+
+/// SIGKILLs every process descended from `pid` (not `pid` itself). Not a
+/// process group: children stay in the terminal's group, so Ctrl-C still
+/// reaches them.
+fn kill_descendants(pid: u32) {
+    for d in descendants(pid) {
+        // SAFETY: kill(2) with a pid read from /proc; a pid that has exited
+        // meanwhile gives ESRCH, which is ignored.
+        unsafe {
+            libc::kill(d as libc::pid_t, libc::SIGKILL);
+        }
     }
 }
 
@@ -296,10 +354,11 @@ mod tests {
     }
 
     #[test]
-    fn a_command_past_its_limit_is_killed_and_named() {
+    fn a_command_past_its_limit_is_killed_with_its_children_and_named() {
         let t = Instant::now();
         let e = output(&mut sh("echo started; sleep 30"), Duration::from_millis(300)).unwrap_err().to_string();
-        assert!(t.elapsed() < Duration::from_secs(20), "killed, not waited for");
+        // The grandchild `sleep` holds the pipes: killed too, nothing waits 30 s.
+        assert!(t.elapsed() < Duration::from_secs(4), "killed with its child, not waited for: {:?}", t.elapsed());
         assert!(e.contains("sh -c 'echo started; sleep 30'") && e.contains("limit") && e.contains("started"), "{e}");
     }
 
@@ -324,5 +383,7 @@ mod tests {
     fn only_the_tail_of_a_huge_output_is_kept() {
         let f = checked(&mut sh(&format!("head -c {} /dev/zero; echo END", 3 * KEEP_BYTES)), limit::TOOL).unwrap();
         assert!(f.stdout.len() <= KEEP_BYTES && f.stdout.ends_with(b"END\n"), "{}", f.stdout.len());
+        assert!(f.truncated);
+        assert!(!checked(&mut sh("echo small"), limit::TOOL).unwrap().truncated);
     }
 }

@@ -110,7 +110,10 @@ pub fn decode(output: &[f32], shape: &[i64], lb: Letterbox, params: DecodeParams
     let bad = || OutputShapeError { shape: shape.to_vec(), len: output.len() };
     let [1, attrs, n] = *shape else { return Err(bad()) };
     let (attrs, n) = (usize::try_from(attrs).map_err(|_| bad())?, usize::try_from(n).map_err(|_| bad())?);
-    if attrs < 5 || attrs.checked_mul(n) != Some(output.len()) {
+    // YOLOv8 puts attributes before anchors (84 x 8400 for COCO at 640); a
+    // transposed YOLOv5 output ([1, 25200, 85]) or an NMS export
+    // ([1, 300, 6]) has more rows than columns and is refused.
+    if attrs < 5 || attrs >= n || attrs.checked_mul(n) != Some(output.len()) {
         return Err(bad());
     }
     let mut cands = Vec::new();
