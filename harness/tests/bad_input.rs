@@ -204,6 +204,74 @@ fn a_model_of_another_layout_is_refused_naming_file_and_shapes() -> anyhow::Resu
     Ok(())
 }
 
+/// A minimal ONNX model, written field by field (synthetic: no real model
+/// has this layout): `Identity` from an int32 input `[1, 3, 640, 640]` to
+/// an output of the same shape. Only the element type differs from YOLOv8.
+fn int32_identity_onnx() -> Vec<u8> {
+    fn field(out: &mut Vec<u8>, number: u64, body: &[u8]) {
+        varint(out, number << 3 | 2);
+        varint(out, body.len() as u64);
+        out.extend_from_slice(body);
+    }
+    fn varint(out: &mut Vec<u8>, mut v: u64) {
+        while v >= 0x80 {
+            out.push(v as u8 | 0x80);
+            v >>= 7;
+        }
+        out.push(v as u8);
+    }
+    let int_field = |out: &mut Vec<u8>, number: u64, v: u64| {
+        varint(out, number << 3);
+        varint(out, v);
+    };
+    let value_info = |name: &str| {
+        let mut shape = Vec::new();
+        for d in [1u64, 3, 640, 640] {
+            let mut dim = Vec::new();
+            int_field(&mut dim, 1, d);
+            field(&mut shape, 1, &dim);
+        }
+        let mut tensor = Vec::new();
+        int_field(&mut tensor, 1, 6); // TensorProto.INT32
+        field(&mut tensor, 2, &shape);
+        let mut ty = Vec::new();
+        field(&mut ty, 1, &tensor);
+        let mut info = Vec::new();
+        field(&mut info, 1, name.as_bytes());
+        field(&mut info, 2, &ty);
+        info
+    };
+    let mut node = Vec::new();
+    field(&mut node, 1, b"images");
+    field(&mut node, 2, b"output0");
+    field(&mut node, 4, b"Identity");
+    let mut graph = Vec::new();
+    field(&mut graph, 1, &node);
+    field(&mut graph, 2, b"int32-identity");
+    field(&mut graph, 11, &value_info("images"));
+    field(&mut graph, 12, &value_info("output0"));
+    let mut opset = Vec::new();
+    int_field(&mut opset, 2, 13);
+    let mut model = Vec::new();
+    int_field(&mut model, 1, 8); // IR version 8
+    field(&mut model, 7, &graph);
+    field(&mut model, 8, &opset);
+    model
+}
+
+/// A model whose tensors have the right shapes but another element type is
+/// refused at load, naming the file and both types, before a stage would
+/// fail or misread it on the first frame.
+#[test]
+fn a_model_with_another_element_type_is_refused_naming_file_and_types() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("int32-identity.onnx");
+    std::fs::write(&path, int32_identity_onnx())?;
+    let e = Detector::load(&path, SessionThreads::default()).unwrap_err().to_string();
+    assert!(e.contains("int32-identity.onnx") && e.contains("element type") && e.contains("Int32") && e.contains("Float32"), "{e}");
+    Ok(())
+}
+
 /// Patches a JPEG's SOF dimensions (height, width) in place.
 fn claim_size(jpeg: &mut [u8], width: u16, height: u16) {
     let sof = (0..jpeg.len() - 9).find(|&i| jpeg[i] == 0xFF && matches!(jpeg[i + 1], 0xC0..=0xC2)).expect("a SOF marker");
@@ -235,6 +303,89 @@ fn a_jpeg_claiming_65500x65500_is_refused_before_any_decoder_allocates() -> anyh
     let mut out = Vec::new();
     assert_eq!(jpeg::decode_rgb(JpegDecoder::Mozjpeg, &std::fs::read(real(id::PHOTO_ROCKET))?, &mut out)?.width, 640);
     assert_eq!(jpeg::check_pixels(640, 427, 640 * 427 - 1).unwrap_err().to_string().lines().next().map(|l| l.contains("640x427")), Some(true));
+    Ok(())
+}
+
+/// Encodes a real photo as a CMYK JPEG the way Adobe applications write
+/// one (inverted ink values, an Adobe marker), stored as CMYK or as YCCK.
+/// The CMYK separation is the naive one (K = 255 - max(R, G, B)), so a
+/// decoder that converts back correctly gets the photo's colours again.
+fn cmyk_jpeg(rgb: &[u8], width: usize, height: usize, ycck: bool) -> Vec<u8> {
+    let inverted: Vec<u8> = rgb
+        .chunks_exact(3)
+        .flat_map(|p| {
+            let k = 255 - *p.iter().max().unwrap() as u32;
+            let ink = |v: u8| if k == 255 { 0 } else { ((255 - v as u32 - k) * 255 + (255 - k) / 2) / (255 - k) };
+            [255 - ink(p[0]) as u8, 255 - ink(p[1]) as u8, 255 - ink(p[2]) as u8, 255 - k as u8]
+        })
+        .collect();
+    let mut c = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_CMYK);
+    if ycck {
+        c.set_color_space(mozjpeg::ColorSpace::JCS_YCCK);
+    }
+    c.set_size(width, height);
+    c.set_quality(95.0);
+    let mut started = c.start_compress(Vec::new()).unwrap();
+    started.write_scanlines(&inverted).unwrap();
+    started.finish().unwrap()
+}
+
+/// A CMYK or YCCK JPEG used to fail the whole `stage jpeg-decode` with
+/// mozjpeg's "Unsupported color conversion request" before the other
+/// decoders ran. Every decoder now converts it to RGB, close to the photo
+/// it was made from, and the stage reports each decoder on its own.
+#[test]
+fn cmyk_and_ycck_jpegs_decode_with_every_decoder_and_the_stage_reports_each() -> anyhow::Result<()> {
+    use harness::stages::jpeg::{self, JpegDecoder};
+    let photo = std::fs::read(real(id::PHOTO_ROCKET))?;
+    let mut rgb = Vec::new();
+    let size = jpeg::decode_rgb(JpegDecoder::Mozjpeg, &photo, &mut rgb)?;
+    let dir = tempfile::tempdir()?;
+    for ycck in [false, true] {
+        let kind = if ycck { "ycck" } else { "cmyk" };
+        let file = cmyk_jpeg(&rgb, size.width, size.height, ycck);
+        for dec in JpegDecoder::ALL {
+            let mut out = Vec::new();
+            let got = jpeg::decode_rgb(dec, &file, &mut out).map_err(|e| anyhow::anyhow!("{kind}: {e}"))?;
+            assert_eq!((got, out.len()), (size, rgb.len()), "{kind} {}", dec.name());
+            // Quality 95 on four channels; a decoder that ignored the
+            // Adobe inversion or the YCCK transform lands near 5-10 dB.
+            let psnr = jpeg::psnr(&out, &rgb);
+            assert!(psnr > 28.0, "{kind} {}: {psnr:.1} dB against the photo", dec.name());
+        }
+        let path = dir.path().join(format!("{kind}.jpg"));
+        std::fs::write(&path, &file)?;
+        let out = Command::new(env!("CARGO_BIN_EXE_harness")).args(["stage", "jpeg-decode"]).arg(&path).output()?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{kind}: {}", String::from_utf8_lossy(&out.stderr));
+        for dec in JpegDecoder::ALL {
+            assert!(stdout.contains(dec.name()), "{kind}: the stage reports {}: {stdout}", dec.name());
+        }
+    }
+    Ok(())
+}
+
+/// Fill bytes (extra 0xFF) before a marker are valid JPEG (T.81 B.1.1.2)
+/// and every decoder reads them; the size check before decoding must too.
+#[test]
+fn a_jpeg_with_fill_bytes_before_its_frame_header_is_sized_and_decoded() -> anyhow::Result<()> {
+    use harness::stages::jpeg::{self, JpegDecoder};
+    let photo = std::fs::read(real(id::PHOTO_ROCKET))?;
+    let sof = (2..photo.len() - 1).find(|&i| photo[i] == 0xFF && matches!(photo[i + 1], 0xC0..=0xC2)).expect("a SOF marker");
+    let mut filled = photo[..sof].to_vec();
+    filled.extend_from_slice(&[0xFF; 4]);
+    filled.extend_from_slice(&photo[sof..]);
+    assert_eq!(jpeg::check_size(&filled)?, jpeg::check_size(&photo)?);
+    for dec in JpegDecoder::ALL {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        jpeg::decode_rgb(dec, &filled, &mut a).map_err(|e| anyhow::anyhow!("{}: {e}", dec.name()))?;
+        jpeg::decode_rgb(dec, &photo, &mut b)?;
+        assert!(a == b, "{}: same pixels with and without fill bytes", dec.name());
+    }
+    // A bomb behind fill bytes is still refused.
+    let mut bomb = filled.clone();
+    claim_size(&mut bomb, 65500, 65500);
+    assert!(matches!(jpeg::check_size(&bomb), Err(jpeg::JpegError::TooLarge { .. })));
     Ok(())
 }
 

@@ -90,8 +90,8 @@ fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
 /// The layout `Detector` needs (YOLOv8 as exported by ultralytics).
 pub const LAYOUT: onnx::Layout = onnx::Layout {
     model: "YOLOv8 detection",
-    inputs: &[onnx::Expect { name: None, dims: &[1, 3, INPUT_SIDE as i64, INPUT_SIDE as i64] }],
-    outputs: &[onnx::Expect { name: None, dims: &[1, -1, -1] }],
+    inputs: &[onnx::Expect { name: None, ty: onnx::TensorElementType::Float32, dims: &[1, 3, INPUT_SIDE as i64, INPUT_SIDE as i64] }],
+    outputs: &[onnx::Expect { name: None, ty: onnx::TensorElementType::Float32, dims: &[1, -1, -1] }],
     fix: "give a YOLOv8 detection export (input [1, 3, 640, 640], output [1, 4 + classes, anchors]) through HARNESS_YOLO_MODEL, or unset it for the catalog's yolov8n",
 };
 

@@ -41,7 +41,7 @@ impl JpegDecoder {
 pub enum JpegError {
     #[error("{decoder}: {message}")]
     Decode { decoder: &'static str, message: String },
-    #[error("{decoder}: the image is {found}, only RGB and greyscale JPEGs are supported")]
+    #[error("{decoder}: the image is {found}, only RGB, greyscale and CMYK JPEGs are supported")]
     Colour { decoder: &'static str, found: String },
     #[error("mozjpeg encode: {0}")]
     Encode(String),
@@ -79,9 +79,23 @@ pub fn check_pixels(width: u64, height: u64, limit: u64) -> Result<(), JpegError
 /// Reads a JPEG's dimensions from its header alone (no pixel memory) and
 /// refuses one over the pixel limit, before any decoder sees it.
 pub fn check_size(jpeg: &[u8]) -> Result<Decoded, JpegError> {
-    let size = imagesize::blob_size(jpeg).map_err(|e| JpegError::Header(e.to_string()))?;
+    let size = header_size(jpeg)?;
     check_pixels(size.width as u64, size.height as u64, max_pixels())?;
-    Ok(Decoded { width: size.width, height: size.height })
+    Ok(size)
+}
+
+/// The dimensions in a JPEG's frame header. `imagesize` reads them without
+/// parsing anything else but does not accept every valid marker sequence
+/// (fill bytes before a marker, for one); jpeg-decoder's header pass, which
+/// stops before the scan data and allocates no pixels, reads those.
+fn header_size(jpeg: &[u8]) -> Result<Decoded, JpegError> {
+    if let Ok(size) = imagesize::blob_size(jpeg) {
+        return Ok(Decoded { width: size.width, height: size.height });
+    }
+    let mut d = jpeg_decoder::Decoder::new(jpeg);
+    d.read_info().map_err(|e| JpegError::Header(e.to_string()))?;
+    let info = d.info().ok_or_else(|| JpegError::Header("no frame header".into()))?;
+    Ok(Decoded { width: info.width as usize, height: info.height as usize })
 }
 
 /// A decoded image's geometry.
@@ -103,6 +117,33 @@ fn one_thread_pool() -> &'static rayon::ThreadPool {
 fn grey_to_rgb(grey: &[u8], out: &mut Vec<u8>) {
     out.clear();
     out.extend(grey.iter().flat_map(|&g| [g, g, g]));
+}
+
+/// How a decoder hands over the four CMYK channels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmykInk {
+    /// 0 is no ink (jpeg-decoder undoes Adobe's inversion itself).
+    Plain,
+    /// 255 is no ink: the values as Adobe applications store them, which
+    /// libjpeg passes through unchanged.
+    AdobeInverted,
+}
+
+/// Converts packed CMYK to RGB8 the way browsers and Pillow do (no colour
+/// profile): each RGB channel is the paper's white reduced by its ink and
+/// by black. Without the embedded ICC profile the colours are approximate,
+/// which is what every decoder here can offer; the pixel count is exact.
+pub fn cmyk_to_rgb(cmyk: &[u8], ink: CmykInk, out: &mut Vec<u8>) {
+    out.clear();
+    out.reserve(cmyk.len() / 4 * 3);
+    for p in cmyk.chunks_exact(4) {
+        let white = |v: u8| match ink {
+            CmykInk::Plain => 255 - v as u32,
+            CmykInk::AdobeInverted => v as u32,
+        };
+        let k = white(p[3]);
+        out.extend(p[..3].iter().map(|&c| ((white(c) * k + 127) / 255) as u8));
+    }
 }
 
 /// Decodes `jpeg` into `out` as packed RGB8, after checking its header's
@@ -135,6 +176,7 @@ pub fn decode_rgb(decoder: JpegDecoder, jpeg: &[u8], out: &mut Vec<u8>) -> Resul
             match info.pixel_format {
                 jpeg_decoder::PixelFormat::RGB24 => *out = pixels,
                 jpeg_decoder::PixelFormat::L8 => grey_to_rgb(&pixels, out),
+                jpeg_decoder::PixelFormat::CMYK32 => cmyk_to_rgb(&pixels, CmykInk::Plain, out),
                 other => return Err(JpegError::Colour { decoder: name, found: format!("{other:?}") }),
             }
             Ok(Decoded { width: info.width as usize, height: info.height as usize })
@@ -142,6 +184,18 @@ pub fn decode_rgb(decoder: JpegDecoder, jpeg: &[u8], out: &mut Vec<u8>) -> Resul
         JpegDecoder::Mozjpeg => {
             let res = catch_unwind(AssertUnwindSafe(|| -> std::io::Result<Decoded> {
                 let d = mozjpeg::Decompress::new_mem(jpeg)?;
+                // libjpeg converts YCCK to CMYK but not CMYK to RGB
+                // ("Unsupported color conversion request"): take CMYK and
+                // convert here.
+                if matches!(d.color_space(), mozjpeg::ColorSpace::JCS_CMYK | mozjpeg::ColorSpace::JCS_YCCK) {
+                    let mut started = d.to_colorspace(mozjpeg::ColorSpace::JCS_CMYK)?;
+                    let (width, height) = (started.width(), started.height());
+                    let mut cmyk = vec![0u8; width * height * 4];
+                    started.read_scanlines_into::<u8>(&mut cmyk)?;
+                    started.finish()?;
+                    cmyk_to_rgb(&cmyk, CmykInk::AdobeInverted, out);
+                    return Ok(Decoded { width, height });
+                }
                 let mut started = d.rgb()?;
                 let (width, height) = (started.width(), started.height());
                 out.resize(width * height * 3, 0);
@@ -231,4 +285,22 @@ pub fn psnr(a: &[u8], b: &[u8]) -> f64 {
 /// FNV-1a over the pixels: a cheap checksum to compare with a reference tool.
 pub fn pixel_checksum(pixels: &[u8]) -> u64 {
     pixels.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cmyk_to_rgb_reads_both_ink_conventions() {
+        // white paper, pure black ink, full cyan, half black
+        let plain = [0, 0, 0, 0, 0, 0, 0, 255, 255, 0, 0, 0, 0, 0, 0, 128];
+        let inverted: Vec<u8> = plain.iter().map(|v| 255 - v).collect();
+        let want = [255, 255, 255, 0, 0, 0, 0, 255, 255, 127, 127, 127];
+        let mut out = Vec::new();
+        cmyk_to_rgb(&plain, CmykInk::Plain, &mut out);
+        assert_eq!(out, want);
+        cmyk_to_rgb(&inverted, CmykInk::AdobeInverted, &mut out);
+        assert_eq!(out, want);
+    }
 }

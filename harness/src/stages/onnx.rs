@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use ort::session::Session;
+pub use ort::value::TensorElementType;
 
 use crate::models::onnxruntime::{self, OrtSetupError};
 
@@ -33,11 +34,12 @@ pub struct LayoutMismatch {
     pub fix: &'static str,
 }
 
-/// A tensor a stage feeds or reads: its name (`None`: the first) and its
-/// dimensions (`-1`: any size).
+/// A tensor a stage feeds or reads: its name (`None`: the first), its
+/// element type and its dimensions (`-1`: any size).
 #[derive(Debug, Clone, Copy)]
 pub struct Expect {
     pub name: Option<&'static str>,
+    pub ty: TensorElementType,
     pub dims: &'static [i64],
 }
 
@@ -63,8 +65,8 @@ pub fn dims_fit(found: &[i64], expected: &[i64]) -> bool {
     found.len() == expected.len() && found.iter().zip(expected).all(|(f, e)| *e < 0 || *f < 0 || f == e)
 }
 
-/// Checks the tensors a stage uses: present by name, f32 shapes of the
-/// expected rank and sizes.
+/// Checks the tensors a stage uses: present by name, of the expected
+/// element type, rank and sizes.
 pub fn check_layout(path: &Path, session: &Session, layout: &Layout) -> Result<(), OnnxError> {
     let err = |what: String, expected: String, found: String| {
         OnnxError::Layout(Box::new(LayoutMismatch { path: path.to_path_buf(), model: layout.model, what, expected, found, fix: layout.fix }))
@@ -81,9 +83,12 @@ pub fn check_layout(path: &Path, session: &Session, layout: &Layout) -> Result<(
                 let found = if outlets.is_empty() { format!("no {kind}s") } else { format!("{kind}s {}", names()) };
                 return Err(err(format!("{kind} list"), label, found));
             };
-            let Some(shape) = o.dtype().tensor_shape() else {
+            let (Some(shape), Some(ty)) = (o.dtype().tensor_shape(), o.dtype().tensor_type()) else {
                 return Err(err(label, format!("a tensor {}", show_dims(e.dims)), format!("{:?}", o.dtype())));
             };
+            if ty != e.ty {
+                return Err(err(format!("{label} element type"), format!("{:?}", e.ty), format!("{ty:?}")));
+            }
             if !dims_fit(shape, e.dims) {
                 return Err(err(label, show_dims(e.dims), show_dims(shape)));
             }

@@ -54,11 +54,14 @@ impl std::fmt::Debug for Vad {
 pub const LAYOUT: onnx::Layout = onnx::Layout {
     model: "Silero VAD (v5/v6)",
     inputs: &[
-        onnx::Expect { name: Some("input"), dims: &[-1, -1] },
-        onnx::Expect { name: Some("state"), dims: &[2, -1, 128] },
-        onnx::Expect { name: Some("sr"), dims: &[] },
+        onnx::Expect { name: Some("input"), ty: onnx::TensorElementType::Float32, dims: &[-1, -1] },
+        onnx::Expect { name: Some("state"), ty: onnx::TensorElementType::Float32, dims: &[2, -1, 128] },
+        onnx::Expect { name: Some("sr"), ty: onnx::TensorElementType::Int64, dims: &[] },
     ],
-    outputs: &[onnx::Expect { name: Some("output"), dims: &[-1, 1] }, onnx::Expect { name: Some("stateN"), dims: &[2, -1, 128] }],
+    outputs: &[
+        onnx::Expect { name: Some("output"), ty: onnx::TensorElementType::Float32, dims: &[-1, 1] },
+        onnx::Expect { name: Some("stateN"), ty: onnx::TensorElementType::Float32, dims: &[2, -1, 128] },
+    ],
     fix: "give silero_vad.onnx from the silero-vad package (v5 or v6) through HARNESS_VAD_MODEL, or unset it for the catalog's",
 };
 
