@@ -14,7 +14,7 @@ use harness_benches::{asset, config};
 struct Keep(Vec<ffmpeg::frame::Video>);
 
 impl FrameSink for Keep {
-    fn video(&mut self, f: &ffmpeg::frame::Video, _: f64, _: bool) -> Result<(), String> {
+    fn video(&mut self, f: &ffmpeg::frame::Video, _: f64, _: bool) -> Result<(), decode::SinkError> {
         if self.0.len() < 25 {
             self.0.push(f.clone());
         }

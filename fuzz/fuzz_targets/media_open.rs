@@ -10,7 +10,7 @@ use libfuzzer_sys::fuzz_target;
 struct Few(usize);
 
 impl FrameSink for Few {
-    fn video(&mut self, _f: &ffmpeg_next::frame::Video, _pts: f64, _key: bool) -> Result<(), String> {
+    fn video(&mut self, _f: &ffmpeg_next::frame::Video, _pts: f64, _key: bool) -> Result<(), harness::stages::decode::SinkError> {
         self.0 += 1;
         if self.0 > 8 {
             Err("enough".into())
@@ -18,7 +18,7 @@ impl FrameSink for Few {
             Ok(())
         }
     }
-    fn audio(&mut self, _s: &[f32]) -> Result<(), String> {
+    fn audio(&mut self, _s: &[f32]) -> Result<(), harness::stages::decode::SinkError> {
         self.0 += 1;
         if self.0 > 64 {
             Err("enough".into())

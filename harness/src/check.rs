@@ -72,11 +72,14 @@ impl Outcomes {
 }
 
 /// The claims named (all when none), or an error naming the unknown one.
-pub fn select(names: &[String]) -> Result<Vec<&'static dyn Claim>, String> {
+pub fn select(names: &[String]) -> Result<Vec<&'static dyn Claim>, crate::claims::ClaimError> {
     if names.is_empty() {
         return Ok(registry::ALL.to_vec());
     }
-    names.iter().map(|n| registry::find(n).ok_or_else(|| format!("unknown claim `{n}`; known: {}", registry::ids().join(", ")))).collect()
+    names
+        .iter()
+        .map(|n| registry::find(n).ok_or_else(|| crate::claims::ClaimError::Unknown { kind: "claim", name: n.clone(), known: registry::ids().join(", ") }))
+        .collect()
 }
 
 fn rows_for(claim: &dyn Claim, committed: Result<Vec<Verdict>, String>, now: Result<Vec<Verdict>, String>) -> Vec<Row> {
@@ -118,13 +121,13 @@ pub fn run(claims: &[&'static dyn Claim], quick: bool, progress: &dyn Fn(&str)) 
             Ok(files) => fresh.extend(files),
             Err(e) => {
                 progress(&format!("[{}/{}] {}: measuring failed: {e}", i + 1, claims.len(), c.id()));
-                failed.insert(c.id().to_string(), e);
+                failed.insert(c.id().to_string(), e.to_string());
             }
         }
     }
     let mut rows = Vec::new();
     for c in claims {
-        let committed = Sources::pinned(*c).and_then(|s| c.judge(&s));
+        let committed = Sources::pinned(*c).and_then(|s| c.judge(&s)).map_err(|e| e.to_string());
         let now = match failed.get(c.id()) {
             Some(e) => Err(format!("not measured: {e}")),
             None => {
@@ -145,7 +148,7 @@ pub fn run(claims: &[&'static dyn Claim], quick: bool, progress: &dyn Fn(&str)) 
                             let _ = crate::report::write_in(&reports_dir, &file, &page);
                         }
                     }
-                    judged
+                    judged.map_err(|e| e.to_string())
                 } else {
                     Err(format!("no evidence for {}", missing.join(", ")))
                 }
@@ -230,7 +233,7 @@ mod tests {
     #[test]
     fn unknown_claims_are_refused_naming_the_known_ones() {
         let e = select(&["whisper-rs-raec".into()]).err().unwrap();
-        assert!(e.contains("whisper-rs-raec") && e.contains("whisper-rs-race"), "{e}");
+        assert!(matches!(&e, crate::claims::ClaimError::Unknown { name, known, .. } if name == "whisper-rs-raec" && known.contains("whisper-rs-race")), "{e}");
         assert_eq!(select(&[]).unwrap().len(), registry::ALL.len());
     }
 }

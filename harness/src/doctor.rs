@@ -96,7 +96,7 @@ fn native_checks(env: &Environment, checks: &mut Vec<Check>) {
             )),
             Err(e) => checks.push(bad(g, "ONNX Runtime library", Status::Fail, e.to_string(), "re-run scripts/setup.sh")),
         },
-        Err(e) => checks.push(bad(g, "ONNX Runtime library", Status::Fail, e, "run scripts/setup.sh, or set ORT_DYLIB_PATH")),
+        Err(e) => checks.push(bad(g, "ONNX Runtime library", Status::Fail, e.to_string(), "run scripts/setup.sh, or set ORT_DYLIB_PATH")),
     }
 }
 

@@ -3,7 +3,16 @@
 //! the environment fingerprint, the variant and fork builds and the
 //! tokenizer-weight builds.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// A lock file that could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum LockfileError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: not a Cargo.lock: {source}\n  fix: delete it and let cargo write it again")]
+    Toml { path: PathBuf, source: toml::de::Error },
+}
 
 /// One `[[package]]` entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,9 +33,9 @@ pub struct Lock {
 
 impl Lock {
     /// Reads and parses `path`.
-    pub fn read(path: &Path) -> Result<Lock, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let t: toml::Table = text.parse().map_err(|e| format!("{}: {e}", path.display()))?;
+    pub fn read(path: &Path) -> Result<Lock, LockfileError> {
+        let text = std::fs::read_to_string(path).map_err(|source| LockfileError::Io { path: path.to_path_buf(), source })?;
+        let t: toml::Table = text.parse().map_err(|source| LockfileError::Toml { path: path.to_path_buf(), source })?;
         let list = |v: Option<&toml::Value>| -> Vec<Package> {
             v.and_then(|p| p.as_array())
                 .into_iter()

@@ -221,7 +221,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let outcomes = harness::setup::run(&with);
             let failed: Vec<_> = outcomes.iter().filter(|o| o.result.is_err()).collect();
             for o in &failed {
-                eprintln!("setup: {} failed: {}", o.id, o.result.as_ref().err().map(String::as_str).unwrap_or(""));
+                eprintln!("setup: {} failed: {}", o.id, o.result.as_ref().err().map(ToString::to_string).unwrap_or_default());
             }
             println!("setup: {} assets ready, {} failed (cache: {})", outcomes.len() - failed.len(), failed.len(), harness::paths::cache_dir().display());
             Ok(if failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
@@ -275,16 +275,16 @@ run.json: {}",
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Experiment { name, repeats, quick, promote } => {
-            let e = harness::experiments::get(&name).map_err(anyhow::Error::msg)?;
+            let e = harness::experiments::get(&name)?;
             let repeats = repeats.unwrap_or(if quick { 1 } else { e.report_grade });
-            let path = (e.run)(repeats, quick, &|m| eprintln!("[experiment] {m}")).map_err(anyhow::Error::msg)?;
+            let path = (e.run)(repeats, quick, &|m| eprintln!("[experiment] {m}"))?;
             stored(&[path], promote)?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Repro { name, quick, helgrind, prepare, promote } => {
-            let r = harness::claims::reproduction(&name).map_err(anyhow::Error::msg)?;
+            let r = harness::claims::reproduction(&name)?;
             let opts = harness::claims::ReproOptions { quick, helgrind, prepare };
-            let paths = (r.run)(opts, &|m| eprintln!("[repro] {m}")).map_err(anyhow::Error::msg)?;
+            let paths = (r.run)(opts, &|m| eprintln!("[repro] {m}"))?;
             if prepare {
                 paths.iter().for_each(|exe| println!("built {}", exe.display()));
             } else {
@@ -294,7 +294,7 @@ run.json: {}",
         }
         Cmd::BenchImport { claim, promote } => {
             let c = harness::claims::bench_claim(&claim).ok_or_else(|| anyhow::anyhow!("unknown bench-backed claim `{claim}`"))?;
-            let p = harness::claims::import_bench(c, &harness::evidence::run::now_utc()).map_err(anyhow::Error::msg)?;
+            let p = harness::claims::import_bench(c, &harness::evidence::run::now_utc())?;
             stored(&[p], promote)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -310,20 +310,20 @@ run.json: {}",
             Ok(ExitCode::SUCCESS)
         }
         Cmd::SessionMemory { model, n, mode } => {
-            let rss = harness::experiments::ort_mutex::session_memory(&model, n, mode == "prepacked").map_err(anyhow::Error::msg)?;
+            let rss = harness::experiments::ort_mutex::session_memory(&model, n, mode == "prepacked")?;
             println!("{}", serde_json::to_string(&rss)?);
             Ok(ExitCode::SUCCESS)
         }
         Cmd::InstrProbe { model, variant, calls } => {
-            let sum = harness::experiments::instructions::probe(&model, &variant, calls).map_err(anyhow::Error::msg)?;
+            let sum = harness::experiments::instructions::probe(&model, &variant, calls)?;
             println!("{sum}");
             Ok(ExitCode::SUCCESS)
         }
         Cmd::ExportBmf { claim } => {
             let c = harness::claims::bench_claim(&claim).ok_or_else(|| anyhow::anyhow!("unknown bench-backed claim `{claim}`"))?;
             let p = harness::evidence::store::pinned(c.claim)
-                .ok_or_else(|| anyhow::anyhow!(harness::evidence::store::not_pinned(c.claim, &format!("harness bench-import {claim}"))))?;
-            println!("{}", serde_json::to_string_pretty(&harness::report::bmf::from_evidence(&p).map_err(anyhow::Error::msg)?)?);
+                .ok_or_else(|| harness::evidence::store::not_pinned(c.claim, &format!("harness bench-import {claim}")))?;
+            println!("{}", serde_json::to_string_pretty(&harness::report::bmf::from_evidence(&p)?)?);
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Report { name, all } => {
@@ -346,7 +346,7 @@ run.json: {}",
             Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Cmd::Check { claims, quick, full: _, json } => {
-            let selected = harness::check::select(&claims).map_err(anyhow::Error::msg)?;
+            let selected = harness::check::select(&claims)?;
             let outcomes = harness::check::run(&selected, quick, &|m| eprintln!("[check] {m}"));
             if json {
                 println!("{}", serde_json::to_string_pretty(&outcomes)?);

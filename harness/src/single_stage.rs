@@ -30,7 +30,7 @@ pub enum Output {
 struct Keys(Vec<(f64, bool)>, crate::pipeline::keyframes::Selector);
 
 impl FrameSink for Keys {
-    fn video(&mut self, f: &ffmpeg_next::frame::Video, pts: f64, key: bool) -> Result<(), String> {
+    fn video(&mut self, f: &ffmpeg_next::frame::Video, pts: f64, key: bool) -> Result<(), decode::SinkError> {
         let (w, h) = (f.width() as usize, f.height() as usize);
         if self.1.select(pts, key, (f.data(0), f.stride(0)), w, h) {
             self.0.push((pts, key));

@@ -34,13 +34,13 @@ struct Grab {
 }
 
 impl FrameSink for Grab {
-    fn video(&mut self, frame: &ffmpeg_next::frame::Video, _pts: f64, is_key: bool) -> Result<(), String> {
+    fn video(&mut self, frame: &ffmpeg_next::frame::Video, _pts: f64, is_key: bool) -> Result<(), crate::stages::decode::SinkError> {
         if self.keyframe.is_none() && is_key {
-            self.keyframe = Some(self.to_rgb.convert(frame).map_err(|e| format!("swscale: {e}"))?);
+            self.keyframe = Some(self.to_rgb.convert(frame).map_err(crate::pipeline::file::StageError::Colour)?);
         }
         Ok(())
     }
-    fn audio(&mut self, samples: &[f32]) -> Result<(), String> {
+    fn audio(&mut self, samples: &[f32]) -> Result<(), crate::stages::decode::SinkError> {
         self.audio.extend_from_slice(samples);
         Ok(())
     }

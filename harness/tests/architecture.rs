@@ -241,3 +241,24 @@ fn external_commands_run_through_the_process_module() {
     }
     assert!(found.is_empty(), "commands run outside harness::process:\n{}", found.join("\n"));
 }
+
+/// Module boundaries use typed errors (thiserror), not `Result<_, String>`:
+/// a caller can match on what went wrong and the source chain survives.
+/// (Evidence fields that record an error as text are data, not signatures.)
+#[test]
+fn public_functions_return_typed_errors() {
+    let src = root().join("harness/src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut found = Vec::new();
+    for f in &files {
+        for (i, l) in std::fs::read_to_string(f).unwrap().lines().enumerate() {
+            let code = l.split("//").next().unwrap_or("");
+            let signature = code.contains("pub fn ") || code.contains("pub type ") || (code.trim_start().starts_with("fn ") && code.contains("&self"));
+            if signature && code.contains("-> Result<") && code.trim_end().trim_end_matches('{').trim_end().ends_with(", String>") {
+                found.push(format!("{}:{}: {}", f.strip_prefix(&src).unwrap().display(), i + 1, l.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "public functions returning Result<_, String>:\n{}", found.join("\n"));
+}

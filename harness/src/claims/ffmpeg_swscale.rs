@@ -137,9 +137,9 @@ pub fn rules(f: &Figures) -> Vec<Verdict> {
 }
 
 /// The figures of an evidence file.
-pub fn figures(d: &Data, rel: &str) -> Result<Figures, String> {
+pub fn figures(d: &Data, rel: &str) -> Result<Figures, crate::report::RenderError> {
     let (Some(conv), Some(dec)) = (d.samples("", "yuv420p-to-rgb24-per-frame"), d.samples("", "decode-per-frame")) else {
-        return Err(format!("{rel}: swscale benchmarks missing"));
+        return Err(crate::report::RenderError::missing(rel, "swscale benchmarks missing"));
     };
     let probe = d.extra.get("swscale_warning_probe").and_then(|v| v.as_array()).cloned().unwrap_or_default();
     let warned = probe
@@ -172,26 +172,26 @@ impl Claim for SwscaleClaim {
     fn info(&self) -> &'static Info {
         &INFO
     }
-    fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, String> {
+    fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, crate::claims::ClaimError> {
         Ok(vec![(CLAIM.to_string(), super::measure_bench(CLAIM, quick, progress)?)])
     }
-    fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, String> {
+    fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, crate::claims::ClaimError> {
         let path = sources.get(CLAIM)?;
         let ev: Evidence<Data> = store::read(path)?;
         Ok(rules(&figures(&ev.data, &crate::report::markdown::data_path(path))?))
     }
-    fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, String> {
+    fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, crate::claims::ClaimError> {
         Ok(vec![(FILE.to_string(), render(sources.get(CLAIM)?)?)])
     }
 }
 
 /// Renders the report.
-pub fn render(path: &Path) -> Result<Page, String> {
+pub fn render(path: &Path) -> Result<Page, crate::report::RenderError> {
     let ev: Evidence<Data> = store::read(path)?;
     let d = &ev.data;
     let rel = crate::report::markdown::data_path(path);
     let (Some(conv), Some(dec)) = (d.samples("", "yuv420p-to-rgb24-per-frame"), d.samples("", "decode-per-frame")) else {
-        return Err(format!("{rel}: swscale benchmarks missing"));
+        return Err(crate::report::RenderError::missing(&rel, "swscale benchmarks missing"));
     };
     let us = |v: &[f64]| v.iter().map(|x| x / 1e3).collect::<Vec<_>>();
     let share = median(conv) / (median(conv) + median(dec));

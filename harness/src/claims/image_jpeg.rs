@@ -35,30 +35,30 @@ const DECODERS: [&str; 4] = ["image", "jpeg-decoder", "jpeg-decoder-rayon", "moz
 
 /// The bench's images as files: the photos as shipped, the re-encodes made
 /// again with the same mozjpeg settings (deterministic).
-fn image_files() -> Result<Vec<(String, std::path::PathBuf)>, String> {
+fn image_files() -> Result<Vec<(String, std::path::PathBuf)>, crate::claims::ClaimError> {
     use crate::models::{catalog::id, locate};
     use crate::stages::jpeg::{encode_rgb, EncodeOptions, Subsampling};
     let mut v = Vec::new();
     for (name, aid) in [("rocket-640x427", id::PHOTO_ROCKET), ("hubble-1000x872", id::PHOTO_HUBBLE), ("retina-1411x1411", id::PHOTO_RETINA)] {
-        v.push((name.to_string(), locate::require(aid).map_err(|e| e.to_string())?));
+        v.push((name.to_string(), locate::require(aid)?));
     }
-    let coffee = image::open(locate::require(id::PHOTO_COFFEE).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?.to_rgb8();
+    let coffee = image::open(locate::require(id::PHOTO_COFFEE)?)?.to_rgb8();
     let dir = crate::paths::cache_dir().join("anchors");
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&dir).map_err(super::error::io(&dir))?;
     for (name, opts) in [
         ("coffee-q85-420-baseline", EncodeOptions { quality: 85.0, subsampling: Subsampling::S420, progressive: false }),
         ("coffee-q85-444-progressive", EncodeOptions { quality: 85.0, subsampling: Subsampling::S444, progressive: true }),
     ] {
-        let bytes = encode_rgb(coffee.as_raw(), coffee.width() as usize, coffee.height() as usize, opts).map_err(|e| e.to_string())?;
+        let bytes = encode_rgb(coffee.as_raw(), coffee.width() as usize, coffee.height() as usize, opts)?;
         let p = dir.join(format!("{name}.jpg"));
-        std::fs::write(&p, bytes).map_err(|e| e.to_string())?;
+        std::fs::write(&p, bytes).map_err(super::error::io(&p))?;
         v.push((name.to_string(), p));
     }
     let quality = crate::scenario::Jpeg::default().quality;
-    let video = locate::require(id::VIDEO_MP4).map_err(|e| e.to_string())?;
+    let video = locate::require(id::VIDEO_MP4)?;
     if let Some((_, bytes)) = crate::pipeline::keyframes::pipeline_keyframes(&video, quality, 1)?.pop() {
         let p = dir.join(format!("{KEYFRAME}.jpg"));
-        std::fs::write(&p, bytes).map_err(|e| e.to_string())?;
+        std::fs::write(&p, bytes).map_err(super::error::io(&p))?;
         v.push((KEYFRAME.to_string(), p));
     }
     Ok(v)
@@ -69,7 +69,7 @@ fn image_files() -> Result<Vec<(String, std::path::PathBuf)>, String> {
 pub fn probe() -> serde_json::Value {
     let files = match image_files() {
         Ok(f) => f,
-        Err(e) => return serde_json::json!({ "tjbench_error": e }),
+        Err(e) => return serde_json::json!({ "tjbench_error": e.to_string() }),
     };
     let mut out = serde_json::Map::new();
     for (name, path) in files {
@@ -180,20 +180,20 @@ impl Claim for ImageJpegClaim {
     fn info(&self) -> &'static Info {
         &INFO
     }
-    fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, String> {
+    fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, crate::claims::ClaimError> {
         Ok(vec![(CLAIM.to_string(), super::measure_bench(CLAIM, quick, progress)?)])
     }
-    fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, String> {
+    fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, crate::claims::ClaimError> {
         let ev: Evidence<Data> = store::read(sources.get(CLAIM)?)?;
         Ok(rules(&figures(&ev)))
     }
-    fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, String> {
+    fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, crate::claims::ClaimError> {
         Ok(vec![(FILE.to_string(), render(sources.get(CLAIM)?)?)])
     }
 }
 
 /// Renders the report.
-pub fn render(path: &Path) -> Result<Page, String> {
+pub fn render(path: &Path) -> Result<Page, crate::report::RenderError> {
     let ev: Evidence<Data> = store::read(path)?;
     let rel = crate::report::markdown::data_path(path);
     let images = decoded_images(&ev.data);

@@ -21,7 +21,7 @@ pub enum Question {
 }
 
 /// The markdown section, or `None` when no instruction-count evidence exists.
-pub fn section(q: Question) -> Result<Option<String>, String> {
+pub fn section(q: Question) -> Result<Option<String>, crate::report::RenderError> {
     let Some(path) = store::pinned(EXPERIMENT) else { return Ok(None) };
     let ev: Evidence<Data> = store::read(&path)?;
     let d = &ev.data;

@@ -1,6 +1,7 @@
 //! Claims: one module per upstream claim of the seed, holding how it is
 //! measured, the rule that decides it and how its report reads.
 
+pub mod error;
 pub mod ffmpeg_swscale;
 pub mod image_jpeg;
 pub mod instruction_counts;
@@ -32,6 +33,7 @@ pub fn verdict_table(parts: &[registry::Part], verdicts: &[verdict::Verdict]) ->
 }
 
 pub use crate::evidence::criterion::BenchData;
+pub use error::ClaimError;
 
 /// Options of `harness repro`.
 #[derive(Debug, Clone, Copy)]
@@ -43,7 +45,7 @@ pub struct ReproOptions {
 }
 
 /// Runs a reproduction: its options and progress; the files written or built.
-pub type ReproFn = fn(ReproOptions, &dyn Fn(&str)) -> Result<Vec<PathBuf>, String>;
+pub type ReproFn = fn(ReproOptions, &dyn Fn(&str)) -> Result<Vec<PathBuf>, crate::claims::ClaimError>;
 
 /// A reproduction `harness repro NAME` runs: it stores evidence (or, with
 /// `prepare`, only builds) and returns the files written or built.
@@ -75,11 +77,12 @@ pub const REPRODUCTIONS: &[Reproduction] = &[
 ];
 
 /// Looks a reproduction up by its name or its claim's id.
-pub fn reproduction(name: &str) -> Result<&'static Reproduction, String> {
-    REPRODUCTIONS
-        .iter()
-        .find(|r| r.name == name || r.claim == name)
-        .ok_or_else(|| format!("unknown reproduction `{name}`; known: {}", REPRODUCTIONS.iter().map(|r| r.name).collect::<Vec<_>>().join(", ")))
+pub fn reproduction(name: &str) -> Result<&'static Reproduction, crate::claims::ClaimError> {
+    REPRODUCTIONS.iter().find(|r| r.name == name || r.claim == name).ok_or_else(|| ClaimError::Unknown {
+        kind: "reproduction",
+        name: name.to_string(),
+        known: REPRODUCTIONS.iter().map(|r| r.name).collect::<Vec<_>>().join(", "),
+    })
 }
 
 /// The repro and benchmark `harness fork check` runs for a crate's patches.
@@ -116,10 +119,13 @@ pub fn bench_claim(name: &str) -> Option<&'static BenchClaim> {
 }
 
 /// Imports the claim's criterion samples (`raw.csv`) into a new evidence file.
-pub fn import_bench(c: &BenchClaim, started_at: &str) -> Result<PathBuf, String> {
+pub fn import_bench(c: &BenchClaim, started_at: &str) -> Result<PathBuf, crate::claims::ClaimError> {
     let benches = crate::evidence::criterion::import(&crate::evidence::criterion::default_dir(), c.prefix)?;
     if benches.is_empty() {
-        return Err(format!("no criterion results with group prefix `{}` under target/criterion: run `cargo bench --bench {}` first", c.prefix, c.bench));
+        return Err(ClaimError::Measurement {
+            what: format!("criterion results with group prefix `{}` under target/criterion", c.prefix),
+            problem: format!("none found: run `cargo bench --bench {}` first", c.bench),
+        });
     }
     let evidence = Evidence::new(
         c.claim,
@@ -128,15 +134,19 @@ pub fn import_bench(c: &BenchClaim, started_at: &str) -> Result<PathBuf, String>
         vec![],
         BenchData { benches, extra: c.probe.map(|p| p()).unwrap_or(serde_json::Value::Null) },
     );
-    store::write_new(c.claim, &evidence).map_err(|e| e.to_string())
+    store::write_new(c.claim, &evidence).map_err(crate::claims::error::scratch)
 }
 
 /// Runs `cargo bench --bench B` for a bench-backed claim (briefly with
 /// `quick`: `HARNESS_BENCH_QUICK=1`), then imports its samples into the
 /// scratch store; the evidence records the bench run's own commit, time
 /// and machine, since both happen here in one step.
-pub fn measure_bench(claim: &str, quick: bool, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
-    let c = bench_claim(claim).ok_or_else(|| format!("`{claim}` is not a bench-backed claim"))?;
+pub fn measure_bench(claim: &str, quick: bool, progress: &dyn Fn(&str)) -> Result<PathBuf, crate::claims::ClaimError> {
+    let c = bench_claim(claim).ok_or_else(|| ClaimError::Unknown {
+        kind: "bench-backed claim",
+        name: claim.to_string(),
+        known: BENCH_CLAIMS.iter().map(|c| c.claim).collect::<Vec<_>>().join(", "),
+    })?;
     progress(&format!("cargo bench --bench {}{}", c.bench, if quick { " (quick)" } else { "" }));
     let started_at = crate::evidence::run::now_utc();
     let mut cmd = crate::process::cargo();
@@ -147,7 +157,7 @@ pub fn measure_bench(claim: &str, quick: bool, progress: &dyn Fn(&str)) -> Resul
     // criterion's and cargo's progress (stderr) is shown as it comes; the
     // error keeps the end of it.
     let shown: crate::process::OnLine = Some(Box::new(|l: &str| eprintln!("{l}")));
-    crate::process::spawn(&mut cmd, None, shown).and_then(|r| r.wait(crate::process::limit::BUILD)).and_then(|f| f.success()).map_err(|e| e.to_string())?;
+    crate::process::spawn(&mut cmd, None, shown).and_then(|r| r.wait(crate::process::limit::BUILD)).and_then(|f| f.success())?;
     import_bench(c, &started_at)
 }
 
@@ -158,13 +168,17 @@ pub fn report_names() -> Vec<&'static str> {
 }
 
 /// Renders the named report from its pinned evidence; returns the files written.
-pub fn render_report(name: &str) -> Result<Vec<PathBuf>, String> {
+pub fn render_report(name: &str) -> Result<Vec<PathBuf>, crate::claims::ClaimError> {
     if name == crate::experiments::pipeline_perf::EXPERIMENT {
         return Ok(vec![crate::report::pipeline_perf::render_latest()?]);
     }
-    let claim = registry::find(name).ok_or_else(|| format!("unknown report `{name}`; known: {}", report_names().join(", ")))?;
+    let claim = registry::find(name).ok_or_else(|| ClaimError::Unknown { kind: "report", name: name.to_string(), known: report_names().join(", ") })?;
     let sources = registry::Sources::pinned(claim)?;
-    claim.render(&sources)?.into_iter().map(|(file, page)| crate::report::write(&file, &page).map_err(|e| e.to_string())).collect()
+    claim
+        .render(&sources)?
+        .into_iter()
+        .map(|(file, page)| crate::report::write(&file, &page).map_err(error::io(&crate::report::reports_dir().join(&file))))
+        .collect()
 }
 
 /// One claim's verdicts as judged from some evidence (or why not).
@@ -185,7 +199,7 @@ pub fn pinned_verdicts() -> Vec<ClaimVerdicts> {
             let judged = registry::Sources::pinned(*c).and_then(|s| c.judge(&s));
             let (verdicts, error) = match judged {
                 Ok(v) => (v, None),
-                Err(e) => (vec![], Some(e)),
+                Err(e) => (vec![], Some(e.to_string())),
             };
             ClaimVerdicts { claim: c.id().to_string(), seed: c.seed_number(), verdicts, error }
         })

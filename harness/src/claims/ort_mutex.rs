@@ -190,21 +190,21 @@ impl Claim for OrtMutexClaim {
     fn info(&self) -> &'static Info {
         &INFO
     }
-    fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, String> {
+    fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, crate::claims::ClaimError> {
         let path = crate::experiments::run_named(EXPERIMENT, quick, progress)?;
         Ok(vec![(EXPERIMENT.to_string(), path)])
     }
-    fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, String> {
+    fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, crate::claims::ClaimError> {
         let ev: Evidence<Data> = store::read(sources.get(EXPERIMENT)?)?;
         Ok(rules(&figures(&ev.data)))
     }
-    fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, String> {
+    fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, crate::claims::ClaimError> {
         Ok(vec![(FILE.to_string(), render(sources.get(EXPERIMENT)?)?)])
     }
 }
 
 /// Renders the report.
-pub fn render(path: &Path) -> Result<Page, String> {
+pub fn render(path: &Path) -> Result<Page, crate::report::RenderError> {
     let ev: Evidence<Data> = store::read(path)?;
     let d = &ev.data;
     let rel = crate::report::markdown::data_path(path);

@@ -89,12 +89,12 @@ pub fn rules(f: &Figures) -> Vec<Verdict> {
     vec![api, size, Verdict::new("throughput", outcome, figures)]
 }
 
-fn samples(d: &Data, rel: &str, f: &str) -> Result<Vec<f64>, String> {
-    d.samples("", f).map(|b| b.to_vec()).ok_or_else(|| format!("{rel}: no `{f}` benchmark"))
+fn samples(d: &Data, rel: &str, f: &str) -> Result<Vec<f64>, crate::report::RenderError> {
+    d.samples("", f).map(|b| b.to_vec()).ok_or_else(|| crate::report::RenderError::missing(rel, format!("no `{f}` benchmark")))
 }
 
 /// The figures of an evidence file.
-pub fn figures(ev: &Evidence<Data>, rel: &str) -> Result<Figures, String> {
+pub fn figures(ev: &Evidence<Data>, rel: &str) -> Result<Figures, crate::report::RenderError> {
     let d = &ev.data;
     let (run_copy, run_view) = (samples(d, rel, "run-owned-copy")?, samples(d, rel, "run-zero-copy-view")?);
     Ok(Figures {
@@ -130,21 +130,21 @@ impl Claim for TensorCopyClaim {
     fn info(&self) -> &'static Info {
         &INFO
     }
-    fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, String> {
+    fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, crate::claims::ClaimError> {
         Ok(vec![(CLAIM.to_string(), super::measure_bench(CLAIM, quick, progress)?)])
     }
-    fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, String> {
+    fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, crate::claims::ClaimError> {
         let path = sources.get(CLAIM)?;
         let ev: Evidence<Data> = store::read(path)?;
         Ok(rules(&figures(&ev, &crate::report::markdown::data_path(path))?))
     }
-    fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, String> {
+    fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, crate::claims::ClaimError> {
         Ok(vec![(FILE.to_string(), render(sources.get(CLAIM)?)?)])
     }
 }
 
 /// Renders the report.
-pub fn render(path: &Path) -> Result<Page, String> {
+pub fn render(path: &Path) -> Result<Page, crate::report::RenderError> {
     let ev: Evidence<Data> = store::read(path)?;
     let d = &ev.data;
     let rel = crate::report::markdown::data_path(path);

@@ -50,9 +50,9 @@ pub struct Sources(BTreeMap<String, PathBuf>);
 impl Sources {
     /// The pinned evidence of every experiment `claim` reads; a missing pin
     /// names the command that measures it.
-    pub fn pinned(claim: &dyn Claim) -> Result<Self, String> {
+    pub fn pinned(claim: &dyn Claim) -> Result<Self, crate::claims::ClaimError> {
         // A broken index is its own error, not "nothing pinned".
-        store::load_index().map_err(|e| e.to_string())?;
+        store::load_index()?;
         let mut m = BTreeMap::new();
         for n in claim.evidence() {
             let how = match claim.method() {
@@ -72,8 +72,8 @@ impl Sources {
     }
 
     /// The file of experiment `name`.
-    pub fn get(&self, name: &str) -> Result<&Path, String> {
-        self.0.get(name).map(PathBuf::as_path).ok_or_else(|| format!("no `{name}` evidence given"))
+    pub fn get(&self, name: &str) -> Result<&Path, crate::claims::ClaimError> {
+        self.0.get(name).map(PathBuf::as_path).ok_or_else(|| crate::claims::ClaimError::NoSource { experiment: name.to_string() })
     }
 }
 
@@ -106,11 +106,11 @@ pub trait Claim: Sync {
     fn info(&self) -> &'static Info;
     /// Measures the claim anew into the scratch store; returns the evidence
     /// files written, by experiment name (a derived claim measures nothing).
-    fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, PathBuf)>, String>;
+    fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, PathBuf)>, crate::claims::ClaimError>;
     /// One verdict per part, from the evidence, by the claim's rules.
-    fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, String>;
+    fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, crate::claims::ClaimError>;
     /// The report pages (file name and page) from the same evidence.
-    fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, String>;
+    fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, crate::claims::ClaimError>;
 
     /// The id, also the report's name.
     fn id(&self) -> &'static str {

@@ -122,10 +122,10 @@ pub fn rules(f: &Figures) -> Vec<Verdict> {
 }
 
 /// The figures of an evidence file.
-pub fn figures(ev: &Evidence<Data>, rel: &str) -> Result<Figures, String> {
+pub fn figures(ev: &Evidence<Data>, rel: &str) -> Result<Figures, crate::report::RenderError> {
     let lm = |f: &str| ev.data.samples("/whisper-24.7s", f).map(|v| v.to_vec());
     let (Some(serial), Some(r2)) = (lm("serial"), lm("rayon-2-threads")) else {
-        return Err(format!("{rel}: log-mel benchmarks missing"));
+        return Err(crate::report::RenderError::missing(rel, "log-mel benchmarks missing"));
     };
     Ok(Figures {
         frame_parallel_speedup: ratio(&serial, &r2),
@@ -159,21 +159,21 @@ impl Claim for RustfftClaim {
     fn info(&self) -> &'static Info {
         &INFO
     }
-    fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, String> {
+    fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, crate::claims::ClaimError> {
         Ok(vec![(CLAIM.to_string(), super::measure_bench(CLAIM, quick, progress)?)])
     }
-    fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, String> {
+    fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, crate::claims::ClaimError> {
         let path = sources.get(CLAIM)?;
         let ev: Evidence<Data> = store::read(path)?;
         Ok(rules(&figures(&ev, &crate::report::markdown::data_path(path))?))
     }
-    fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, String> {
+    fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, crate::claims::ClaimError> {
         Ok(vec![(FILE.to_string(), render(sources.get(CLAIM)?)?)])
     }
 }
 
 /// Renders the report.
-pub fn render(path: &Path) -> Result<Page, String> {
+pub fn render(path: &Path) -> Result<Page, crate::report::RenderError> {
     let ev: Evidence<Data> = store::read(path)?;
     let d = &ev.data;
     let rel = crate::report::markdown::data_path(path);
@@ -198,7 +198,7 @@ pub fn render(path: &Path) -> Result<Page, String> {
     s += &table(&["points", "plan per call", "reused plan, `process`", "reused plan, `process_with_scratch`", "plan-per-call / with-scratch"], &rows);
     let lm = |f: &str| d.samples("/whisper-24.7s", f).map(|v| v.to_vec());
     let (Some(serial), Some(r1), Some(r2)) = (lm("serial"), lm("rayon-1-thread"), lm("rayon-2-threads")) else {
-        return Err(format!("{rel}: log-mel benchmarks missing"));
+        return Err(crate::report::RenderError::missing(&rel, "log-mel benchmarks missing"));
     };
     let rt = |v: &[f64]| v.iter().map(|ns| audio_s / (ns / 1e9)).collect::<Vec<_>>();
     let speed = ratio(&serial, &r2);

@@ -106,8 +106,8 @@ pub fn rules(f: &Figures) -> Vec<Verdict> {
 }
 
 /// The figures of an evidence file.
-pub fn figures(d: &Data, rel: &str) -> Result<Figures, String> {
-    let build = |n: &str| d.builds.iter().find(|b| b.build == n).ok_or_else(|| format!("{rel}: no `{n}` build"));
+pub fn figures(d: &Data, rel: &str) -> Result<Figures, crate::report::RenderError> {
+    let build = |n: &str| d.builds.iter().find(|b| b.build == n).ok_or_else(|| crate::report::RenderError::missing(rel, format!("no `{n}` build")));
     let cost = |n: &str| build(n).map(|b| Cost { compile_s: median(&b.compile_s), builds: b.compile_s.len(), stripped_bytes: b.stripped_bytes });
     Ok(Figures {
         full: cost("tokenizers-default")?,
@@ -148,26 +148,26 @@ impl Claim for TokenizersClaim {
     fn info(&self) -> &'static Info {
         &INFO
     }
-    fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, String> {
+    fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, crate::claims::ClaimError> {
         let path = crate::experiments::run_named(EXPERIMENT, quick, progress)?;
         Ok(vec![(EXPERIMENT.to_string(), path)])
     }
-    fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, String> {
+    fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, crate::claims::ClaimError> {
         let path = sources.get(EXPERIMENT)?;
         let ev: Evidence<Data> = store::read(path)?;
         Ok(rules(&figures(&ev.data, &crate::report::markdown::data_path(path))?))
     }
-    fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, String> {
+    fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, crate::claims::ClaimError> {
         Ok(vec![(FILE.to_string(), render(sources.get(EXPERIMENT)?)?)])
     }
 }
 
 /// Renders the report.
-pub fn render(path: &Path) -> Result<Page, String> {
+pub fn render(path: &Path) -> Result<Page, crate::report::RenderError> {
     let ev: Evidence<Data> = store::read(path)?;
     let d = &ev.data;
     let rel = crate::report::markdown::data_path(path);
-    let build = |n: &str| d.builds.iter().find(|b| b.build == n).ok_or_else(|| format!("{rel}: no `{n}` build"));
+    let build = |n: &str| d.builds.iter().find(|b| b.build == n).ok_or_else(|| crate::report::RenderError::missing(&rel, format!("no `{n}` build")));
     let (full, light) = (build("tokenizers-default")?, build("bert_tokenizer")?);
     let mut s = String::from("# tokenizers: is it too heavy for WordPiece? (claim 8)\n\n## The claim\n\n");
     s += &super::registry::seed_section(&INFO);

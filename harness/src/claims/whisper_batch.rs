@@ -69,7 +69,7 @@ pub fn rules(f: &Figures) -> Vec<Verdict> {
 }
 
 /// The figures of race evidence on `cores` cores.
-pub fn figures(d: &Data, cores: usize, rel: &str) -> Result<Figures, String> {
+pub fn figures(d: &Data, cores: usize, rel: &str) -> Result<Figures, crate::report::RenderError> {
     let cells = &d.cells;
     let default_variant = crate::forks::variant::WhisperVariant::workspace_default();
     let plain = |k: usize, n: usize| {
@@ -82,7 +82,7 @@ pub fn figures(d: &Data, cores: usize, rel: &str) -> Result<Figures, String> {
                 && !c.trials.is_empty()
         })
     };
-    let base = plain(1, cores).ok_or_else(|| format!("{rel}: no K=1 n_threads={cores} cell"))?;
+    let base = plain(1, cores).ok_or_else(|| crate::report::RenderError::missing(rel, format!("no K=1 n_threads={cores} cell")))?;
     let one_at_a_time = judge::judge(cells, base, cores).audio_s_per_s;
     let concurrent = [2, 3, 4]
         .into_iter()
@@ -119,22 +119,22 @@ impl Claim for BatchClaim {
     fn info(&self) -> &'static Info {
         &INFO
     }
-    fn measure(&self, _quick: bool, _progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, String> {
+    fn measure(&self, _quick: bool, _progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, crate::claims::ClaimError> {
         // Derived: `harness check` reuses the race matrix's fresh evidence.
         Ok(vec![])
     }
-    fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, String> {
+    fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, crate::claims::ClaimError> {
         let path = sources.get(RACE)?;
         let ev: Evidence<Data> = store::read(path)?;
         Ok(rules(&figures(&ev.data, ev.environment.logical_cores.max(1), &crate::report::markdown::data_path(path))?))
     }
-    fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, String> {
+    fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, crate::claims::ClaimError> {
         Ok(vec![(FILE.to_string(), render(sources.get(RACE)?)?)])
     }
 }
 
 /// Renders the report from race evidence.
-pub fn render(path: &Path) -> Result<Page, String> {
+pub fn render(path: &Path) -> Result<Page, crate::report::RenderError> {
     let ev: Evidence<Data> = store::read(path)?;
     let rel = crate::report::markdown::data_path(path);
     let cores = ev.environment.logical_cores.max(1);
@@ -160,7 +160,7 @@ pub fn render(path: &Path) -> Result<Page, String> {
          (K = 2, 3, 4; no lock). Same real speech clip; throughput in audio seconds per wall second; medians of the trials each cell ran (few: the matrix was built \
          to classify, so small differences are not resolved).\n\n## Results\n\n"
     );
-    let base = plain(1, cores).ok_or_else(|| format!("{rel}: no K=1 n_threads={cores} cell"))?;
+    let base = plain(1, cores).ok_or_else(|| crate::report::RenderError::missing(&rel, format!("no K=1 n_threads={cores} cell")))?;
     let jb = judge::judge(cells, base, cores);
     let mut rows = vec![vec![
         format!("1 file at a time, {cores} threads"),

@@ -46,25 +46,24 @@ pub struct Data {
 }
 
 /// Runs the probe on whisper-rs 0.16.0 and 0.15.1 and stores the evidence.
-pub fn run(progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
+pub fn run(progress: &dyn Fn(&str)) -> Result<PathBuf, crate::claims::ClaimError> {
     let started_at = crate::evidence::run::now_utc();
-    let model = locate::require(catalog::id::WHISPER_GGML).map_err(|e| e.to_string())?;
+    let model = locate::require(catalog::id::WHISPER_GGML)?;
     let clip = crate::media::speech_clips()[1].clone();
     let mut probes = Vec::new();
     for v in [WhisperVariant::workspace_default(), WhisperVariant::registry("0.15.1", &[])] {
         progress(&format!("abort-callback probe on {}", v.name()));
-        let exe = variant::build_race_cell(&v, progress).map_err(|e| e.to_string())?;
+        let exe = variant::build_race_cell(&v, progress)?;
         let out = crate::process::output(
             Command::new(exe).arg(&model).arg(&clip).arg("--abort-callback-check").env("GGML_NO_BACKTRACE", "1"),
             crate::process::limit::PROBE,
-        )
-        .map_err(|e| e.to_string())?;
+        )?;
         let exit = super::whisper_rs_race::trial::describe_exit(out.status);
         let line = String::from_utf8_lossy(&out.stdout).lines().find(|l| l.contains("abort-callback-check")).and_then(|l| serde_json::from_str(l).ok());
         probes.push(Probe { variant: v.name(), exit, line });
     }
     let evidence = Evidence::new(CLAIM, started_at, serde_json::json!({}), vec![], Data { probes });
-    store::write_new(CLAIM, &evidence).map_err(|e| e.to_string())
+    store::write_new(CLAIM, &evidence).map_err(crate::claims::error::scratch)
 }
 
 /// The parts of this defect report.
@@ -113,20 +112,20 @@ impl Claim for AbortCallbackClaim {
     fn info(&self) -> &'static Info {
         &INFO
     }
-    fn measure(&self, _quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, PathBuf)>, String> {
+    fn measure(&self, _quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, PathBuf)>, crate::claims::ClaimError> {
         Ok(vec![(CLAIM.to_string(), run(progress)?)])
     }
-    fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, String> {
+    fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, crate::claims::ClaimError> {
         let ev: Evidence<Data> = store::read(sources.get(CLAIM)?)?;
         Ok(rules(&ev.data.probes))
     }
-    fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, String> {
+    fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, crate::claims::ClaimError> {
         Ok(vec![(FILE.to_string(), render(sources.get(CLAIM)?)?.into())])
     }
 }
 
 /// Renders the report.
-pub fn render(path: &Path) -> Result<String, String> {
+pub fn render(path: &Path) -> Result<String, crate::report::RenderError> {
     let ev: Evidence<Data> = store::read(path)?;
     let rel = crate::report::markdown::data_path(path);
     let mut s = String::from("# whisper-rs: `FullParams::set_abort_callback_safe` calls the closure on the wrong memory\n\n");

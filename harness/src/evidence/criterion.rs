@@ -54,17 +54,25 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// A criterion `raw.csv` that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: not a criterion raw.csv: {source}\n  fix: re-run the bench (`harness check CLAIM`), which rewrites it")]
+pub struct CriterionError {
+    pub path: PathBuf,
+    pub source: csv::Error,
+}
+
 /// Every benchmark under `criterion_dir` whose group starts with `prefix`.
-pub fn import(criterion_dir: &Path, prefix: &str) -> Result<Vec<BenchSamples>, String> {
+pub fn import(criterion_dir: &Path, prefix: &str) -> Result<Vec<BenchSamples>, CriterionError> {
     let mut files = Vec::new();
     walk(criterion_dir, &mut files);
     files.sort();
     let mut out = Vec::new();
     for f in files {
-        let mut rdr = csv::Reader::from_path(&f).map_err(|e| format!("{}: {e}", f.display()))?;
+        let mut rdr = csv::Reader::from_path(&f).map_err(|source| CriterionError { path: f.clone(), source })?;
         let mut b: Option<BenchSamples> = None;
         for row in rdr.deserialize::<Row>() {
-            let r = row.map_err(|e| format!("{}: {e}", f.display()))?;
+            let r = row.map_err(|source| CriterionError { path: f.clone(), source })?;
             if !r.group.starts_with(prefix) {
                 break;
             }

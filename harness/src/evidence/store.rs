@@ -92,6 +92,10 @@ pub enum StoreError {
     Index { path: PathBuf, message: String },
     #[error("{path}: not an evidence file ({message}); promote a file written by a harness run")]
     NotEvidence { path: PathBuf, message: String },
+    #[error("no pinned `{experiment}` evidence in {index}: run `{how} --promote`, or `harness promote FILE` with a run's evidence file")]
+    NotPinned { experiment: String, index: PathBuf, how: String },
+    #[error("{path}: not evidence of this schema: {source}\n  fix: restore the file from git, or re-run its experiment")]
+    Schema { path: PathBuf, source: serde_json::Error },
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
@@ -132,12 +136,10 @@ pub fn pinned(experiment: &str) -> Option<PathBuf> {
     pinned_all(experiment).pop()
 }
 
-/// What to say when `experiment` has no pinned evidence.
-pub fn not_pinned(experiment: &str, how: &str) -> String {
-    format!(
-        "no pinned `{experiment}` evidence in {}: run `{how} --promote`, or `harness promote FILE` with a run's evidence file",
-        root().join(INDEX_FILE).display()
-    )
+/// The error for `experiment` having no pinned evidence; `how` is the
+/// command that measures it.
+pub fn not_pinned(experiment: &str, how: &str) -> StoreError {
+    StoreError::NotPinned { experiment: experiment.to_string(), index: root().join(INDEX_FILE), how: how.to_string() }
 }
 
 /// Writes a new evidence file for `experiment` in the scratch store; never
@@ -196,9 +198,9 @@ fn promote_into(store: &Path, file: &Path) -> Result<PathBuf, StoreError> {
 }
 
 /// Reads an evidence file.
-pub fn read<T: DeserializeOwned>(path: &Path) -> Result<Evidence<T>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{}: not evidence of this schema: {e}", path.display()))
+pub fn read<T: DeserializeOwned>(path: &Path) -> Result<Evidence<T>, StoreError> {
+    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    serde_json::from_str(&text).map_err(|source| StoreError::Schema { path: path.to_path_buf(), source })
 }
 
 #[cfg(test)]

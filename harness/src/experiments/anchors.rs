@@ -8,6 +8,7 @@
 //! - detection: onnxruntime 1.31.1 from Python vs ort, same model, input
 //!   tensor and intra-op threads, `run` timed.
 
+use super::error::{io, ExperimentError};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -45,13 +46,13 @@ pub struct Anchors {
 
 /// Runs `cmd` and times it as a whole process (both sides of an anchor
 /// pay the same start-up and pipe draining).
-fn wall_ms(mut cmd: Command) -> Result<(f64, crate::process::Finished), String> {
+fn wall_ms(mut cmd: Command) -> Result<(f64, crate::process::Finished), ExperimentError> {
     let t = Instant::now();
-    let out = crate::process::checked(&mut cmd, crate::process::limit::PROBE).map_err(|e| e.to_string())?;
+    let out = crate::process::checked(&mut cmd, crate::process::limit::PROBE)?;
     Ok((t.elapsed().as_secs_f64() * 1e3, out))
 }
 
-fn decode_anchor(video: &Path, runs: usize) -> Result<Pair, String> {
+fn decode_anchor(video: &Path, runs: usize) -> Result<Pair, ExperimentError> {
     let mut p =
         Pair { what: format!("decode {} (video + audio to 16 kHz mono)", video.file_name().unwrap_or_default().to_string_lossy()), ..Default::default() };
     let mut samples = (0, 0);
@@ -60,7 +61,7 @@ fn decode_anchor(video: &Path, runs: usize) -> Result<Pair, String> {
         ours.args(["stage", "decode"]).arg(video);
         let (ms, out) = wall_ms(ours)?;
         p.ours_ms.push(ms);
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(super::error::output(&out.command))?;
         samples.0 = v["summary"]["video"]["frames_decoded"].as_u64().unwrap_or(0);
         let mut ff = Command::new("ffmpeg");
         ff.args(["-nostdin", "-v", "error", "-threads", "1", "-i"]).arg(video).args(["-ar", "16000", "-ac", "1", "-f", "null", "-"]);
@@ -72,8 +73,7 @@ fn decode_anchor(video: &Path, runs: usize) -> Result<Pair, String> {
             .args(["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0"])
             .arg(video),
         crate::process::limit::PROBE,
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
     samples.1 = String::from_utf8_lossy(&probe.stdout).trim().parse().unwrap_or(u64::MAX);
     p.agree = samples.0 == samples.1;
     p.agreement = format!("video frames: harness {}, ffprobe {}", samples.0, samples.1);
@@ -91,10 +91,14 @@ fn whisper_build_dir() -> Option<PathBuf> {
         .find(|o| o.join("lib/libwhisper.a").is_file())
 }
 
-fn build_whisper_driver() -> Result<PathBuf, String> {
-    let out = whisper_build_dir().ok_or("whisper-rs-sys's build output not found under target/release/build (build the harness in release first)")?;
+fn build_whisper_driver() -> Result<PathBuf, ExperimentError> {
+    let out = whisper_build_dir().ok_or_else(|| ExperimentError::Input {
+        input: paths::workspace_root().join("target/release/build").display().to_string(),
+        problem: "no whisper-rs-sys build output (build the harness in release first)".into(),
+    })?;
     let exe = paths::cache_dir().join("anchors/whisper_driver");
-    std::fs::create_dir_all(exe.parent().expect("parent")).map_err(|e| e.to_string())?;
+    let dir = exe.parent().expect("parent");
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
     let src = paths::workspace_root().join("scripts/anchors/whisper_driver.c");
     let lib = out.join("lib");
     let mut cc = Command::new("cc");
@@ -107,35 +111,34 @@ fn build_whisper_driver() -> Result<PathBuf, String> {
         .arg(lib.join("libggml-cpu.a"))
         .arg(lib.join("libggml-base.a"))
         .args(["-lstdc++", "-lm", "-lpthread", "-fopenmp"]);
-    crate::process::checked(&mut cc, crate::process::limit::BUILD).map_err(|e| format!("building {}: {e}", src.display()))?;
+    crate::process::checked(&mut cc, crate::process::limit::BUILD)?;
     Ok(exe)
 }
 
-fn c_driver(driver: &Path, model: &Path, clip: &Path, n_threads: i32, runs: usize, flash_attn: bool) -> Result<(Vec<f64>, String), String> {
+fn c_driver(driver: &Path, model: &Path, clip: &Path, n_threads: i32, runs: usize, flash_attn: bool) -> Result<(Vec<f64>, String), ExperimentError> {
     let out = crate::process::output(
         Command::new(driver).arg(model).arg(clip).arg(n_threads.to_string()).arg(runs.to_string()).arg(if flash_attn { "1" } else { "0" }),
         crate::process::limit::PROBE,
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
     if !out.status.success() {
-        return Err(format!("whisper_driver: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(ExperimentError::Failed { command: out.command.clone(), stderr: out.stderr_text() });
     }
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("whisper_driver output: {e}"))?;
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(super::error::output(&out.command))?;
     let ms = v["full_ms"].as_array().map(|a| a.iter().filter_map(|x| x.as_f64()).collect()).unwrap_or_default();
     Ok((ms, v["text"].as_str().unwrap_or("").trim().to_string()))
 }
 
-fn transcribe_anchor(rounds: usize, n_threads: i32) -> Result<(Pair, Pair), String> {
+fn transcribe_anchor(rounds: usize, n_threads: i32) -> Result<(Pair, Pair), ExperimentError> {
     const PER_ROUND: usize = 3;
     let clip = &crate::media::speech_clips()[0];
-    let model = locate::require(catalog::id::WHISPER_GGML).map_err(|e| e.to_string())?;
+    let model = locate::require(catalog::id::WHISPER_GGML)?;
     let driver = build_whisper_driver()?;
-    let audio = crate::stages::decode::read_audio_16k(clip).map_err(|e| e.to_string())?;
-    let t = Transcriber::load(&model).map_err(|e| e.to_string())?;
-    let mut st = t.new_state().map_err(|e| e.to_string())?;
+    let audio = crate::stages::decode::read_audio_16k(clip)?;
+    let t = Transcriber::load(&model)?;
+    let mut st = t.new_state()?;
     let opts = TranscribeOptions { n_threads };
     // Warm-up (the first full() allocates its compute buffers), not timed.
-    let mut text = t.transcribe(&mut st, &audio, opts).map_err(|e| e.to_string())?.text();
+    let mut text = t.transcribe(&mut st, &audio, opts)?.text();
     let (mut ours_ms, mut native_ms, mut flash_ms) = (Vec::new(), Vec::new(), Vec::new());
     let (mut c_text, mut flash_text) = (String::new(), String::new());
     // Rounds alternate the three so drift on a shared machine hits all alike;
@@ -146,7 +149,7 @@ fn transcribe_anchor(rounds: usize, n_threads: i32) -> Result<(Pair, Pair), Stri
         c_text = txt;
         for _ in 0..PER_ROUND {
             let t0 = Instant::now();
-            text = t.transcribe(&mut st, &audio, opts).map_err(|e| e.to_string())?.text();
+            text = t.transcribe(&mut st, &audio, opts)?.text();
             ours_ms.push(t0.elapsed().as_secs_f64() * 1e3);
         }
         let (ms, txt) = c_driver(&driver, &model, clip, n_threads, PER_ROUND + 1, true)?;
@@ -171,7 +174,7 @@ fn transcribe_anchor(rounds: usize, n_threads: i32) -> Result<(Pair, Pair), Stri
     Ok((anchor, flash))
 }
 
-fn python_with_onnxruntime() -> Result<PathBuf, String> {
+fn python_with_onnxruntime() -> Result<PathBuf, ExperimentError> {
     let venv = paths::cache_dir().join("anchors/venv");
     let py = venv.join("bin/python3");
     let ok = |py: &Path| {
@@ -180,7 +183,7 @@ fn python_with_onnxruntime() -> Result<PathBuf, String> {
     if py.is_file() && ok(&py) {
         return Ok(py);
     }
-    let run = |cmd: &mut Command| crate::process::checked(cmd, crate::process::limit::MEDIA).map(|_| ()).map_err(|e| e.to_string());
+    let run = |cmd: &mut Command| crate::process::checked(cmd, crate::process::limit::MEDIA).map(|_| ());
     run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
     // The same onnxruntime wheel the harness loads its library from.
     let wheel = paths::downloads_dir().join(catalog::ONNXRUNTIME.file);
@@ -188,28 +191,29 @@ fn python_with_onnxruntime() -> Result<PathBuf, String> {
     if ok(&py) {
         Ok(py)
     } else {
-        Err("onnxruntime did not import in the anchor venv".into())
+        Err(ExperimentError::Input { input: venv.display().to_string(), problem: "onnxruntime did not import in this venv".into() })
     }
 }
 
-fn detect_anchor(runs: usize, intra: usize) -> Result<Pair, String> {
-    let model = locate::require(catalog::id::YOLO).map_err(|e| e.to_string())?;
-    let photo = image::open(locate::require(catalog::id::PHOTO_ROCKET).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?.to_rgb8();
+fn detect_anchor(runs: usize, intra: usize) -> Result<Pair, ExperimentError> {
+    let model = locate::require(catalog::id::YOLO)?;
+    let photo = image::open(locate::require(catalog::id::PHOTO_ROCKET)?)?.to_rgb8();
     let mut tensor = Vec::new();
     detect::letterbox(&photo, &mut tensor);
-    let mut det = Detector::load(&model, SessionThreads { intra, inter: 1 }).map_err(|e| e.to_string())?;
-    let (output, _, _) = det.run_tensor(&tensor, TensorInput::ZeroCopyView).map_err(|e| e.to_string())?;
+    let mut det = Detector::load(&model, SessionThreads { intra, inter: 1 })?;
+    let (output, _, _) = det.run_tensor(&tensor, TensorInput::ZeroCopyView)?;
     let mut ours_ms = Vec::new();
     for _ in 0..runs {
         let t0 = Instant::now();
-        det.run_tensor(&tensor, TensorInput::ZeroCopyView).map_err(|e| e.to_string())?;
+        det.run_tensor(&tensor, TensorInput::ZeroCopyView)?;
         ours_ms.push(t0.elapsed().as_secs_f64() * 1e3);
     }
     let dir = paths::cache_dir().join("anchors");
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
     let side = detect::INPUT_SIDE as usize;
-    std::fs::write(dir.join("yolo-input.npy"), crate::evidence::npy::npy_f32(&[1, 3, side, side], &tensor)).map_err(|e| e.to_string())?;
-    std::fs::write(dir.join("yolo-output.npy"), crate::evidence::npy::npy_f32(&[1, 22, output.len() / 22], &output)).map_err(|e| e.to_string())?;
+    let (input_npy, output_npy) = (dir.join("yolo-input.npy"), dir.join("yolo-output.npy"));
+    std::fs::write(&input_npy, crate::evidence::npy::npy_f32(&[1, 3, side, side], &tensor)).map_err(io(&input_npy))?;
+    std::fs::write(&output_npy, crate::evidence::npy::npy_f32(&[1, 22, output.len() / 22], &output)).map_err(io(&output_npy))?;
     let py = python_with_onnxruntime()?;
     let out = crate::process::output(
         Command::new(py)
@@ -220,12 +224,11 @@ fn detect_anchor(runs: usize, intra: usize) -> Result<Pair, String> {
             .arg(runs.to_string())
             .arg(dir.join("yolo-output.npy")),
         crate::process::limit::PROBE,
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
     if !out.status.success() {
-        return Err(format!("ort_anchor.py: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(ExperimentError::Failed { command: out.command.clone(), stderr: out.stderr_text() });
     }
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(super::error::output(&out.command))?;
     let diff = v["max_abs_diff"].as_f64().unwrap_or(f64::INFINITY);
     Ok(Pair {
         what: format!("YOLOv8n run() on a 640x640 letterboxed photo, {intra} intra-op thread(s)"),
@@ -239,7 +242,7 @@ fn detect_anchor(runs: usize, intra: usize) -> Result<Pair, String> {
 /// Runs every anchor with `runs` timed repetitions each.
 pub fn run_all(runs: usize) -> Anchors {
     let mut a = Anchors::default();
-    match locate::require(catalog::id::VIDEO_MP4).map_err(|e| e.to_string()).and_then(|v| decode_anchor(&v, runs * 2)) {
+    match locate::require(catalog::id::VIDEO_MP4).map_err(ExperimentError::from).and_then(|v| decode_anchor(&v, runs * 2)) {
         Ok(p) => a.decode = Some(p),
         Err(e) => a.errors.push(format!("decode anchor: {e}")),
     }

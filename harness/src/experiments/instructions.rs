@@ -13,6 +13,7 @@
 //! repeats is the resolution. Before counting, the variants' outputs are
 //! checked equal in this process.
 
+use super::error::{io, ExperimentError};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
@@ -100,14 +101,14 @@ impl Call for Silero {
     }
 }
 
-fn load(model: &str, mode: TensorInput) -> Result<(Box<dyn Call + Send>, u64), String> {
+fn load(model: &str, mode: TensorInput) -> Result<(Box<dyn Call + Send>, u64), ExperimentError> {
     let one = SessionThreads { intra: 1, inter: 1 };
     match model {
         "yolov8n-640" => {
             let path = super::inputs::model_file("yolov8n-640")?;
             let t = super::inputs::yolo_tensor()?;
             let bytes = std::mem::size_of_val(&t[..]) as u64;
-            Ok((Box::new(Yolo { det: Detector::load(&path, one).map_err(|e| e.to_string())?, input: Arc::new(t), mode }), bytes))
+            Ok((Box::new(Yolo { det: Detector::load(&path, one)?, input: Arc::new(t), mode }), bytes))
         }
         "silero-vad-512" => {
             let path = super::inputs::model_file("silero-vad-512")?;
@@ -115,15 +116,15 @@ fn load(model: &str, mode: TensorInput) -> Result<(Box<dyn Call + Send>, u64), S
             let frame = super::inputs::speech_samples(8000 - 64, 8512)?;
             let state = vec![0f32; 256];
             let bytes = (std::mem::size_of_val(&frame[..]) + std::mem::size_of_val(&state[..]) + 8) as u64;
-            Ok((Box::new(Silero { vad: Vad::load(&path, one).map_err(|e| e.to_string())?, frame, state, mode }), bytes))
+            Ok((Box::new(Silero { vad: Vad::load(&path, one)?, frame, state, mode }), bytes))
         }
-        other => Err(format!("unknown model `{other}`; known: silero-vad-512, yolov8n-640")),
+        other => Err(ExperimentError::unknown_model(other, &["silero-vad-512", "yolov8n-640"])),
     }
 }
 
 /// Runs `calls` calls of `model` the `variant` way after one warm-up call;
 /// returns a checksum of the last output. This is what runs under valgrind.
-pub fn probe(model: &str, variant: &str, calls: u64) -> Result<f64, String> {
+pub fn probe(model: &str, variant: &str, calls: u64) -> Result<f64, ExperimentError> {
     let mode = if variant == "copy" { TensorInput::OwnedCopy } else { TensorInput::ZeroCopyView };
     let (m, _) = load(model, mode)?;
     let mut last = Vec::new();
@@ -144,8 +145,12 @@ pub fn probe(model: &str, variant: &str, calls: u64) -> Result<f64, String> {
         }
         "pipeline-mutex" => {
             let cell = Mutex::new(Some(m));
-            let factory: crate::pipeline::shared::Factory<Box<dyn Call + Send>> =
-                Arc::new(move || cell.lock().expect("lock").take().ok_or_else(|| "one instance only".to_string()));
+            let factory: crate::pipeline::shared::Factory<Box<dyn Call + Send>, ExperimentError> = Arc::new(move || {
+                cell.lock()
+                    .expect("lock")
+                    .take()
+                    .ok_or_else(|| ExperimentError::Input { input: "pipeline-mutex probe".into(), problem: "builds one instance only".into() })
+            });
             let shared = Shared::new(Sharing::Mutex, 1, factory)?;
             let mut h = shared.handle()?;
             h.with(|m| m.call());
@@ -153,27 +158,27 @@ pub fn probe(model: &str, variant: &str, calls: u64) -> Result<f64, String> {
                 last = std::hint::black_box(h.with(|m| m.call()));
             }
         }
-        other => return Err(format!("unknown variant `{other}`; known: {}", VARIANTS.join(", "))),
+        other => return Err(ExperimentError::Unknown { kind: "variant", name: other.to_string(), known: VARIANTS.join(", ") }),
     }
     Ok(last.iter().map(|&x| x as f64).sum())
 }
 
-fn count(exe: &std::path::Path, model: &str, variant: &str, calls: u64) -> Result<u64, String> {
-    crate::measure::instructions::count(exe, &["instr-probe", model, variant, &calls.to_string()])
+fn count(exe: &std::path::Path, model: &str, variant: &str, calls: u64) -> Result<u64, ExperimentError> {
+    Ok(crate::measure::instructions::count(exe, &["instr-probe", model, variant, &calls.to_string()])?)
 }
 
 /// Runs the experiment and stores its evidence.
-pub fn run(repeats: usize, quick: bool, progress: &dyn Fn(&str)) -> Result<std::path::PathBuf, String> {
+pub fn run(repeats: usize, quick: bool, progress: &dyn Fn(&str)) -> Result<std::path::PathBuf, ExperimentError> {
     let started_at = crate::evidence::run::now_utc();
     let valgrind = crate::process::output(Command::new("valgrind").arg("--version"), crate::process::limit::TOOL)
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .map_err(|e| format!("valgrind not found ({e}): run scripts/setup.sh"))?;
+        .map_err(|e| ExperimentError::Count(crate::measure::instructions::CountError::Run(e)))?;
     let mut data = Data { counts: Vec::new(), outputs_agree: Vec::new(), valgrind, bytes_copied: Vec::new() };
     // Count one fixed binary: a rebuild of target/release/harness during the
     // run would otherwise mix two code layouts in one comparison.
     let dir = tempfile_dir()?;
     let exe = dir.join("harness");
-    std::fs::copy(super::harness_exe(), &exe).map_err(|e| format!("cannot copy {} to {}: {e}", super::harness_exe().display(), exe.display()))?;
+    std::fs::copy(super::harness_exe(), &exe).map_err(io(&exe))?;
     let models: Vec<(&str, u64, u64)> = if quick { vec![("silero-vad-512", 2, 6)] } else { MODELS.to_vec() };
     let variants: &[&str] = if quick { &VARIANTS[..3] } else { &VARIANTS };
     for (model, low, high) in models {
@@ -184,7 +189,7 @@ pub fn run(repeats: usize, quick: bool, progress: &dyn Fn(&str)) -> Result<std::
         data.outputs_agree.push((model.to_string(), agree));
         data.bytes_copied.push((model.to_string(), bytes));
         if !agree {
-            return Err(format!("{model}: copy and view inputs give different outputs; refusing to count"));
+            return Err(ExperimentError::Disagree { what: format!("{model}: copy and view inputs") });
         }
         for repeat in 0..repeats {
             for &variant in variants {
@@ -199,12 +204,12 @@ pub fn run(repeats: usize, quick: bool, progress: &dyn Fn(&str)) -> Result<std::
     let _ = std::fs::remove_dir_all(&dir);
     let params = serde_json::json!({ "repeats": repeats, "quick": quick, "intra_threads": 1, "tool": format!("valgrind {}", crate::measure::instructions::TOOL.join(" ")) });
     let evidence = Evidence::new(EXPERIMENT, started_at, params, vec![], data);
-    store::write_new(EXPERIMENT, &evidence).map_err(|e| e.to_string())
+    store::write_new(EXPERIMENT, &evidence).map_err(io(&store::scratch_root()))
 }
 
-fn tempfile_dir() -> Result<std::path::PathBuf, String> {
+fn tempfile_dir() -> Result<std::path::PathBuf, ExperimentError> {
     let d = crate::paths::workspace_root().join("target/instr-probe").join(std::process::id().to_string());
-    std::fs::create_dir_all(&d).map_err(|e| format!("{}: {e}", d.display()))?;
+    std::fs::create_dir_all(&d).map_err(io(&d))?;
     Ok(d)
 }
 

@@ -2,6 +2,7 @@
 //! evidence file through `evidence::store`; `report` renders it.
 
 pub mod anchors;
+pub mod error;
 pub mod inputs;
 pub mod instructions;
 pub mod ort_mutex;
@@ -12,10 +13,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::evidence::run::RunRecord;
+use error::output;
+pub use error::ExperimentError;
 
 /// Runs one experiment: repeats per cell, quick, progress; returns the
 /// evidence file written to the scratch store.
-pub type RunFn = fn(usize, bool, &dyn Fn(&str)) -> Result<PathBuf, String>;
+pub type RunFn = fn(usize, bool, &dyn Fn(&str)) -> Result<PathBuf, ExperimentError>;
 
 /// An experiment `harness experiment NAME` can run.
 pub struct Experiment {
@@ -62,12 +65,12 @@ pub const ALL: &[Experiment] = &[
 ];
 
 /// Looks an experiment up by name.
-pub fn get(name: &str) -> Result<&'static Experiment, String> {
-    ALL.iter().find(|e| e.name == name).ok_or_else(|| format!("unknown experiment `{name}`; known: {}", names().join(", ")))
+pub fn get(name: &str) -> Result<&'static Experiment, ExperimentError> {
+    ALL.iter().find(|e| e.name == name).ok_or_else(|| ExperimentError::Unknown { kind: "experiment", name: name.to_string(), known: names().join(", ") })
 }
 
 /// Runs an experiment at report grade (or once per cell with `quick`).
-pub fn run_named(name: &str, quick: bool, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
+pub fn run_named(name: &str, quick: bool, progress: &dyn Fn(&str)) -> Result<PathBuf, ExperimentError> {
     let e = get(name)?;
     (e.run)(if quick { 1 } else { e.report_grade }, quick, progress)
 }
@@ -103,15 +106,17 @@ pub fn harness_exe() -> PathBuf {
 }
 
 /// Runs a scenario in a fresh `harness run` process and reads its run.json.
-pub fn run_scenario(scenario: &Path, sets: &[String], out: &Path) -> Result<RunRecord, String> {
+pub fn run_scenario(scenario: &Path, sets: &[String], out: &Path) -> Result<RunRecord, ExperimentError> {
     let mut cmd = Command::new(harness_exe());
     cmd.arg("run").arg(scenario).arg("--quiet").arg("--out").arg(out);
     for s in sets {
         cmd.arg("--set").arg(s);
     }
-    let o = crate::process::output(&mut cmd, crate::process::limit::BUILD).map_err(|e| e.to_string())?;
-    let text = std::fs::read_to_string(out.join("run.json")).map_err(|e| format!("`{}`: no run.json ({e}); its output ends:\n{}", o.command, o.tail(10)))?;
-    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", out.join("run.json").display()))
+    let o = crate::process::output(&mut cmd, crate::process::limit::BUILD)?;
+    let run_json = out.join("run.json");
+    let text = std::fs::read_to_string(&run_json)
+        .map_err(|e| ExperimentError::Failed { command: o.command.clone(), stderr: format!("no run.json ({e}); its output ends:\n{}", o.tail(10)) })?;
+    serde_json::from_str(&text).map_err(output(run_json.display()))
 }
 
 #[cfg(test)]

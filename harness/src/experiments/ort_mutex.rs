@@ -7,6 +7,7 @@
 //! accounting is the same one `run.json` reports. Before timing, every
 //! strategy's output is checked equal.
 
+use super::error::{io, output, ExperimentError};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
@@ -16,7 +17,7 @@ use crate::evidence::store::{self, Evidence};
 use crate::pipeline::shared::{Factory, Shared};
 use crate::scenario::Sharing;
 use crate::stages::detect::{Detector, TensorInput};
-use crate::stages::onnx::SessionThreads;
+use crate::stages::onnx::{OnnxError, SessionThreads};
 use crate::stages::vad::Vad;
 
 /// Experiment id.
@@ -71,29 +72,28 @@ fn rss_bytes() -> u64 {
 /// Creates `n` sessions of `model` in this process (kept alive), sharing
 /// prepacked weights or not; returns RSS before and after each. This is what
 /// `harness session-memory` runs in a fresh process.
-pub fn session_memory(model: &str, n: usize, prepacked: bool) -> Result<Vec<u64>, String> {
+pub fn session_memory(model: &str, n: usize, prepacked: bool) -> Result<Vec<u64>, ExperimentError> {
     let path = super::inputs::model_file(model)?;
-    crate::models::onnxruntime::environment().map_err(|e| e.to_string())?;
+    crate::models::onnxruntime::environment()?;
     let weights = prepacked.then(ort::session::builder::PrepackedWeights::new);
     let mut rss = vec![rss_bytes()];
     let mut keep = Vec::new();
     for _ in 0..n {
-        keep.push(crate::stages::onnx::session_sharing(&path, SessionThreads { intra: 1, inter: 1 }, weights.as_ref()).map_err(|e| e.to_string())?);
+        keep.push(crate::stages::onnx::session_sharing(&path, SessionThreads { intra: 1, inter: 1 }, weights.as_ref())?);
         rss.push(rss_bytes());
     }
     Ok(rss)
 }
 
-fn memory_cell(model: &str, prepacked: bool, repeat: usize) -> Result<MemoryRun, String> {
+fn memory_cell(model: &str, prepacked: bool, repeat: usize) -> Result<MemoryRun, ExperimentError> {
     let o = crate::process::output(
         std::process::Command::new(super::harness_exe()).args(["session-memory", model, "4", if prepacked { "prepacked" } else { "plain" }]),
         crate::process::limit::PROBE,
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
     if !o.status.success() {
-        return Err(format!("session-memory {model}: {}", String::from_utf8_lossy(&o.stderr)));
+        return Err(ExperimentError::Failed { command: o.command.clone(), stderr: o.stderr_text() });
     }
-    let rss_bytes: Vec<u64> = serde_json::from_slice(&o.stdout).map_err(|e| format!("session-memory output: {e}"))?;
+    let rss_bytes: Vec<u64> = serde_json::from_slice(&o.stdout).map_err(output(&o.command))?;
     Ok(MemoryRun { model: model.into(), mode: if prepacked { "prepacked weights shared".into() } else { "own weights".into() }, repeat, rss_bytes })
 }
 
@@ -115,20 +115,20 @@ impl Model for Silero {
     }
 }
 
-fn factory(model: &str) -> Result<Factory<Box<dyn Model>>, String> {
+fn factory(model: &str) -> Result<Factory<Box<dyn Model>, OnnxError>, ExperimentError> {
     let one = SessionThreads { intra: 1, inter: 1 };
     match model {
         "yolov8n-640" => {
             let path = super::inputs::model_file("yolov8n-640")?;
             let input = Arc::new(super::inputs::yolo_tensor()?);
-            Ok(Arc::new(move || Detector::load(&path, one).map(|d| Box::new(Yolo(d, Arc::clone(&input))) as Box<dyn Model>).map_err(|e| e.to_string())))
+            Ok(Arc::new(move || Detector::load(&path, one).map(|d| Box::new(Yolo(d, Arc::clone(&input))) as Box<dyn Model>)))
         }
         "silero-vad-512" => {
             let path = super::inputs::model_file("silero-vad-512")?;
             let input = Arc::new(super::inputs::speech_samples(8000, 8512)?);
-            Ok(Arc::new(move || Vad::load(&path, one).map(|v| Box::new(Silero(v, Arc::clone(&input))) as Box<dyn Model>).map_err(|e| e.to_string())))
+            Ok(Arc::new(move || Vad::load(&path, one).map(|v| Box::new(Silero(v, Arc::clone(&input))) as Box<dyn Model>)))
         }
-        other => Err(format!("unknown model {other}")),
+        other => Err(ExperimentError::unknown_model(other, &["yolov8n-640", "silero-vad-512"])),
     }
 }
 
@@ -139,7 +139,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
-fn run_cell(model: &str, strategy: Sharing, threads: usize, duration: Duration, repeat: usize) -> Result<CellRun, String> {
+fn run_cell(model: &str, strategy: Sharing, threads: usize, duration: Duration, repeat: usize) -> Result<CellRun, ExperimentError> {
     let shared = Shared::new(strategy, 2, factory(model)?)?;
     let mut handles = Vec::new();
     for _ in 0..threads {
@@ -167,7 +167,10 @@ fn run_cell(model: &str, strategy: Sharing, threads: usize, duration: Duration, 
     let wait_before = shared.stats().lock_wait_s;
     barrier.wait();
     let t0 = Instant::now();
-    let lats: Vec<Vec<f64>> = workers.into_iter().map(|w| w.join().map_err(|_| "worker panicked".to_string())).collect::<Result<_, _>>()?;
+    let lats: Vec<Vec<f64>> = workers
+        .into_iter()
+        .map(|w| w.join().map_err(|_| ExperimentError::Panicked { what: format!("{model} {strategy:?} cell") }))
+        .collect::<Result<_, _>>()?;
     let elapsed = t0.elapsed().as_secs_f64();
     let mut all: Vec<f64> = lats.iter().flatten().copied().collect();
     all.sort_by(f64::total_cmp);
@@ -187,7 +190,7 @@ fn run_cell(model: &str, strategy: Sharing, threads: usize, duration: Duration, 
 }
 
 /// Runs the experiment and stores its evidence.
-pub fn run(repeats: usize, quick: bool, progress: &dyn Fn(&str)) -> Result<std::path::PathBuf, String> {
+pub fn run(repeats: usize, quick: bool, progress: &dyn Fn(&str)) -> Result<std::path::PathBuf, ExperimentError> {
     let started_at = crate::evidence::run::now_utc();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut data = Data { runs: Vec::new(), outputs_agree: Vec::new(), cores, memory: Vec::new() };
@@ -202,7 +205,7 @@ pub fn run(repeats: usize, quick: bool, progress: &dyn Fn(&str)) -> Result<std::
             .all(|s| Shared::new(*s, 2, Arc::clone(&f)).and_then(|sh| sh.handle()).map(|mut h| h.with(|m| m.call()) == reference).unwrap_or(false));
         data.outputs_agree.push((model.to_string(), agree));
         if !agree {
-            return Err(format!("{model}: strategies disagree on the output; refusing to time them"));
+            return Err(ExperimentError::Disagree { what: format!("{model}: the sharing strategies") });
         }
         for rep in 0..repeats {
             for prepacked in [false, true] {
@@ -219,5 +222,5 @@ pub fn run(repeats: usize, quick: bool, progress: &dyn Fn(&str)) -> Result<std::
     }
     let evidence =
         Evidence::new(EXPERIMENT, started_at, serde_json::json!({"repeats": repeats, "quick": quick, "intra_threads": 1, "pool_size": 2}), vec![], data);
-    store::write_new(EXPERIMENT, &evidence).map_err(|e| e.to_string())
+    store::write_new(EXPERIMENT, &evidence).map_err(io(&store::scratch_root()))
 }

@@ -3,6 +3,7 @@
 //! length, what the instrumentation costs, and how each stage compares with
 //! its native anchor. Every run is a separate `harness run` process.
 
+use super::error::{io, ExperimentError};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -88,7 +89,7 @@ fn recorder_call_ns() -> f64 {
 }
 
 /// Runs the experiment and stores its evidence; returns the evidence file.
-pub fn run(params: Params, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
+pub fn run(params: Params, progress: &dyn Fn(&str)) -> Result<PathBuf, ExperimentError> {
     let started_at = crate::evidence::run::now_utc();
     let work = paths::cache_dir().join("runs").join(format!("{EXPERIMENT}-{}", started_at.replace([':', '-'], "")));
     let scen = |n: &str| paths::workspace_root().join("scenarios").join(format!("{n}.toml"));
@@ -104,7 +105,7 @@ pub fn run(params: Params, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
             let out = work.join(format!("scaling-{files}-{rep}"));
             match run_scenario(&scen(big), &[format!("concurrency.files={files}"), no_jpegs.clone()], &out) {
                 Ok(r) => data.scaling.push(RunSample::from(&format!("{big}, files={files}"), rep, &r)),
-                Err(e) => errors.push(e),
+                Err(e) => errors.push(e.to_string()),
             }
         }
     }
@@ -116,7 +117,7 @@ pub fn run(params: Params, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
                 let sets = vec![format!("input.files=[{:?}]", path.display().to_string()), "concurrency.files=1".into(), no_jpegs.clone()];
                 match run_scenario(&scen("default"), &sets, &work.join(format!("memory-{asset}"))) {
                     Ok(r) => data.memory.push(RunSample::from(label, 0, &r)),
-                    Err(e) => errors.push(e),
+                    Err(e) => errors.push(e.to_string()),
                 }
             }
             Err(e) => errors.push(format!("{e} (run `harness setup --with long-media`)")),
@@ -128,7 +129,7 @@ pub fn run(params: Params, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
             let out = work.join(format!("instrument-{on}-{rep}"));
             match run_scenario(&scen("default"), &[format!("measure.instrument={on}"), no_jpegs.clone()], &out) {
                 Ok(r) => data.instrumentation.push(RunSample::from(if on { "instrumented" } else { "plain" }, rep, &r)),
-                Err(e) => errors.push(e),
+                Err(e) => errors.push(e.to_string()),
             }
         }
     }
@@ -142,7 +143,7 @@ pub fn run(params: Params, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
         vec!["video picture: ffmpeg testsrc2 pattern (SYNTHETIC); speech is real (librivox)".into()],
         data,
     );
-    let path = store::write_new(EXPERIMENT, &evidence).map_err(|e| format!("writing evidence: {e}"))?;
+    let path = store::write_new(EXPERIMENT, &evidence).map_err(io(&store::scratch_root()))?;
     let _ = std::fs::remove_dir_all(&work);
     Ok(path)
 }

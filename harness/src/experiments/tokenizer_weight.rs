@@ -9,6 +9,7 @@
 //! (compared with the default build's, every mismatch recorded), and encode
 //! throughput with the programs run in alternation.
 
+use super::error::{io, output, ExperimentError};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -120,9 +121,12 @@ pub struct Data {
 /// Sentences of the licence texts: paragraphs joined, split after `.`, `?`
 /// or `!` followed by a space, whitespace collapsed, three words or more,
 /// each once, in file-name order. Symlinked duplicates are skipped.
-pub fn corpus(dir: &Path) -> Result<Vec<String>, String> {
+pub fn corpus(dir: &Path) -> Result<Vec<String>, ExperimentError> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| format!("{}: {e} (the corpus is Debian's licence texts, package base-files)", dir.display()))?
+        .map_err(|e| ExperimentError::Input {
+            input: dir.display().to_string(),
+            problem: format!("{e} (the corpus is Debian's licence texts, package base-files)"),
+        })?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.symlink_metadata().is_ok_and(|m| m.is_file()))
         .collect();
@@ -130,7 +134,7 @@ pub fn corpus(dir: &Path) -> Result<Vec<String>, String> {
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     for f in files {
-        let text = std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?;
+        let text = std::fs::read_to_string(&f).map_err(io(&f))?;
         for para in text.split("\n\n") {
             let joined = para.split_whitespace().collect::<Vec<_>>().join(" ");
             let mut start = 0;
@@ -165,15 +169,15 @@ fn work_dir() -> PathBuf {
 }
 
 /// Writes the build's project; returns its folder.
-fn write_project(b: &Build) -> Result<PathBuf, String> {
+fn write_project(b: &Build) -> Result<PathBuf, ExperimentError> {
     let root = crate::paths::workspace_root();
     let dir = work_dir().join(b.name);
-    let io = |e: std::io::Error| format!("{}: {e}", dir.display());
+    let io = |source: std::io::Error| ExperimentError::Io { path: dir.clone(), source };
     std::fs::create_dir_all(&dir).map_err(io)?;
     crate::manifest::Manifest::package(&format!("tokw-{}", b.name.replace('_', "-")), "experiments::tokenizer_weight")
         .bin("tokw", &root.join("repro/tokenizer-weight/main.rs"))
         .dependencies_toml(b.dependencies)
-        .map_err(|e| format!("{}: dependencies: {e}", b.name))?
+        .map_err(|e| ExperimentError::Input { input: format!("build {}", b.name), problem: format!("dependencies: {e}") })?
         .feature("default", &[b.feature])
         .feature("hf", &[])
         .feature("light", &[])
@@ -211,18 +215,16 @@ fn native_packages(target: &Path) -> Vec<String> {
     out
 }
 
-fn build(b: &Build, repeats: usize, progress: &dyn Fn(&str)) -> Result<(BuildResult, PathBuf), String> {
+fn build(b: &Build, repeats: usize, progress: &dyn Fn(&str)) -> Result<(BuildResult, PathBuf), ExperimentError> {
     let dir = write_project(b)?;
     let target = dir.join("target");
     progress(&format!("{}: fetching dependencies (not timed)", b.name));
-    let o = crate::process::output(crate::process::cargo().arg("fetch").current_dir(&dir), crate::process::limit::BUILD)
-        .map_err(|e| format!("cargo fetch: {e}"))?;
+    let o = crate::process::output(crate::process::cargo().arg("fetch").current_dir(&dir), crate::process::limit::BUILD)?;
     if !o.status.success() {
-        return Err(format!(
-            "{}: cargo fetch failed (needs crates.io or a filled cache):\n{}",
-            b.name,
-            crate::process::cargo_output::first_error(&String::from_utf8_lossy(&o.stderr), 12)
-        ));
+        return Err(ExperimentError::Failed {
+            command: o.command.clone(),
+            stderr: format!("(needs crates.io or a filled cache)\n{}", crate::process::cargo_output::first_error(&String::from_utf8_lossy(&o.stderr), 12)),
+        });
     }
     let mut compile_s = Vec::new();
     for r in 0..repeats {
@@ -234,28 +236,29 @@ fn build(b: &Build, repeats: usize, progress: &dyn Fn(&str)) -> Result<(BuildRes
             .current_dir(&dir)
             .env("CARGO_TARGET_DIR", &target)
             .env_remove("RUSTFLAGS");
-        let o = crate::process::output(&mut cmd, crate::process::limit::BUILD).map_err(|e| e.to_string())?;
+        let o = crate::process::output(&mut cmd, crate::process::limit::BUILD)?;
         compile_s.push(t.elapsed().as_secs_f64());
         if !o.status.success() {
-            return Err(format!(
-                "{} does not build; first error:\n{}",
-                b.name,
-                crate::process::cargo_output::first_error_json(&o.stdout, &o.stderr_text(), 12)
-            ));
+            return Err(ExperimentError::Failed {
+                command: o.command.clone(),
+                stderr: format!("{} does not build; first error:\n{}", b.name, crate::process::cargo_output::first_error_json(&o.stdout, &o.stderr_text(), 12)),
+            });
         }
     }
     let exe = target.join("release/tokw");
     let stripped = dir.join("tokw.stripped");
-    let o = crate::process::output(Command::new("strip").arg("-o").arg(&stripped).arg(&exe), crate::process::limit::TOOL)
-        .map_err(|e| format!("strip: {e} (binutils)"))?;
+    let o = crate::process::output(Command::new("strip").arg("-o").arg(&stripped).arg(&exe), crate::process::limit::TOOL)?;
     if !o.status.success() {
-        return Err(format!("strip {}: {}", exe.display(), String::from_utf8_lossy(&o.stderr)));
+        return Err(ExperimentError::Failed { command: o.command.clone(), stderr: o.stderr_text() });
     }
-    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).map_err(|e| format!("{}: {e}", p.display()));
+    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).map_err(io(p));
     let lock = crate::lockfile::Lock::read(&dir.join("Cargo.lock"))?;
     let version = lock.version(b.main_crate).unwrap_or_default().to_string();
     if version != b.version {
-        return Err(format!("{}: Cargo.lock resolved {} {version}, expected {}", b.name, b.main_crate, b.version));
+        return Err(ExperimentError::Input {
+            input: dir.join("Cargo.lock").display().to_string(),
+            problem: format!("resolved {} {version}, expected {}", b.main_crate, b.version),
+        });
     }
     let result = BuildResult {
         build: b.name.into(),
@@ -269,30 +272,32 @@ fn build(b: &Build, repeats: usize, progress: &dyn Fn(&str)) -> Result<(BuildRes
     Ok((result, exe))
 }
 
-fn run_program(exe: &Path, tokenizer: &Path, corpus: &Path, ids: &Path, reps: usize, mode: &str) -> Result<Vec<f64>, String> {
-    let o = crate::process::output(Command::new(exe).arg(tokenizer).arg(corpus).arg(ids).arg(reps.to_string()).arg(mode), crate::process::limit::PROBE)
-        .map_err(|e| e.to_string())?;
+fn run_program(exe: &Path, tokenizer: &Path, corpus: &Path, ids: &Path, reps: usize, mode: &str) -> Result<Vec<f64>, ExperimentError> {
+    let o = crate::process::output(Command::new(exe).arg(tokenizer).arg(corpus).arg(ids).arg(reps.to_string()).arg(mode), crate::process::limit::PROBE)?;
     if !o.status.success() {
-        return Err(format!("{} failed: {}", exe.display(), String::from_utf8_lossy(&o.stderr)));
+        return Err(ExperimentError::Failed { command: o.command.clone(), stderr: o.stderr_text() });
     }
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).map_err(|e| format!("{}: bad output ({e})", exe.display()))?;
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).map_err(output(&o.command))?;
     Ok(v["ns_per_rep"].as_array().map(|a| a.iter().filter_map(|x| x.as_f64()).collect()).unwrap_or_default())
 }
 
 /// Runs the experiment and stores its evidence.
-pub fn run(repeats: usize, quick: bool, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
+pub fn run(repeats: usize, quick: bool, progress: &dyn Fn(&str)) -> Result<PathBuf, ExperimentError> {
     let started_at = crate::evidence::run::now_utc();
     let sentences = corpus(Path::new(CORPUS_DIR))?;
     if sentences.len() < 1000 {
-        return Err(format!("{CORPUS_DIR}: only {} sentences; the claim needs at least 1,000", sentences.len()));
+        return Err(ExperimentError::Input {
+            input: CORPUS_DIR.into(),
+            problem: format!("only {} sentences; the claim needs at least 1,000", sentences.len()),
+        });
     }
     let dir = work_dir();
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
     let corpus_file = dir.join("corpus.txt");
     let text = sentences.join("\n") + "\n";
-    std::fs::write(&corpus_file, &text).map_err(|e| format!("{}: {e}", corpus_file.display()))?;
-    let json = locate::require(id::MINILM_TOKENIZER).map_err(|e| e.to_string())?;
-    let vocab = locate::require(id::MINILM_VOCAB).map_err(|e| e.to_string())?;
+    std::fs::write(&corpus_file, &text).map_err(io(&corpus_file))?;
+    let json = locate::require(id::MINILM_TOKENIZER)?;
+    let vocab = locate::require(id::MINILM_VOCAB)?;
 
     let mut builds = Vec::new();
     let mut exes = std::collections::HashMap::new();
@@ -308,7 +313,7 @@ pub fn run(repeats: usize, quick: bool, progress: &dyn Fn(&str)) -> Result<PathB
         let ids = dir.join(format!("{}-{}.ids", v.build, if v.mode.is_empty() { "hf" } else { v.mode }));
         let tok = if v.build.starts_with("tokenizers") { &json } else { &vocab };
         run_program(&exes[v.build], tok, &corpus_file, &ids, 0, v.mode)?;
-        ids_of.push(std::fs::read_to_string(&ids).map_err(|e| format!("{}: {e}", ids.display()))?);
+        ids_of.push(std::fs::read_to_string(&ids).map_err(io(&ids))?);
         variants.push(VariantResult { variant: v.name.into(), build: v.build.into(), ns_per_pass: vec![], mismatches: vec![] });
     }
     let reference: Vec<&str> = ids_of[0].lines().collect();
@@ -316,7 +321,7 @@ pub fn run(repeats: usize, quick: bool, progress: &dyn Fn(&str)) -> Result<PathB
     for (v, ids) in variants.iter_mut().zip(&ids_of) {
         let lines: Vec<&str> = ids.lines().collect();
         if lines.len() != reference.len() {
-            return Err(format!("{}: {} lines of ids for {} sentences", v.variant, lines.len(), reference.len()));
+            return Err(ExperimentError::Disagree { what: format!("{}: {} lines of ids for {} sentences", v.variant, lines.len(), reference.len()) });
         }
         for (i, (a, b)) in reference.iter().zip(&lines).enumerate() {
             if a != b {
@@ -344,7 +349,7 @@ pub fn run(repeats: usize, quick: bool, progress: &dyn Fn(&str)) -> Result<PathB
     };
     let params = serde_json::json!({ "compile_repeats": if quick { 1 } else { repeats }, "throughput_rounds": rounds, "reps_per_round": 3, "quick": quick, "tokenizer": "all-MiniLM-L6-v2 (tokenizer.json without padding/truncation; vocab.txt)" });
     let evidence = Evidence::new(EXPERIMENT, started_at, params, vec![], data);
-    store::write_new(EXPERIMENT, &evidence).map_err(|e| e.to_string())
+    store::write_new(EXPERIMENT, &evidence).map_err(io(&store::scratch_root()))
 }
 
 #[cfg(test)]

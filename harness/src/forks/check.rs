@@ -152,7 +152,7 @@ fn check_one(
     progress(&format!("applying {}", patch_file.display()));
     patch::apply(&after, &patch_file)?;
     let patch_text = std::fs::read_to_string(&patch_file).map_err(|e| ForkError::Io(e.to_string()))?;
-    let comments_only = (p.kind == Kind::Docs).then(|| spec::comments_only(&patch_text));
+    let comments_only = (p.kind == Kind::Docs).then(|| spec::comments_only(&patch_text).map_err(|e| e.to_string()));
     if let Some(Err(e)) = &comments_only {
         return Err(ForkError::Io(format!("{}: a documentation patch that {e}", patch_file.display())));
     }

@@ -35,9 +35,15 @@ pub enum ForkError {
     #[error("{} does not apply:\n{output}\nfailing hunk: {hunk}\n  fix: rebase the patch on the version being checked (--version), or check that version instead", patch.display())]
     PatchDoesNotApply { patch: PathBuf, output: String, hunk: String },
     #[error("the patched source was not what cargo compiled: {0}")]
-    PatchUnused(String),
+    PatchUnused(#[from] proof::ProofError),
     #[error("the {which} fork does not build; first compiler error:\n{first_error}")]
     DoesNotBuild { which: String, first_error: String },
     #[error("{0}")]
     Io(String),
+    #[error(transparent)]
+    Process(#[from] crate::process::ProcessError),
+    #[error(transparent)]
+    Count(#[from] crate::measure::instructions::CountError),
+    #[error("the {mode} cell gave no result: {message}")]
+    Cell { mode: String, message: String },
 }

@@ -36,7 +36,7 @@ fn build(work: &Path, label: &str, version: &str, fork: &Path, features: &[&str]
     if !features.is_empty() {
         c.arg("--features").arg(features.join(","));
     }
-    let o = crate::process::output(&mut c, crate::process::limit::BUILD).map_err(|e| ForkError::Io(e.to_string()))?;
+    let o = crate::process::output(&mut c, crate::process::limit::BUILD)?;
     if !o.status.success() {
         return Ok(Err(crate::process::cargo_output::first_error_json(&o.stdout, &o.stderr_text(), 8)));
     }
@@ -45,14 +45,14 @@ fn build(work: &Path, label: &str, version: &str, fork: &Path, features: &[&str]
     Ok(Ok(exe))
 }
 
-fn cell(exe: &Path, lib: &Path, model: &Path, threads: usize, mode: &str, millis: u64) -> Result<(f64, f64), String> {
+fn cell(exe: &Path, lib: &Path, model: &Path, threads: usize, mode: &str, millis: u64) -> Result<(f64, f64), ForkError> {
     let o =
-        crate::process::output(Command::new(exe).arg(lib).arg(model).arg(threads.to_string()).arg(mode).arg(millis.to_string()), crate::process::limit::PROBE)
-            .map_err(|e| e.to_string())?;
+        crate::process::output(Command::new(exe).arg(lib).arg(model).arg(threads.to_string()).arg(mode).arg(millis.to_string()), crate::process::limit::PROBE)?;
+    let failed = |message: String| ForkError::Cell { mode: mode.to_string(), message };
     if !o.status.success() {
-        return Err(format!("{mode}: {}", String::from_utf8_lossy(&o.stderr).trim()));
+        return Err(failed(String::from_utf8_lossy(&o.stderr).trim().to_string()));
     }
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).map_err(|e| format!("{mode}: {e}"))?;
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).map_err(|e| failed(format!("unreadable output: {e}")))?;
     let calls: u64 = v["calls"].as_array().map(|a| a.iter().filter_map(|x| x.as_u64()).sum()).unwrap_or(0);
     Ok((calls as f64 / v["seconds"].as_f64().unwrap_or(f64::NAN), v["checksum"].as_f64().unwrap_or(f64::NAN)))
 }
@@ -60,7 +60,7 @@ fn cell(exe: &Path, lib: &Path, model: &Path, threads: usize, mode: &str, millis
 /// Instructions per call of one thread through the mutex, counted by
 /// valgrind (cachegrind, no cache simulation) as the difference between
 /// 120 and 20 calls, so set-up cancels out.
-fn instructions_per_call(exe: &Path, lib: &Path, model: &Path) -> Result<f64, String> {
+fn instructions_per_call(exe: &Path, lib: &Path, model: &Path) -> Result<f64, ForkError> {
     let (lib, model) = (lib.display().to_string(), model.display().to_string());
     let count = |calls: u64| crate::measure::instructions::count(exe, &[&lib, &model, "1", "mutex", &format!("calls:{calls}")]);
     Ok((count(120)? as f64 - count(20)? as f64) / 100.0)
@@ -84,8 +84,8 @@ pub fn measure(s: &Sides, progress: &dyn Fn(&str)) -> Result<Measured, ForkError
         .map_err(|e| ForkError::DoesNotBuild { which: format!("patched ({}) ort cell", p.name), first_error: e })?;
     for (label, fork) in [("unpatched", before), (p.name, after)] {
         let project = work.join(format!("cell-{label}"));
-        m.proof.push(super::proof::patched_source_used(&project.join("Cargo.lock"), "ort").map_err(ForkError::PatchUnused)?);
-        m.proof.push(super::proof::compiled_from(&project, "ort", fork).map_err(ForkError::PatchUnused)?);
+        m.proof.push(super::proof::patched_source_used(&project.join("Cargo.lock"), "ort")?);
+        m.proof.push(super::proof::compiled_from(&project, "ort", fork)?);
     }
     let lib = crate::models::onnxruntime::find_library().map_err(|e| ForkError::Io(e.to_string()))?;
     let model = locate::require(id::SILERO).map_err(|e| ForkError::Io(e.to_string()))?;
@@ -116,9 +116,9 @@ pub fn measure(s: &Sides, progress: &dyn Fn(&str)) -> Result<Measured, ForkError
     let (mut bm, mut am, mut ash) = (Vec::new(), Vec::new(), Vec::new());
     for r in 0..rounds {
         progress(&format!("benchmark round {}/{rounds}: 2 threads, mutex (unpatched), mutex (patched), run_shared (patched)", r + 1));
-        bm.push(cell(&before_exe, &lib, &model, 2, "mutex", millis).map_err(ForkError::Io)?.0);
-        am.push(cell(&after_exe, &lib, &model, 2, "mutex", millis).map_err(ForkError::Io)?.0);
-        ash.push(cell(&after_exe, &lib, &model, 2, "shared", millis).map_err(ForkError::Io)?.0);
+        bm.push(cell(&before_exe, &lib, &model, 2, "mutex", millis)?.0);
+        am.push(cell(&after_exe, &lib, &model, 2, "mutex", millis)?.0);
+        ash.push(cell(&after_exe, &lib, &model, 2, "shared", millis)?.0);
     }
     m.bench.push(BenchPair {
         name: "2 threads, `Mutex<Session>`: unpatched vs patched (wall clock)".into(),
@@ -133,8 +133,8 @@ pub fn measure(s: &Sides, progress: &dyn Fn(&str)) -> Result<Measured, ForkError
     let (mut ib, mut ia) = (Vec::new(), Vec::new());
     for r in 0..reps {
         progress(&format!("instruction counts {}/{reps}: one thread through the mutex, unpatched and patched, under valgrind", r + 1));
-        ib.push(instructions_per_call(&before_exe, &lib, &model).map_err(ForkError::Io)?);
-        ia.push(instructions_per_call(&after_exe, &lib, &model).map_err(ForkError::Io)?);
+        ib.push(instructions_per_call(&before_exe, &lib, &model)?);
+        ia.push(instructions_per_call(&after_exe, &lib, &model)?);
     }
     m.bench.push(BenchPair {
         name: "1 thread, `Mutex<Session>`: instructions per call (valgrind), the patch's cost on the existing path".into(),

@@ -163,7 +163,7 @@ fn pr_description(d: &Data, title: &str, summary: &str) -> String {
 
 /// The section for report `report` (a claim name), or `None` when none of
 /// its patches has been checked.
-pub fn section(report: &str) -> Result<Option<String>, String> {
+pub fn section(report: &str) -> Result<Option<String>, crate::report::RenderError> {
     let mut s = String::new();
     for p in PATCHES.iter().filter(|p| p.report == report) {
         let Some(path) = store::pinned(&evidence_name(p.krate, p.name)) else { continue };

@@ -144,8 +144,15 @@ pub fn patches_of(krate: &str) -> Vec<&'static PatchSpec> {
     PATCHES.iter().filter(|p| p.krate == krate).collect()
 }
 
+/// A line of a documentation patch that changes code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("changes code, not only comments: `{line}`")]
+pub struct ChangesCode {
+    pub line: String,
+}
+
 /// Whether a unified diff changes only comment lines (for `Kind::Docs`).
-pub fn comments_only(patch_text: &str) -> Result<(), String> {
+pub fn comments_only(patch_text: &str) -> Result<(), ChangesCode> {
     for l in patch_text.lines() {
         if l.starts_with("+++") || l.starts_with("---") {
             continue;
@@ -153,7 +160,7 @@ pub fn comments_only(patch_text: &str) -> Result<(), String> {
         if let Some(body) = l.strip_prefix('+').or_else(|| l.strip_prefix('-')) {
             let t = body.trim();
             if !(t.is_empty() || t.starts_with("//")) {
-                return Err(format!("changes code, not only comments: `{l}`"));
+                return Err(ChangesCode { line: l.to_string() });
             }
         }
     }

@@ -41,7 +41,7 @@ pub enum VariantError {
     #[error("variant {name}: {reason}")]
     Io { name: String, reason: String },
     #[error("variant {name}: the patch is unused: {reason}. Cargo only warns about this; the fork was NOT compiled (check the patched crate's name and version match what the program depends on)")]
-    PatchUnused { name: String, reason: String },
+    PatchUnused { name: String, reason: Box<crate::forks::proof::ProofError> },
 }
 
 impl WhisperVariant {
@@ -150,7 +150,8 @@ pub fn build_race_cell(variant: &WhisperVariant, progress: &dyn Fn(&str)) -> Res
         return Err(VariantError::WrongVersion { name, expected: variant.whisper_rs.clone(), found });
     }
     if variant.source.is_some() {
-        crate::forks::proof::patched_source_used(&dir.join("Cargo.lock"), "whisper-rs").map_err(|reason| VariantError::PatchUnused { name, reason })?;
+        crate::forks::proof::patched_source_used(&dir.join("Cargo.lock"), "whisper-rs")
+            .map_err(|reason| VariantError::PatchUnused { name, reason: Box::new(reason) })?;
     }
     Ok(exe)
 }

@@ -14,19 +14,29 @@ pub fn parse_i_refs(stderr: &str) -> Option<u64> {
     line.split(':').nth(1)?.trim().replace(',', "").parse().ok()
 }
 
+/// Why a count could not be taken.
+#[derive(Debug, thiserror::Error)]
+pub enum CountError {
+    #[error("{0}\n  fix: `apt-get install valgrind` (scripts/setup.sh does)")]
+    Run(#[source] crate::process::ProcessError),
+    #[error("`{command}` failed ({status}):\n{tail}")]
+    Failed { command: String, status: String, tail: String },
+    #[error("no `I refs` in the output of `{command}`: {tail}")]
+    NoCount { command: String, tail: String },
+}
+
 /// Instructions executed by `exe args...` under valgrind.
-pub fn count(exe: &Path, args: &[&str]) -> Result<u64, String> {
+pub fn count(exe: &Path, args: &[&str]) -> Result<u64, CountError> {
     let mut cmd = Command::new("valgrind");
     cmd.args(TOOL).arg(exe).args(args).env("RUST_LOG", "error");
-    let o = crate::process::output(&mut cmd, crate::process::limit::PROBE)
-        .map_err(|e| format!("{e} (valgrind: `apt-get install valgrind`; scripts/setup.sh does)"))?;
+    let o = crate::process::output(&mut cmd, crate::process::limit::PROBE).map_err(CountError::Run)?;
     let err = String::from_utf8_lossy(&o.stderr);
-    let what = || format!("valgrind {} {}", exe.display(), args.join(" "));
+    let command = || format!("valgrind {} {}", exe.display(), args.join(" "));
+    let tail = |n: usize, sep: &str| err.lines().rev().take(n).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join(sep);
     if !o.status.success() {
-        let tail: Vec<&str> = err.lines().rev().take(15).collect();
-        return Err(format!("{}: {}\n{}", what(), o.status, tail.into_iter().rev().collect::<Vec<_>>().join("\n")));
+        return Err(CountError::Failed { command: command(), status: o.status.to_string(), tail: tail(15, "\n") });
     }
-    parse_i_refs(&err).ok_or_else(|| format!("no `I refs` in the output of {}: {}", what(), err.lines().rev().take(5).collect::<Vec<_>>().join(" | ")))
+    parse_i_refs(&err).ok_or_else(|| CountError::NoCount { command: command(), tail: tail(5, " | ") })
 }
 
 #[cfg(test)]

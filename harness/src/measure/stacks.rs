@@ -75,9 +75,18 @@ pub fn thread_states() -> Vec<ThreadState> {
     thread_states_of(None)
 }
 
+/// Why gdb gave no stacks.
+#[derive(Debug, thiserror::Error)]
+pub enum GdbError {
+    #[error("{0}\n  fix: apt-get install gdb")]
+    Run(#[source] crate::process::ProcessError),
+    #[error("gdb gave no stacks (exit {code:?}): {stderr}")]
+    NoStacks { code: Option<i32>, stderr: String },
+}
+
 /// gdb's `thread apply all bt` of process `pid` (`None`: this process),
 /// at most `frames` frames per thread (0: all), killed after `timeout`.
-pub fn gdb_backtraces_of(pid: Option<u32>, frames: usize, timeout: Duration) -> Result<String, String> {
+pub fn gdb_backtraces_of(pid: Option<u32>, frames: usize, timeout: Duration) -> Result<String, GdbError> {
     let pid = pid.unwrap_or_else(std::process::id).to_string();
     let bt = if frames == 0 { "thread apply all bt".to_string() } else { format!("thread apply all bt {frames}") };
     // gdb gets SIGTERM first (`timeout`), so it detaches and the traced
@@ -85,16 +94,16 @@ pub fn gdb_backtraces_of(pid: Option<u32>, frames: usize, timeout: Duration) -> 
     // module's limit is the backstop.
     let mut cmd = Command::new("timeout");
     cmd.args(["--kill-after=5", &format!("{}", timeout.as_secs().max(1))]).args(["gdb", "-nx", "-p", &pid, "-batch", "-ex", "set pagination off", "-ex", &bt]);
-    let out = crate::process::output(&mut cmd, timeout + Duration::from_secs(15)).map_err(|e| format!("{e} (gdb: apt-get install gdb)"))?;
+    let out = crate::process::output(&mut cmd, timeout + Duration::from_secs(15)).map_err(GdbError::Run)?;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     if text.contains("Thread") {
         Ok(text)
     } else {
-        Err(format!("gdb gave no stacks (exit {:?}): {}", out.status.code(), String::from_utf8_lossy(&out.stderr).trim()))
+        Err(GdbError::NoStacks { code: out.status.code(), stderr: String::from_utf8_lossy(&out.stderr).trim().to_string() })
     }
 }
 
 /// gdb's `thread apply all bt` of this process, killed after `timeout`.
-pub fn gdb_backtraces(timeout: Duration) -> Result<String, String> {
+pub fn gdb_backtraces(timeout: Duration) -> Result<String, GdbError> {
     gdb_backtraces_of(None, 0, timeout)
 }

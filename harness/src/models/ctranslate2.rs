@@ -16,7 +16,26 @@ pub enum Ct2Error {
     #[error("cannot read {path}: {source}")]
     Io { path: String, source: std::io::Error },
     #[error("{path} is not a CTranslate2 model: {reason}")]
-    Format { path: String, reason: String },
+    Format { path: String, reason: FormatError },
+}
+
+/// What in a model file's bytes is not CTranslate2's binary format.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FormatError {
+    #[error("binary version {0}, this reader knows version 6")]
+    Version(u32),
+    #[error("variable {variable}: unknown dtype {id}")]
+    UnknownDtype { variable: String, id: u8 },
+    #[error("variable {variable}: shape {shape:?} overflows")]
+    ShapeOverflow { variable: String, shape: Vec<usize> },
+    #[error("variable {variable}: {bytes} bytes for shape {shape:?} of {dtype:?}")]
+    Size { variable: String, bytes: usize, shape: Vec<usize>, dtype: DType },
+    #[error("{0} trailing bytes")]
+    Trailing(usize),
+    #[error("truncated at byte {at} (wanted {wanted} more)")]
+    Truncated { at: usize, wanted: usize },
+    #[error("bad string: {0}")]
+    String(#[from] std::string::FromUtf8Error),
 }
 
 /// Element type of a variable (CTranslate2's `DataType` numbering).
@@ -101,11 +120,11 @@ impl Ct2Model {
     }
 
     /// Parses the bytes of a model file.
-    pub fn parse(bytes: &[u8]) -> Result<Self, String> {
+    pub fn parse(bytes: &[u8]) -> Result<Self, FormatError> {
         let mut r = Reader { bytes, pos: 0 };
         let version = r.u32()?;
         if version != 6 {
-            return Err(format!("binary version {version}, this reader knows version 6"));
+            return Err(FormatError::Version(version));
         }
         let spec = r.string()?;
         let revision = r.u32()?;
@@ -116,12 +135,12 @@ impl Ct2Model {
             let rank = r.u8()? as usize;
             let shape = (0..rank).map(|_| r.u32().map(|d| d as usize)).collect::<Result<Vec<_>, _>>()?;
             let dtype_id = r.u8()?;
-            let dtype = DType::from_id(dtype_id).ok_or_else(|| format!("variable {name}: unknown dtype {dtype_id}"))?;
+            let dtype = DType::from_id(dtype_id).ok_or_else(|| FormatError::UnknownDtype { variable: name.clone(), id: dtype_id })?;
             let nbytes = r.u32()? as usize;
             let expected = shape.iter().try_fold(dtype.size(), |n, d| n.checked_mul(*d));
-            let expected = expected.ok_or_else(|| format!("variable {name}: shape {shape:?} overflows"))?;
+            let expected = expected.ok_or_else(|| FormatError::ShapeOverflow { variable: name.clone(), shape: shape.clone() })?;
             if nbytes != expected {
-                return Err(format!("variable {name}: {nbytes} bytes for shape {shape:?} of {dtype:?}"));
+                return Err(FormatError::Size { variable: name, bytes: nbytes, shape, dtype });
             }
             let data = r.take(nbytes)?.to_vec();
             variables.insert(name, Variable { shape, dtype, data });
@@ -134,7 +153,7 @@ impl Ct2Model {
             aliases.insert(alias, target);
         }
         if r.pos != bytes.len() {
-            return Err(format!("{} trailing bytes", bytes.len() - r.pos));
+            return Err(FormatError::Trailing(bytes.len() - r.pos));
         }
         Ok(Ct2Model { spec, revision, variables, aliases })
     }
@@ -151,28 +170,28 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], FormatError> {
         let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
-        let end = end.ok_or_else(|| format!("truncated at byte {} (wanted {n} more)", self.pos))?;
+        let end = end.ok_or(FormatError::Truncated { at: self.pos, wanted: n })?;
         let s = &self.bytes[self.pos..end];
         self.pos = end;
         Ok(s)
     }
-    fn u8(&mut self) -> Result<u8, String> {
+    fn u8(&mut self) -> Result<u8, FormatError> {
         Ok(self.take(1)?[0])
     }
-    fn u16(&mut self) -> Result<u16, String> {
+    fn u16(&mut self) -> Result<u16, FormatError> {
         let b = self.take(2)?;
         Ok(u16::from_le_bytes([b[0], b[1]]))
     }
-    fn u32(&mut self) -> Result<u32, String> {
+    fn u32(&mut self) -> Result<u32, FormatError> {
         let b = self.take(4)?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
-    fn string(&mut self) -> Result<String, String> {
+    fn string(&mut self) -> Result<String, FormatError> {
         let n = self.u16()? as usize;
         let b = self.take(n)?;
         let b = b.strip_suffix(&[0]).unwrap_or(b);
-        String::from_utf8(b.to_vec()).map_err(|e| format!("bad string: {e}"))
+        Ok(String::from_utf8(b.to_vec())?)
     }
 }

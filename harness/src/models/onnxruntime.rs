@@ -17,6 +17,8 @@ pub enum OrtSetupError {
     NotFound { looked: String, version: &'static str },
     #[error("ONNX Runtime library {path} failed to load: {reason}\n  fix: delete it and re-run scripts/setup.sh, or point ORT_DYLIB_PATH at a working libonnxruntime.so.{version}")]
     Load { path: PathBuf, reason: String, version: &'static str },
+    #[error(transparent)]
+    Asset(#[from] locate::AssetError),
 }
 
 /// The candidate library paths, in search order, with where each came from.
@@ -64,11 +66,11 @@ pub fn environment() -> Result<&'static ort::environment::Environment, OrtSetupE
 }
 
 /// Checks the library file against the catalog's checksum (for `doctor`).
-pub fn verify_library() -> Result<PathBuf, String> {
+pub fn verify_library() -> Result<PathBuf, OrtSetupError> {
     let asset = catalog::asset(id::ORT_LIB).expect("catalog entry");
-    let path = find_library().map_err(|e| e.to_string())?;
+    let path = find_library()?;
     if locate::is_user_override(asset) {
         return Ok(path);
     }
-    locate::verify(asset).map(|(p, _)| p).map_err(|e| e.to_string())
+    Ok(locate::verify(asset).map(|(p, _)| p)?)
 }

@@ -14,20 +14,45 @@ use super::RunContext;
 use crate::evidence::run::{FileResult, FileStatus, KeyframeResult};
 use crate::measure::clock;
 use crate::stages::colour::ToRgb;
-use crate::stages::decode::{self, FrameSink, Wanted};
+use crate::stages::decode::{self, FrameSink, SinkError, Wanted};
 use crate::stages::detect::{DecodeParams, Detector};
 use crate::stages::embed::ImageEncoder;
 use crate::stages::jpeg::{self, EncodeOptions};
 use crate::stages::mel::FftMode;
-use crate::stages::transcribe::TranscribeOptions;
+use crate::stages::onnx::OnnxError;
+use crate::stages::transcribe::{TranscribeError, TranscribeOptions};
 use crate::stages::vad::{self, Vad, VadParams};
 
 /// A worker's instances of the shared models.
 pub struct WorkerKit {
-    pub detect: Option<Handle<Detector>>,
-    pub embed: Option<Handle<ImageEncoder>>,
-    pub vad: Option<Handle<Vad>>,
-    pub whisper: Option<Handle<WhisperState>>,
+    pub detect: Option<Handle<Detector, OnnxError>>,
+    pub embed: Option<Handle<ImageEncoder, OnnxError>>,
+    pub vad: Option<Handle<Vad, OnnxError>>,
+    pub whisper: Option<Handle<WhisperState, TranscribeError>>,
+}
+
+/// Why a stage stopped a file.
+#[derive(Debug, thiserror::Error)]
+pub enum StageError {
+    #[error("swscale: {0}")]
+    Colour(ffmpeg::Error),
+    #[error(transparent)]
+    Jpeg(#[from] jpeg::JpegError),
+    #[error("writing {rel}: {source}")]
+    Write { rel: String, source: std::io::Error },
+    #[error("decoded JPEG is {width}x{height}, {len} bytes: not RGB8 of that size")]
+    Size { width: usize, height: usize, len: usize },
+    #[error(transparent)]
+    Onnx(Box<OnnxError>),
+    #[error(transparent)]
+    Transcribe(#[from] TranscribeError),
+}
+
+// Boxed: ONNX Runtime's errors are large and this is every stage's result.
+impl From<OnnxError> for StageError {
+    fn from(e: OnnxError) -> Self {
+        StageError::Onnx(Box::new(e))
+    }
 }
 
 struct Sink<'a> {
@@ -62,42 +87,44 @@ impl Sink<'_> {
         }
     }
 
-    fn keyframe(&mut self, frame: &ffmpeg::frame::Video, pts_s: f64) -> Result<(), String> {
+    fn keyframe(&mut self, frame: &ffmpeg::frame::Video, pts_s: f64) -> Result<(), StageError> {
         let ctx = self.ctx;
         let rec = &ctx.recorder;
         self.enter("colour");
-        let rgb = rec.time("colour", || self.to_rgb.convert(frame)).map_err(|e| format!("swscale: {e}"))?;
+        let rgb = rec.time("colour", || self.to_rgb.convert(frame)).map_err(StageError::Colour)?;
         self.enter("jpeg-encode");
         let opts = EncodeOptions { quality: ctx.scenario.jpeg.quality, ..EncodeOptions::default() };
-        let bytes = rec.time("jpeg-encode", || jpeg::encode_rgb(rgb.as_raw(), rgb.width() as usize, rgb.height() as usize, opts)).map_err(|e| e.to_string())?;
+        let bytes = rec.time("jpeg-encode", || jpeg::encode_rgb(rgb.as_raw(), rgb.width() as usize, rgb.height() as usize, opts))?;
         let n = self.result.keyframes.len();
         let rel = format!("{}/keyframes/{n:04}.jpg", self.rel_dir);
         if ctx.scenario.measure.keep_keyframes {
-            ctx.run_dir.write(&rel, &bytes).map_err(|e| format!("writing {rel}: {e}"))?;
+            ctx.run_dir.write(&rel, &bytes).map_err(|source| StageError::Write { rel: rel.clone(), source })?;
         }
         self.enter("jpeg-decode");
         let decoder = ctx.scenario.jpeg.decoder;
         let buf = &mut self.jpeg_buf;
-        let geo = rec
-            .time("jpeg-decode", || {
-                // Only jpeg-decoder's rayon mode uses the pool; the others run
-                // on this thread, so their CPU time is charged here.
-                if decoder == jpeg::JpegDecoder::JpegDecoderRayon {
-                    ctx.rayon.install(|| jpeg::decode_rgb(decoder, &bytes, buf))
-                } else {
-                    jpeg::decode_rgb(decoder, &bytes, buf)
-                }
-            })
-            .map_err(|e| e.to_string())?;
-        let decoded =
-            image::RgbImage::from_raw(geo.width as u32, geo.height as u32, std::mem::take(&mut self.jpeg_buf)).ok_or("decoded JPEG has the wrong size")?;
+        let geo = rec.time("jpeg-decode", || {
+            // Only jpeg-decoder's rayon mode uses the pool; the others run
+            // on this thread, so their CPU time is charged here.
+            if decoder == jpeg::JpegDecoder::JpegDecoderRayon {
+                ctx.rayon.install(|| jpeg::decode_rgb(decoder, &bytes, buf))
+            } else {
+                jpeg::decode_rgb(decoder, &bytes, buf)
+            }
+        })?;
+        let len = self.jpeg_buf.len();
+        let decoded = image::RgbImage::from_raw(geo.width as u32, geo.height as u32, std::mem::take(&mut self.jpeg_buf)).ok_or(StageError::Size {
+            width: geo.width,
+            height: geo.height,
+            len,
+        })?;
         let mut detections = Vec::new();
         if self.kit.detect.is_some() {
             self.enter("detect");
             let h = self.kit.detect.as_mut().expect("checked above");
             let d = &ctx.scenario.detect;
             let params = DecodeParams { score_threshold: d.score_threshold, iou_threshold: d.iou_threshold };
-            let out = rec.time("detect", || h.with(|det| det.detect(&decoded, d.tensor_input, params))).map_err(|e| e.to_string())?;
+            let out = rec.time("detect", || h.with(|det| det.detect(&decoded, d.tensor_input, params)))?;
             ctx.tensor_bytes_copied.fetch_add(out.bytes_copied as u64, Ordering::Relaxed);
             detections = out.detections;
         }
@@ -105,7 +132,7 @@ impl Sink<'_> {
         if self.kit.embed.is_some() {
             self.enter("embed");
             let h = self.kit.embed.as_mut().expect("checked above");
-            let v = rec.time("embed", || h.with(|enc| enc.embed(&decoded))).map_err(|e| e.to_string())?;
+            let v = rec.time("embed", || h.with(|enc| enc.embed(&decoded)))?;
             embedding_dim = Some(v.len());
         }
         self.jpeg_buf = decoded.into_raw();
@@ -114,14 +141,14 @@ impl Sink<'_> {
     }
 
     /// VAD, log-mel and transcription of one chunk of 16 kHz audio.
-    fn audio_chunk(&mut self, samples: &[f32]) -> Result<(), String> {
+    fn audio_chunk(&mut self, samples: &[f32]) -> Result<(), StageError> {
         let ctx = self.ctx;
         let rec = &ctx.recorder;
         let offset = self.audio_offset_s;
         if self.kit.vad.is_some() {
             self.enter("vad");
             let h = self.kit.vad.as_mut().expect("checked above");
-            let probs = rec.time("vad", || h.with(|v| v.probabilities(samples))).map_err(|e| e.to_string())?;
+            let probs = rec.time("vad", || h.with(|v| v.probabilities(samples)))?;
             let segs = vad::segments_from_probabilities(&probs, VadParams::default());
             self.result.speech_segments.extend(segs.into_iter().map(|s| vad::SpeechSegment { start_s: s.start_s + offset, end_s: s.end_s + offset }));
         }
@@ -140,7 +167,7 @@ impl Sink<'_> {
             let opts = TranscribeOptions { n_threads: ctx.scenario.transcribe.n_threads };
             let (hb, worker) = (std::sync::Arc::clone(&ctx.heartbeats), self.worker);
             let beat: crate::stages::transcribe::Heartbeat = std::sync::Arc::new(move || hb.beat(worker, "transcribe"));
-            let tr = rec.time("transcribe", || h.with(|st| t.transcribe_with_heartbeat(st, samples, opts, Some(beat)))).map_err(|e| e.to_string())?;
+            let tr = rec.time("transcribe", || h.with(|st| t.transcribe_with_heartbeat(st, samples, opts, Some(beat))))?;
             for mut s in tr.segments {
                 s.start_s += offset;
                 s.end_s += offset;
@@ -161,20 +188,20 @@ impl Sink<'_> {
 }
 
 impl FrameSink for Sink<'_> {
-    fn video(&mut self, frame: &ffmpeg::frame::Video, pts_s: f64, is_key: bool) -> Result<(), String> {
+    fn video(&mut self, frame: &ffmpeg::frame::Video, pts_s: f64, is_key: bool) -> Result<(), SinkError> {
         self.timed(|s| {
             s.enter("keyframe-select");
             let (w, h) = (frame.width() as usize, frame.height() as usize);
             let picked = s.ctx.recorder.time("keyframe-select", || s.selector.select(pts_s, is_key, (frame.data(0), frame.stride(0)), w, h));
             if picked {
-                s.keyframe(frame, pts_s)
+                Ok(s.keyframe(frame, pts_s)?)
             } else {
                 Ok(())
             }
         })
     }
 
-    fn audio(&mut self, samples: &[f32]) -> Result<(), String> {
+    fn audio(&mut self, samples: &[f32]) -> Result<(), SinkError> {
         self.timed(|s| {
             s.ctx.heartbeats.beat(s.worker, "decode");
             s.audio.extend_from_slice(samples);
@@ -236,7 +263,7 @@ pub fn process(ctx: &RunContext, kit: &mut WorkerKit, worker: usize, index: usiz
 
     let stage = sink.stage;
     let mut result = sink.result;
-    match decoded.map_err(|e| e.to_string()).and_then(|summary| tail.map(|_| summary)) {
+    match decoded.map_err(|e| e.to_string()).and_then(|summary| tail.map(|_| summary).map_err(|e| e.to_string())) {
         Ok(summary) => result.media = Some(summary),
         Err(e) => {
             result.status = FileStatus::Error;

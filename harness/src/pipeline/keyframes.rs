@@ -68,8 +68,9 @@ impl Selector {
 /// with the default settings, converted by swscale, encoded by mozjpeg at
 /// `quality`. Returns each keyframe's RGB pixels, size and JPEG bytes (for
 /// benchmarks that need the pipeline's own JPEGs as inputs).
-pub fn pipeline_keyframes(video: &std::path::Path, quality: f32, max: usize) -> Result<Vec<(image::RgbImage, Vec<u8>)>, String> {
-    use crate::stages::decode::{decode_file, FrameSink, Wanted};
+pub fn pipeline_keyframes(video: &std::path::Path, quality: f32, max: usize) -> Result<Vec<(image::RgbImage, Vec<u8>)>, crate::stages::decode::DecodeError> {
+    use super::file::StageError;
+    use crate::stages::decode::{decode_file, FrameSink, SinkError, Wanted};
     use crate::stages::jpeg::{encode_rgb, EncodeOptions};
     struct Sink {
         sel: Selector,
@@ -79,19 +80,19 @@ pub fn pipeline_keyframes(video: &std::path::Path, quality: f32, max: usize) -> 
         max: usize,
     }
     impl FrameSink for Sink {
-        fn video(&mut self, f: &ffmpeg_next::frame::Video, pts: f64, key: bool) -> Result<(), String> {
+        fn video(&mut self, f: &ffmpeg_next::frame::Video, pts: f64, key: bool) -> Result<(), SinkError> {
             if self.out.len() >= self.max || !self.sel.select(pts, key, (f.data(0), f.stride(0)), f.width() as usize, f.height() as usize) {
                 return Ok(());
             }
-            let rgb = self.to_rgb.convert(f).map_err(|e| format!("swscale: {e}"))?;
+            let rgb = self.to_rgb.convert(f).map_err(StageError::Colour)?;
             let opts = EncodeOptions { quality: self.quality, ..EncodeOptions::default() };
-            let jpeg = encode_rgb(rgb.as_raw(), rgb.width() as usize, rgb.height() as usize, opts).map_err(|e| e.to_string())?;
+            let jpeg = encode_rgb(rgb.as_raw(), rgb.width() as usize, rgb.height() as usize, opts)?;
             self.out.push((rgb, jpeg));
             Ok(())
         }
     }
     let mut sink = Sink { sel: Selector::new(Keyframes::default()), to_rgb: Default::default(), out: Vec::new(), quality, max };
-    decode_file(video, Wanted { video: true, audio: false }, &mut sink).map_err(|e| format!("{}: {e}", video.display()))?;
+    decode_file(video, Wanted { video: true, audio: false }, &mut sink)?;
     Ok(sink.out)
 }
 

@@ -22,9 +22,9 @@ use crate::scenario::{EmbedMode, OnStall, Scenario};
 use crate::stages::detect::Detector;
 use crate::stages::embed::ImageEncoder;
 use crate::stages::mel::LogMel;
-use crate::stages::onnx::SessionThreads;
+use crate::stages::onnx::{OnnxError, SessionThreads};
 use crate::stages::tokenize::TextTokenizer;
-use crate::stages::transcribe::Transcriber;
+use crate::stages::transcribe::{TranscribeError, Transcriber};
 use crate::stages::vad::Vad;
 use shared::Shared;
 
@@ -32,10 +32,34 @@ use shared::Shared;
 /// problems are not errors: they land in `run.json`.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
-    #[error("{what}: {message}")]
-    Model { what: &'static str, message: String },
+    #[error("{what}: {source}")]
+    Model { what: &'static str, source: Box<ModelError> },
+    #[error("cannot start a worker thread: {0}")]
+    Thread(std::io::Error),
+    #[error("rayon pool: {0}")]
+    Rayon(#[from] rayon::ThreadPoolBuildError),
     #[error("output folder {path}: {source}")]
     Output { path: PathBuf, source: std::io::Error },
+}
+
+/// Why a model a scenario needs could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error(transparent)]
+    Asset(#[from] locate::AssetError),
+    #[error(transparent)]
+    Onnx(Box<OnnxError>),
+    #[error(transparent)]
+    Transcribe(#[from] crate::stages::transcribe::TranscribeError),
+    #[error(transparent)]
+    Tokenize(#[from] crate::stages::tokenize::TokenizeError),
+}
+
+// Boxed: ONNX Runtime's errors are large.
+impl From<OnnxError> for ModelError {
+    fn from(e: OnnxError) -> Self {
+        ModelError::Onnx(Box::new(e))
+    }
 }
 
 /// Everything the workers share during a run.
@@ -48,15 +72,15 @@ pub struct RunContext {
     pub log_mel: LogMel,
     pub transcriber: Option<Arc<Transcriber>>,
     pub tokenizer: Option<TextTokenizer>,
-    pub detect: Option<Arc<Shared<Detector>>>,
-    pub embed: Option<Arc<Shared<ImageEncoder>>>,
-    pub vad: Option<Arc<Shared<Vad>>>,
-    pub whisper: Option<Arc<Shared<whisper_rs::WhisperState>>>,
+    pub detect: Option<Arc<Shared<Detector, OnnxError>>>,
+    pub embed: Option<Arc<Shared<ImageEncoder, OnnxError>>>,
+    pub vad: Option<Arc<Shared<Vad, OnnxError>>>,
+    pub whisper: Option<Arc<Shared<whisper_rs::WhisperState, TranscribeError>>>,
     pub tensor_bytes_copied: AtomicU64,
 }
 
-fn model_err(what: &'static str) -> impl Fn(String) -> PipelineError {
-    move |message| PipelineError::Model { what, message }
+fn model_err<E: Into<ModelError>>(what: &'static str) -> impl Fn(E) -> PipelineError {
+    move |e| PipelineError::Model { what, source: Box::new(e.into()) }
 }
 
 impl RunContext {
@@ -66,12 +90,9 @@ impl RunContext {
         let s = &scenario;
         let threads = |intra| SessionThreads { intra, inter: 1 };
         let detect = if s.detect.enabled {
-            let path = locate::require(crate::models::catalog::id::YOLO).map_err(|e| e.to_string()).map_err(model_err("detector"))?;
+            let path = locate::require(crate::models::catalog::id::YOLO).map_err(model_err("detector"))?;
             let t = threads(s.detect.intra_threads);
-            Some(
-                Shared::new(s.detect.sharing, s.detect.pool_size, Arc::new(move || Detector::load(&path, t).map_err(|e| e.to_string())))
-                    .map_err(model_err("detector"))?,
-            )
+            Some(Shared::new(s.detect.sharing, s.detect.pool_size, Arc::new(move || Detector::load(&path, t))).map_err(model_err("detector"))?)
         } else {
             None
         };
@@ -79,39 +100,27 @@ impl RunContext {
             (EmbedMode::Model, Some(p)) => {
                 let path = PathBuf::from(p);
                 let t = threads(s.embed.intra_threads);
-                Some(
-                    Shared::new(s.embed.sharing, s.embed.pool_size, Arc::new(move || ImageEncoder::load(&path, t).map_err(|e| e.to_string())))
-                        .map_err(model_err("image encoder"))?,
-                )
+                Some(Shared::new(s.embed.sharing, s.embed.pool_size, Arc::new(move || ImageEncoder::load(&path, t))).map_err(model_err("image encoder"))?)
             }
             _ => None,
         };
         let vad = if s.vad.enabled {
-            let path = locate::require(crate::models::catalog::id::SILERO).map_err(|e| e.to_string()).map_err(model_err("VAD"))?;
+            let path = locate::require(crate::models::catalog::id::SILERO).map_err(model_err("VAD"))?;
             let t = threads(s.vad.intra_threads);
-            Some(Shared::new(s.vad.sharing, s.vad.pool_size, Arc::new(move || Vad::load(&path, t).map_err(|e| e.to_string()))).map_err(model_err("VAD"))?)
+            Some(Shared::new(s.vad.sharing, s.vad.pool_size, Arc::new(move || Vad::load(&path, t))).map_err(model_err("VAD"))?)
         } else {
             None
         };
         let (transcriber, whisper) = if s.transcribe.enabled {
-            let t = Arc::new(Transcriber::from_catalog().map_err(|e| e.to_string()).map_err(model_err("Whisper"))?);
+            let t = Arc::new(Transcriber::from_catalog().map_err(model_err("Whisper"))?);
             let t2 = Arc::clone(&t);
-            let states = Shared::new(s.transcribe.sharing, s.transcribe.pool_size, Arc::new(move || t2.new_state().map_err(|e| e.to_string())))
-                .map_err(model_err("Whisper state"))?;
+            let states = Shared::new(s.transcribe.sharing, s.transcribe.pool_size, Arc::new(move || t2.new_state())).map_err(model_err("Whisper state"))?;
             (Some(t), Some(states))
         } else {
             (None, None)
         };
-        let tokenizer = if s.tokenize.enabled {
-            Some(TextTokenizer::from_catalog(&s.tokenize.tokenizer).map_err(|e| e.to_string()).map_err(model_err("tokenizer"))?)
-        } else {
-            None
-        };
-        let rayon = rayon::ThreadPoolBuilder::new()
-            .num_threads(s.concurrency.rayon_threads)
-            .thread_name(|i| format!("rayon-{i}"))
-            .build()
-            .map_err(|e| model_err("rayon pool")(e.to_string()))?;
+        let tokenizer = if s.tokenize.enabled { Some(TextTokenizer::from_catalog(&s.tokenize.tokenizer).map_err(model_err("tokenizer"))?) } else { None };
+        let rayon = rayon::ThreadPoolBuilder::new().num_threads(s.concurrency.rayon_threads).thread_name(|i| format!("rayon-{i}")).build()?;
         Ok(RunContext {
             recorder: Recorder::new(s.measure.instrument),
             heartbeats: watchdog::Heartbeats::new(s.concurrency.files),
@@ -131,7 +140,7 @@ impl RunContext {
 
     /// Worker `w`'s handles; queueing for a shared model is reported to the
     /// watchdog, so a queued worker is not taken for a hung one.
-    fn kit(&self, w: usize) -> Result<file::WorkerKit, String> {
+    fn kit(&self, w: usize) -> Result<file::WorkerKit, ModelError> {
         let hook = |resource: &'static str| -> shared::WaitHook {
             let hb = Arc::clone(&self.heartbeats);
             Arc::new(move |waiting| hb.set_waiting(w, waiting.then_some(resource)))
@@ -146,9 +155,9 @@ impl RunContext {
 }
 
 /// Resolves an input entry to a path (`asset:ID` or a path).
-fn resolve(entry: &str) -> Result<PathBuf, String> {
+fn resolve(entry: &str) -> Result<PathBuf, locate::AssetError> {
     match entry.strip_prefix("asset:") {
-        Some(id) => locate::require(id).map_err(|e| e.to_string()),
+        Some(id) => locate::require(id),
         None => Ok(PathBuf::from(entry)),
     }
 }
@@ -183,7 +192,7 @@ pub fn run(scenario: Scenario, scenario_path: &Path, out: &Path, progress: bool)
             Ok(p) => queue.lock().expect("queue").push_back((i, p)),
             Err(e) => {
                 let mut r = FileResult::empty(entry, FileStatus::Error);
-                r.error = Some(e);
+                r.error = Some(e.to_string());
                 results[i] = Some(r);
             }
         }
@@ -214,7 +223,7 @@ pub fn run(scenario: Scenario, scenario_path: &Path, out: &Path, progress: bool)
             let mut kit = match ctx.kit(w) {
                 Ok(k) => k,
                 Err(e) => {
-                    let _ = tx.send(Event::WorkerFailed(e));
+                    let _ = tx.send(Event::WorkerFailed(e.to_string()));
                     return;
                 }
             };
@@ -238,7 +247,7 @@ pub fn run(scenario: Scenario, scenario_path: &Path, out: &Path, progress: bool)
         });
         match handle {
             Ok(h) => workers.push(h),
-            Err(e) => return Err(PipelineError::Model { what: "worker thread", message: e.to_string() }),
+            Err(source) => return Err(PipelineError::Thread(source)),
         }
     }
     drop(tx);

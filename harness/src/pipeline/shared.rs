@@ -10,8 +10,9 @@ use std::time::Instant;
 pub use crate::evidence::run::ResourceStats;
 use crate::scenario::Sharing;
 
-/// Builds an instance (a session, a Whisper state).
-pub type Factory<T> = Arc<dyn Fn() -> Result<T, String> + Send + Sync>;
+/// Builds an instance (a session, a Whisper state), or fails with the
+/// loader's own error `E`.
+pub type Factory<T, E> = Arc<dyn Fn() -> Result<T, E> + Send + Sync>;
 
 /// Told `true` when a caller has to queue for an instance another caller
 /// holds, and `false` when it got one (the watchdog's way to tell a queued
@@ -26,30 +27,31 @@ struct Counters {
     instances: AtomicU64,
 }
 
-enum Kind<T> {
+enum Kind<T, E> {
     Mutex(Mutex<T>),
     Pool { items: Mutex<Vec<T>>, ready: Condvar },
-    PerWorker(Factory<T>),
+    PerWorker(Factory<T, E>),
 }
 
-/// A resource shared according to a scenario's `sharing`.
-pub struct Shared<T> {
+/// A resource shared according to a scenario's `sharing`; `E` is what
+/// building an instance fails with.
+pub struct Shared<T, E> {
     sharing: Sharing,
-    kind: Kind<T>,
+    kind: Kind<T, E>,
     counters: Counters,
 }
 
-impl<T> std::fmt::Debug for Shared<T> {
+impl<T, E> std::fmt::Debug for Shared<T, E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Shared").field("sharing", &self.sharing).finish_non_exhaustive()
     }
 }
 
-impl<T: Send> Shared<T> {
+impl<T: Send, E> Shared<T, E> {
     /// Builds the shared instances now (mutex: one; pool: `pool_size`;
     /// per-worker: none until a worker asks), so load errors surface before
     /// any file starts.
-    pub fn new(sharing: Sharing, pool_size: usize, factory: Factory<T>) -> Result<Arc<Self>, String> {
+    pub fn new(sharing: Sharing, pool_size: usize, factory: Factory<T, E>) -> Result<Arc<Self>, E> {
         let counters = Counters::default();
         let kind = match sharing {
             Sharing::Mutex => {
@@ -68,7 +70,7 @@ impl<T: Send> Shared<T> {
 
     /// A worker's handle: for per-worker sharing this builds the worker's
     /// own instance.
-    pub fn handle(self: &Arc<Self>) -> Result<Handle<T>, String> {
+    pub fn handle(self: &Arc<Self>) -> Result<Handle<T, E>, E> {
         match &self.kind {
             Kind::PerWorker(f) => {
                 self.counters.instances.fetch_add(1, Ordering::Relaxed);
@@ -79,7 +81,7 @@ impl<T: Send> Shared<T> {
     }
 
     /// As `handle`, telling `on_wait` whenever the caller has to queue.
-    pub fn handle_watched(self: &Arc<Self>, on_wait: WaitHook) -> Result<Handle<T>, String> {
+    pub fn handle_watched(self: &Arc<Self>, on_wait: WaitHook) -> Result<Handle<T, E>, E> {
         let mut h = self.handle()?;
         h.on_wait = Some(on_wait);
         Ok(h)
@@ -105,13 +107,13 @@ impl<T: Send> Shared<T> {
 }
 
 /// A worker's access to a shared resource.
-pub struct Handle<T> {
-    shared: Arc<Shared<T>>,
+pub struct Handle<T, E> {
+    shared: Arc<Shared<T, E>>,
     own: Option<T>,
     on_wait: Option<WaitHook>,
 }
 
-impl<T: Send> Handle<T> {
+impl<T: Send, E> Handle<T, E> {
     fn queued(&self, waiting: bool) {
         if let Some(hook) = &self.on_wait {
             hook(waiting);
@@ -191,7 +193,7 @@ impl<T: Send> Handle<T> {
 mod tests {
     use super::*;
 
-    fn counter_factory() -> Factory<u32> {
+    fn counter_factory() -> Factory<u32, std::convert::Infallible> {
         let n = Arc::new(AtomicU64::new(0));
         Arc::new(move || Ok(n.fetch_add(1, Ordering::Relaxed) as u32))
     }

@@ -9,7 +9,7 @@ use crate::evidence::store::{self, Evidence};
 use crate::measure::stats::estimate;
 
 /// BMF JSON of an evidence file of a bench-backed claim.
-pub fn from_evidence(path: &Path) -> Result<serde_json::Value, String> {
+pub fn from_evidence(path: &Path) -> Result<serde_json::Value, store::StoreError> {
     let ev: Evidence<BenchData> = store::read(path)?;
     let mut out = serde_json::Map::new();
     for b in &ev.data.benches {

@@ -50,7 +50,7 @@ pub struct Reference<'a> {
 }
 
 /// Horizontal bars with whiskers. `file` is the chart's file name.
-pub fn bars(file: &str, title: &str, unit: &str, bars: &[Bar], reference: Option<Reference>) -> Result<Chart, String> {
+pub fn bars(file: &str, title: &str, unit: &str, bars: &[Bar], reference: Option<Reference>) -> Result<Chart, super::RenderError> {
     let mut svg = String::new();
     let n = bars.len().max(1);
     let height = 90 + 30 * n as u32;
@@ -60,7 +60,7 @@ pub fn bars(file: &str, title: &str, unit: &str, bars: &[Bar], reference: Option
     let xmax = if max > 0.0 { max * 1.12 } else { 1.0 };
     {
         let root = SVGBackend::with_string(&mut svg, (900, height)).into_drawing_area();
-        let e = |x: &dyn std::fmt::Display| format!("{file}: {x}");
+        let e = |x: &dyn std::fmt::Display| super::RenderError::Chart { file: file.to_string(), message: x.to_string() };
         root.fill(&WHITE).map_err(|x| e(&x))?;
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 18))

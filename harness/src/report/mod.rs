@@ -5,11 +5,14 @@
 
 pub mod bmf;
 pub mod chart;
+pub mod error;
 pub mod goal;
 pub mod markdown;
 pub mod pipeline_perf;
 
 use std::path::PathBuf;
+
+pub use error::RenderError;
 
 /// Where reports go (`$HARNESS_REPORTS_DIR` or `<root>/reports`).
 pub fn reports_dir() -> PathBuf {

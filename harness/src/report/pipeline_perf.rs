@@ -49,7 +49,7 @@ fn anchor_row(p: &Option<Pair>, name: &str) -> Vec<String> {
 }
 
 /// Renders the report from an evidence file.
-pub fn render(path: &Path) -> Result<super::Page, String> {
+pub fn render(path: &Path) -> Result<super::Page, super::RenderError> {
     let ev: Evidence<Data> = store::read(path)?;
     let d = &ev.data;
     let rel = crate::report::markdown::data_path(path);
@@ -206,8 +206,8 @@ pub fn render(path: &Path) -> Result<super::Page, String> {
 }
 
 /// Renders the newest evidence into `reports/pipeline-performance.md`.
-pub fn render_latest() -> Result<std::path::PathBuf, String> {
+pub fn render_latest() -> Result<std::path::PathBuf, super::RenderError> {
     let p = store::pinned(EXPERIMENT).ok_or_else(|| store::not_pinned(EXPERIMENT, "harness experiment pipeline-perf"))?;
     let text = render(&p)?;
-    super::write(FILE, &text).map_err(|e| e.to_string())
+    super::write(FILE, &text).map_err(|source| super::RenderError::Write { path: super::reports_dir().join(FILE), source })
 }

@@ -25,8 +25,29 @@ pub enum DecodeError {
     Codec { path: PathBuf, kind: &'static str, reason: String },
     #[error("{path}: {reason}")]
     Stream { path: PathBuf, reason: String },
-    #[error("{path}: stopped by the consumer: {reason}")]
-    Sink { path: PathBuf, reason: String },
+    #[error("{path}: stopped by the consumer: {source}")]
+    Sink { path: PathBuf, source: SinkError },
+    #[error("{path}: resampling the audio to 16 kHz mono: {source}")]
+    Resample { path: PathBuf, source: ffmpeg::Error },
+}
+
+/// What a `FrameSink` stops decoding with: its own error, whatever its
+/// type (a JPEG, ONNX or Whisper error in the pipeline), kept as the source.
+pub type SinkError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Why the audio path stopped, before the file's path is attached.
+enum AudioStop {
+    Sink(SinkError),
+    Resample(ffmpeg::Error),
+}
+
+impl AudioStop {
+    fn at(self, path: &Path) -> DecodeError {
+        match self {
+            AudioStop::Sink(source) => DecodeError::Sink { path: path.to_path_buf(), source },
+            AudioStop::Resample(source) => DecodeError::Resample { path: path.to_path_buf(), source },
+        }
+    }
 }
 
 static INIT: Once = Once::new();
@@ -50,11 +71,11 @@ pub struct Wanted {
 /// Receives decoded data in stream order. Returning `Err` stops decoding.
 pub trait FrameSink {
     /// A decoded video frame and its presentation time in seconds.
-    fn video(&mut self, _frame: &ffmpeg::frame::Video, _pts_s: f64, _is_key: bool) -> Result<(), String> {
+    fn video(&mut self, _frame: &ffmpeg::frame::Video, _pts_s: f64, _is_key: bool) -> Result<(), SinkError> {
         Ok(())
     }
     /// A block of 16 kHz mono f32 samples.
-    fn audio(&mut self, _samples: &[f32]) -> Result<(), String> {
+    fn audio(&mut self, _samples: &[f32]) -> Result<(), SinkError> {
         Ok(())
     }
 }
@@ -129,7 +150,7 @@ impl AudioPath {
         Ok(self.resampler.as_mut().expect("just set"))
     }
 
-    fn drain(&mut self, sink: &mut dyn FrameSink) -> Result<(), String> {
+    fn drain(&mut self, sink: &mut dyn FrameSink) -> Result<(), AudioStop> {
         let mut frame = ffmpeg::frame::Audio::empty();
         while self.decoder.receive_frame(&mut frame).is_ok() {
             // WAV and some other demuxers leave the layout unset; swresample
@@ -138,20 +159,20 @@ impl AudioPath {
                 frame.set_channel_layout(Self::layout(&self.decoder));
             }
             let mut out = ffmpeg::frame::Audio::empty();
-            let rs = self.resampler_for(&frame).map_err(|e| format!("swresample: {e}"))?;
-            rs.run(&frame, &mut out).map_err(|e| format!("swresample: {e}"))?;
+            let rs = self.resampler_for(&frame).map_err(AudioStop::Resample)?;
+            rs.run(&frame, &mut out).map_err(AudioStop::Resample)?;
             self.emit(&out, sink)?;
         }
         Ok(())
     }
 
-    fn flush(&mut self, sink: &mut dyn FrameSink) -> Result<(), String> {
+    fn flush(&mut self, sink: &mut dyn FrameSink) -> Result<(), AudioStop> {
         let Some(mut rs) = self.resampler.take() else { return Ok(()) };
         let result = loop {
             let mut out = ffmpeg::frame::Audio::new(Sample::F32(SampleType::Packed), 4096, ChannelLayout::MONO);
             let more = match rs.flush(&mut out) {
                 Ok(m) => m,
-                Err(e) => break Err(format!("swresample flush: {e}")),
+                Err(e) => break Err(AudioStop::Resample(e)),
             };
             if out.samples() == 0 {
                 break Ok(());
@@ -167,14 +188,14 @@ impl AudioPath {
         result
     }
 
-    fn emit(&mut self, out: &ffmpeg::frame::Audio, sink: &mut dyn FrameSink) -> Result<(), String> {
+    fn emit(&mut self, out: &ffmpeg::frame::Audio, sink: &mut dyn FrameSink) -> Result<(), AudioStop> {
         let n = out.samples();
         if n == 0 {
             return Ok(());
         }
         let samples: &[f32] = &out.plane::<f32>(0)[..n];
         self.info.samples_16k += n as u64;
-        sink.audio(samples)
+        sink.audio(samples).map_err(AudioStop::Sink)
     }
 }
 
@@ -237,7 +258,7 @@ pub fn decode_file(path: &Path, wanted: Wanted, sink: &mut dyn FrameSink) -> Res
         audio = Some(AudioPath { index: st.index(), decoder: dec, resampler: None, info });
     }
 
-    let sink_err = |reason: String| DecodeError::Sink { path: path.to_path_buf(), reason };
+    let sink_err = |source: SinkError| DecodeError::Sink { path: path.to_path_buf(), source };
     let mut frame = ffmpeg::frame::Video::empty();
     let mut drain_video = |dec: &mut ffmpeg::decoder::Video, tb: ffmpeg::Rational, info: &mut VideoInfo, sink: &mut dyn FrameSink| {
         while dec.receive_frame(&mut frame).is_ok() {
@@ -245,7 +266,7 @@ pub fn decode_file(path: &Path, wanted: Wanted, sink: &mut dyn FrameSink) -> Res
             let pts = frame.timestamp().or(frame.pts()).unwrap_or(0) as f64 * f64::from(tb);
             sink.video(&frame, pts, frame.is_key())?;
         }
-        Ok::<(), String>(())
+        Ok::<(), SinkError>(())
     };
     for (stream, packet) in ictx.packets() {
         if let Some((idx, dec, tb, info)) = video.as_mut() {
@@ -262,7 +283,7 @@ pub fn decode_file(path: &Path, wanted: Wanted, sink: &mut dyn FrameSink) -> Res
                 if a.decoder.send_packet(&packet).is_err() {
                     summary.corrupt_packets += 1;
                 }
-                a.drain(sink).map_err(sink_err)?;
+                a.drain(sink).map_err(|e| e.at(path))?;
             }
         }
     }
@@ -276,8 +297,8 @@ pub fn decode_file(path: &Path, wanted: Wanted, sink: &mut dyn FrameSink) -> Res
     }
     if let Some(mut a) = audio {
         let _ = a.decoder.send_eof();
-        a.drain(sink).map_err(sink_err)?;
-        a.flush(sink).map_err(sink_err)?;
+        a.drain(sink).map_err(|e| e.at(path))?;
+        a.flush(sink).map_err(|e| e.at(path))?;
         summary.audio = Some(a.info);
     }
     Ok(summary)
@@ -288,7 +309,7 @@ pub fn decode_file(path: &Path, wanted: Wanted, sink: &mut dyn FrameSink) -> Res
 pub struct CollectAudio(pub Vec<f32>);
 
 impl FrameSink for CollectAudio {
-    fn audio(&mut self, samples: &[f32]) -> Result<(), String> {
+    fn audio(&mut self, samples: &[f32]) -> Result<(), SinkError> {
         self.0.extend_from_slice(samples);
         Ok(())
     }

@@ -90,13 +90,13 @@ pub fn measure(s: &Sides, progress: &dyn Fn(&str)) -> Result<Measured, ForkError
     let mut sides = Vec::new();
     for (v, dir) in variants.iter().zip([before, after]) {
         let exe = build_race_cell(v, progress).map_err(|e| match e {
-            VariantError::PatchUnused { reason, .. } => ForkError::PatchUnused(reason),
+            VariantError::PatchUnused { reason, .. } => ForkError::PatchUnused(*reason),
             VariantError::Build { name, first_error, .. } => ForkError::DoesNotBuild { which: name, first_error },
             other => ForkError::Io(other.to_string()),
         })?;
         let project = crate::paths::workspace_root().join("target/variants").join(v.name());
-        m.proof.push(crate::forks::proof::patched_source_used(&project.join("Cargo.lock"), "whisper-rs").map_err(ForkError::PatchUnused)?);
-        m.proof.push(crate::forks::proof::compiled_from(&project, "whisper-rs", dir).map_err(ForkError::PatchUnused)?);
+        m.proof.push(crate::forks::proof::patched_source_used(&project.join("Cargo.lock"), "whisper-rs")?);
+        m.proof.push(crate::forks::proof::compiled_from(&project, "whisper-rs", dir)?);
         sides.push(Side { variant: v.clone(), exe });
     }
     let sides: [Side; 2] = sides.try_into().map_err(|_| ForkError::Io("two sides".into()))?;

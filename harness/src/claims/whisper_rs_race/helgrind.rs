@@ -71,14 +71,14 @@ pub fn parse(log: &str) -> (Vec<RaceReport>, String) {
 }
 
 /// Runs the cell under helgrind (bounded by `timeout_s`).
-pub fn run(exe: &Path, model: &Path, clip: &Path, timeout_s: u64) -> Result<HelgrindSummary, String> {
+pub fn run(exe: &Path, model: &Path, clip: &Path, timeout_s: u64) -> Result<HelgrindSummary, crate::claims::ClaimError> {
     let t = std::time::Instant::now();
     let args = ["--tool=helgrind", "--error-limit=no", "--num-callers=8", "--history-level=approx"];
     let mut cmd = Command::new("valgrind");
     cmd.args(args).arg(exe).arg(model).arg(clip).args(["2", "1", "both", "none"]).env("GGML_NO_BACKTRACE", "1");
     // Past the limit the process module kills valgrind (SIGKILL: valgrind
     // may defer SIGTERM while its client is blocked).
-    let out = crate::process::output(&mut cmd, std::time::Duration::from_secs(timeout_s)).map_err(|e| e.to_string())?;
+    let out = crate::process::output(&mut cmd, std::time::Duration::from_secs(timeout_s))?;
     let log = String::from_utf8_lossy(&out.stderr);
     let (reports, errors_line) = parse(&log);
     Ok(HelgrindSummary {

@@ -157,11 +157,11 @@ pub struct Limits {
 
 /// Runs the cells in order, within the budget; cells left when the budget is
 /// spent are recorded as not run.
-pub fn run(cells: &[Cell], limits: Limits, progress: &dyn Fn(&str)) -> Result<(Vec<CellResult>, String), String> {
-    let model = locate::require(catalog::id::WHISPER_GGML).map_err(|e| e.to_string())?;
+pub fn run(cells: &[Cell], limits: Limits, progress: &dyn Fn(&str)) -> Result<(Vec<CellResult>, String), crate::claims::ClaimError> {
+    let model = locate::require(catalog::id::WHISPER_GGML)?;
     // The 3 s clip: short enough for many trials, long enough for one segment.
     let clip: PathBuf = crate::media::speech_clips()[1].clone();
-    let audio_s = crate::stages::decode::read_audio_16k(&clip).map_err(|e| e.to_string())?.len() as f64 / 16_000.0;
+    let audio_s = crate::stages::decode::read_audio_16k(&clip)?.len() as f64 / 16_000.0;
     let started = std::time::Instant::now();
     let mut exes = std::collections::BTreeMap::new();
     let mut results = Vec::new();

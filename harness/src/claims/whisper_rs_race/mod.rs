@@ -15,6 +15,7 @@ pub mod parts;
 pub mod report;
 pub mod trial;
 
+use crate::claims::ClaimError;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -53,14 +54,14 @@ impl crate::claims::registry::Claim for RaceClaim {
     fn info(&self) -> &'static crate::claims::registry::Info {
         &INFO
     }
-    fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, PathBuf)>, String> {
+    fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, PathBuf)>, crate::claims::ClaimError> {
         Ok(vec![(CLAIM.to_string(), run(Params { quick, helgrind: false }, progress)?)])
     }
-    fn judge(&self, sources: &crate::claims::registry::Sources) -> Result<Vec<crate::claims::verdict::Verdict>, String> {
+    fn judge(&self, sources: &crate::claims::registry::Sources) -> Result<Vec<crate::claims::verdict::Verdict>, crate::claims::ClaimError> {
         let ev: Evidence<Data> = store::read(sources.get(CLAIM)?)?;
         Ok(parts::rules(&report::judged(&ev), report::cores(&ev)))
     }
-    fn render(&self, sources: &crate::claims::registry::Sources) -> Result<Vec<(String, crate::report::Page)>, String> {
+    fn render(&self, sources: &crate::claims::registry::Sources) -> Result<Vec<(String, crate::report::Page)>, crate::claims::ClaimError> {
         let path = sources.get(CLAIM)?;
         let mut pages = vec![(report::FILE.to_string(), report::render(path)?)];
         if let Some(vad) = report::render_vad(path)? {
@@ -135,34 +136,38 @@ fn run_loom() -> LoomResult {
     }
 }
 
-fn vad_check(v: &WhisperVariant, progress: &dyn Fn(&str)) -> Result<serde_json::Value, String> {
-    let exe = variant::build_race_cell(v, progress).map_err(|e| e.to_string())?;
-    let model = locate::require(catalog::id::WHISPER_GGML).map_err(|e| e.to_string())?;
+fn vad_check(v: &WhisperVariant, progress: &dyn Fn(&str)) -> Result<serde_json::Value, crate::claims::ClaimError> {
+    let exe = variant::build_race_cell(v, progress)?;
+    let model = locate::require(catalog::id::WHISPER_GGML)?;
     // Two clips with a long silence between them: where VAD would matter.
     let clip = crate::media::speech_clips()[1].clone();
-    let out = crate::process::output(Command::new(exe).arg(model).arg(clip).arg("--vad-check").env("GGML_NO_BACKTRACE", "1"), crate::process::limit::PROBE)
-        .map_err(|e| e.to_string())?;
+    let out = crate::process::output(Command::new(exe).arg(model).arg(clip).arg("--vad-check").env("GGML_NO_BACKTRACE", "1"), crate::process::limit::PROBE)?;
     let line = String::from_utf8_lossy(&out.stdout).lines().find(|l| l.contains("vad-check")).map(String::from);
     match line {
-        Some(l) => serde_json::from_str(&l).map_err(|e| e.to_string()),
-        None => Err(format!("no vad-check line ({:?}): {}", out.status.code(), String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or(""))),
+        Some(l) => {
+            serde_json::from_str(&l).map_err(|e| ClaimError::Measurement { what: out.command.clone(), problem: format!("unreadable vad-check line: {e}") })
+        }
+        None => Err(ClaimError::Measurement {
+            what: out.command.clone(),
+            problem: format!("no vad-check line (exit {:?}): {}", out.status.code(), String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("")),
+        }),
     }
 }
 
 /// Builds every whisper-rs variant the run would need (so the timed part
 /// does not wait on compilers).
-pub fn prepare(quick: bool, helgrind: bool, progress: &dyn Fn(&str)) -> Result<Vec<PathBuf>, String> {
+pub fn prepare(quick: bool, helgrind: bool, progress: &dyn Fn(&str)) -> Result<Vec<PathBuf>, crate::claims::ClaimError> {
     let mut variants: Vec<WhisperVariant> = matrix::cells(quick).into_iter().map(|c| c.variant).collect();
     if helgrind {
         variants.push(WhisperVariant::valgrind_compatible());
     }
     variants.sort();
     variants.dedup();
-    variants.iter().map(|v| variant::build_race_cell(v, progress).map_err(|e| e.to_string())).collect()
+    variants.iter().map(|v| variant::build_race_cell(v, progress).map_err(ClaimError::from)).collect()
 }
 
 /// Runs the experiment and stores its evidence.
-pub fn run(params: Params, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
+pub fn run(params: Params, progress: &dyn Fn(&str)) -> Result<PathBuf, crate::claims::ClaimError> {
     let started_at = crate::evidence::run::now_utc();
     let limits = if params.quick {
         matrix::Limits { trial_limit_s: 20, stall_s: 8, budget_s: 150 }
@@ -182,16 +187,16 @@ pub fn run(params: Params, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
     for v in variants {
         progress(&format!("VAD lead on {}", v.name()));
         let r = vad_check(&v, progress);
-        data.vad.push((v.name(), r));
+        data.vad.push((v.name(), r.map_err(|e| e.to_string())));
     }
     if params.helgrind {
         progress("helgrind: concurrent create_state + full, K = 2 (slow: minutes)");
-        let r = variant::build_race_cell(&WhisperVariant::valgrind_compatible(), progress).map_err(|e| e.to_string()).and_then(|exe| {
-            let model = locate::require(catalog::id::WHISPER_GGML).map_err(|e| e.to_string())?;
+        let r = variant::build_race_cell(&WhisperVariant::valgrind_compatible(), progress).map_err(ClaimError::from).and_then(|exe| {
+            let model = locate::require(catalog::id::WHISPER_GGML)?;
             helgrind::run(&exe, &model, &crate::media::speech_clips()[1], 900)
         });
-        data.helgrind = Some(r);
+        data.helgrind = Some(r.map_err(|e| e.to_string()));
     }
     let evidence = Evidence::new(CLAIM, started_at, serde_json::to_value(params).unwrap_or_default(), vec![], data);
-    store::write_new(CLAIM, &evidence).map_err(|e| format!("writing evidence: {e}"))
+    store::write_new(CLAIM, &evidence).map_err(crate::claims::error::scratch)
 }

@@ -60,7 +60,7 @@ pub fn judged(ev: &Evidence<Data>) -> Vec<(&CellResult, Judged)> {
 }
 
 /// Renders the race report.
-pub fn render(path: &Path) -> Result<crate::report::Page, String> {
+pub fn render(path: &Path) -> Result<crate::report::Page, crate::report::RenderError> {
     let ev: Evidence<Data> = store::read(path)?;
     let rows = judged(&ev);
     let n_cores = cores(&ev);
@@ -254,7 +254,7 @@ pub fn render(path: &Path) -> Result<crate::report::Page, String> {
 }
 
 /// Renders the VAD report when the evidence has the VAD lead.
-pub fn render_vad(path: &Path) -> Result<Option<String>, String> {
+pub fn render_vad(path: &Path) -> Result<Option<String>, crate::report::RenderError> {
     let ev: Evidence<Data> = store::read(path)?;
     if ev.data.vad.is_empty() {
         return Ok(None);
