@@ -62,6 +62,7 @@ status=0
 for t in "${targets[@]}"; do
   seed "$t"
   echo "[fuzz] $t for ${secs}s"
+  began="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   log="$out/$t.log"
   if cargo fuzz run -s none "$t" "fuzz/corpus/$t" -- -max_total_time="$secs" -rss_limit_mb=4096 -timeout=60 -print_final_stats=1 >"$log" 2>&1; then
     result=ok
@@ -75,8 +76,19 @@ for t in "${targets[@]}"; do
     tail -20 "$log" >&2
   fi
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
+  rss=$(grep -o 'stat::peak_rss_mb: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
+  # The last status line libFuzzer printed: "#N ... cov: C ft: F corp: K/..."
+  last=$(grep -E '^#[0-9]+' "$log" | grep 'cov:' | tail -1 || true)
+  cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
+  corp=$(sed -n 's/.* corp: \([0-9]*\)\/.*/\1/p' <<<"$last")
   crash=$(grep -o 'Test unit written to [^ ]*' "$log" | head -1 | sed 's/Test unit written to //' || true)
-  printf '{"target":"%s","seconds":%s,"result":"%s","executions":%s,"artifact":"%s","log":"%s"}\n' \
-    "$t" "$secs" "$result" "${runs:-0}" "$crash" "$log" | tee -a "$out/summary.jsonl"
+  ended="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  printf '{"target":"%s","seconds":%s,"result":"%s","executions":%s,"coverage":%s,"corpus":%s,"peak_rss_mb":%s,"artifact":"%s","log":"%s","started_at":"%s","finished_at":"%s"}\n' \
+    "$t" "$secs" "$result" "${runs:-0}" "${cov:-null}" "${corp:-null}" "${rss:-null}" "$crash" "$log" "$began" "$ended" | tee -a "$out/summary.jsonl"
 done
+# The summary as evidence (scratch store; `--promote` is for a deliberate
+# 10-minute run: `harness fuzz-import .cache/fuzz/<stamp>/summary.jsonl --promote`).
+if [ -x target/release/harness ]; then
+  target/release/harness fuzz-import "$out/summary.jsonl" || status=1
+fi
 exit $status

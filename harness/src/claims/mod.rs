@@ -164,13 +164,16 @@ pub fn measure_bench(claim: &str, quick: bool, progress: &dyn Fn(&str)) -> Resul
 /// Every report `harness report` can render, by name: the pipeline's own,
 /// then one per claim of the registry.
 pub fn report_names() -> Vec<&'static str> {
-    std::iter::once(crate::experiments::pipeline_perf::EXPERIMENT).chain(registry::ids()).collect()
+    [crate::experiments::pipeline_perf::EXPERIMENT, crate::evidence::fuzz::EXPERIMENT].into_iter().chain(registry::ids()).collect()
 }
 
 /// Renders the named report from its pinned evidence; returns the files written.
 pub fn render_report(name: &str) -> Result<Vec<PathBuf>, crate::claims::ClaimError> {
     if name == crate::experiments::pipeline_perf::EXPERIMENT {
         return Ok(vec![crate::report::pipeline_perf::render_latest()?]);
+    }
+    if name == crate::evidence::fuzz::EXPERIMENT {
+        return Ok(vec![crate::report::fuzzing::render_latest()?]);
     }
     let claim = registry::find(name).ok_or_else(|| ClaimError::Unknown { kind: "report", name: name.to_string(), known: report_names().join(", ") })?;
     let sources = registry::Sources::pinned(claim)?;

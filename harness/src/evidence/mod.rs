@@ -3,6 +3,7 @@
 
 pub mod criterion;
 pub mod environment;
+pub mod fuzz;
 pub mod npy;
 pub mod run;
 pub mod store;

@@ -6,6 +6,7 @@
 pub mod bmf;
 pub mod chart;
 pub mod error;
+pub mod fuzzing;
 pub mod goal;
 pub mod markdown;
 pub mod pipeline_perf;

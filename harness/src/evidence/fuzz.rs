@@ -1,0 +1,118 @@
+//! Fuzzing results as evidence: `scripts/fuzz.sh` writes one JSON line per
+//! target (`summary.jsonl`); `harness fuzz-import` reads it into typed data
+//! with the machine's environment, and `report::fuzzing` renders it.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Evidence name of fuzzing runs (also the report's name).
+pub const EXPERIMENT: &str = "fuzzing";
+
+/// How a target's run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FuzzResult {
+    /// Ran its time without a crash, a timeout or an out-of-memory.
+    Ok,
+    /// libFuzzer wrote a crashing (or hanging, or memory-exhausting) input.
+    Crash,
+    /// The target did not run: a build or set-up failure, no input to blame.
+    Error,
+}
+
+/// One target's run, as `scripts/fuzz.sh` records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FuzzTarget {
+    pub target: String,
+    /// The time asked for (`-max_total_time`), seconds.
+    pub seconds: u64,
+    pub result: FuzzResult,
+    /// libFuzzer's `stat::number_of_executed_units`.
+    pub executions: u64,
+    /// Coverage counters reached (libFuzzer's final `cov:`), when printed.
+    #[serde(default)]
+    pub coverage: Option<u64>,
+    /// Inputs in the corpus at the end (`corp:`), when printed.
+    #[serde(default)]
+    pub corpus: Option<u64>,
+    /// libFuzzer's `stat::peak_rss_mb`, when printed.
+    #[serde(default)]
+    pub peak_rss_mb: Option<u64>,
+    /// The crashing input, for a crash.
+    #[serde(default)]
+    pub artifact: String,
+    /// When the target's run began and ended (UTC), when recorded.
+    #[serde(default)]
+    pub started_at: Option<String>,
+    #[serde(default)]
+    pub finished_at: Option<String>,
+}
+
+/// A fuzzing session: every target's run and the tool that ran them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FuzzData {
+    /// `cargo fuzz --version`, and the flags every target ran with.
+    pub tool: String,
+    pub targets: Vec<FuzzTarget>,
+}
+
+impl FuzzData {
+    /// When the first recorded target began and the last ended.
+    pub fn span(&self) -> Option<(String, String)> {
+        let first = self.targets.iter().filter_map(|t| t.started_at.clone()).min()?;
+        let last = self.targets.iter().filter_map(|t| t.finished_at.clone()).max()?;
+        Some((first, last))
+    }
+}
+
+/// A summary that could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum FuzzImportError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}:{line}: not a scripts/fuzz.sh summary line: {source}\n  fix: give the summary.jsonl that scripts/fuzz.sh wrote under .cache/fuzz/")]
+    Line { path: PathBuf, line: usize, source: serde_json::Error },
+    #[error("{path}: no targets in it\n  fix: give the summary.jsonl of a fuzz.sh run that ran at least one target")]
+    Empty { path: PathBuf },
+}
+
+/// Reads a `summary.jsonl`; a target run twice keeps its last line.
+pub fn import(path: &Path, tool: &str) -> Result<FuzzData, FuzzImportError> {
+    let text = std::fs::read_to_string(path).map_err(|source| FuzzImportError::Io { path: path.to_path_buf(), source })?;
+    let mut targets: Vec<FuzzTarget> = Vec::new();
+    for (i, l) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let t: FuzzTarget = serde_json::from_str(l).map_err(|source| FuzzImportError::Line { path: path.to_path_buf(), line: i + 1, source })?;
+        targets.retain(|o| o.target != t.target);
+        targets.push(t);
+    }
+    if targets.is_empty() {
+        return Err(FuzzImportError::Empty { path: path.to_path_buf() });
+    }
+    Ok(FuzzData { tool: tool.to_string(), targets })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_fuzz_sh_lines_old_and_new_and_refuses_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("summary.jsonl");
+        std::fs::write(
+            &p,
+            "{\"target\":\"jpeg_decode\",\"seconds\":600,\"result\":\"ok\",\"executions\":9963,\"artifact\":\"\",\"log\":\"x.log\"}\n\
+             {\"target\":\"patch_reader\",\"seconds\":600,\"result\":\"crash\",\"executions\":5,\"coverage\":310,\"corpus\":12,\"peak_rss_mb\":40,\"artifact\":\"fuzz/artifacts/patch_reader/crash-1\"}\n",
+        )
+        .unwrap();
+        let d = import(&p, "cargo-fuzz 0.13.2").unwrap();
+        assert_eq!(d.targets.len(), 2);
+        assert_eq!((d.targets[0].result, d.targets[0].coverage), (FuzzResult::Ok, None));
+        assert_eq!((d.targets[1].result, d.targets[1].coverage, d.targets[1].peak_rss_mb), (FuzzResult::Crash, Some(310), Some(40)));
+        std::fs::write(&p, "not json\n").unwrap();
+        assert!(matches!(import(&p, "x"), Err(FuzzImportError::Line { line: 1, .. })));
+        std::fs::write(&p, "\n").unwrap();
+        assert!(matches!(import(&p, "x"), Err(FuzzImportError::Empty { .. })));
+    }
+}
