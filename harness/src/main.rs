@@ -378,7 +378,15 @@ run.json: {}",
             } else {
                 print!("{}", harness::check::table(&outcomes));
             }
-            Ok(if outcomes.failures().is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            let failures = outcomes.failures();
+            for r in &failures {
+                let show = |o: Option<harness::claims::verdict::Outcome>| o.map_or_else(|| "none".to_string(), |o| o.label().to_string());
+                match r.now {
+                    Some(_) => eprintln!("verdict changed: {} {}: committed {}, this run {}", r.claim, r.part, show(r.committed), show(r.now)),
+                    None => eprintln!("not judged: {} {}: {}", r.claim, r.part, r.detail),
+                }
+            }
+            Ok(if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Cmd::Claims { readme: true, .. } => {
             print!("{}", harness::claims::registry::readme_table());

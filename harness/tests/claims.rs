@@ -74,6 +74,45 @@ fn ort_mutex_quick_experiment_checks_outputs_then_times_and_renders() {
     assert!(md.contains("silero-vad-512: equal") && md.contains("| 4 | pool |"), "{md}");
 }
 
+/// `harness check` is a verdict regression gate (claim-registry issue,
+/// "a changed verdict makes it exit 1"): committed evidence altered so that
+/// claim 2's `prepacked-memory` part reads "confirmed" (an extra session
+/// costs nothing when sharing prepacked weights), against a fresh quick run
+/// that measures the real memory (about 10 MiB per session either way).
+#[test]
+fn harness_check_exits_1_naming_a_part_whose_committed_verdict_flips() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ev, scratch) = (dir.path().join("ev"), dir.path().join("scratch"));
+    let committed = harness::evidence::store::pinned("ort-mutex").expect("ort-mutex evidence is pinned");
+    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&committed).unwrap()).unwrap();
+    let mut altered = 0;
+    for m in v["data"]["memory"].as_array_mut().unwrap() {
+        if m["mode"] == "prepacked weights shared" {
+            let rss = m["rss_bytes"].as_array_mut().unwrap();
+            let first = rss[1].clone();
+            for r in rss.iter_mut().skip(2) {
+                *r = first.clone();
+            }
+            altered += 1;
+        }
+    }
+    assert!(altered > 0, "the committed evidence has prepacked memory rows");
+    std::fs::create_dir_all(ev.join("ort-mutex")).unwrap();
+    std::fs::write(ev.join("ort-mutex/altered.json"), v.to_string()).unwrap();
+    std::fs::write(ev.join("index.toml"), "[pins]\n\"ort-mutex\" = [\"ort-mutex/altered.json\"]\n").unwrap();
+    let run = || harness(&["check", "ort-mutex", "--quick", "--json"], &[("HARNESS_EVIDENCE_DIR", &ev), ("HARNESS_SCRATCH_DIR", &scratch)]);
+    let (ok, out, err) = run();
+    assert!(!ok, "a flipped verdict must fail the command\n{out}\n{err}");
+    let o: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
+    let row = o["rows"].as_array().unwrap().iter().find(|r| r["part"] == "prepacked-memory").expect("a prepacked-memory row");
+    assert_eq!((row["committed"].as_str(), row["now"].as_str(), row["agreement"].as_str()), (Some("confirmed"), Some("refuted"), Some("differs")), "{row}");
+    assert!(err.contains("prepacked-memory"), "the failure names the part: {err}");
+    // The unaltered evidence agrees with the same quick run: exit 0.
+    std::fs::write(ev.join("ort-mutex/altered.json"), std::fs::read_to_string(&committed).unwrap()).unwrap();
+    let (ok, out, err) = run();
+    assert!(ok, "{out}\n{err}");
+}
+
 #[test]
 fn bench_evidence_exports_as_bencher_metric_format() {
     let (ok, out, err) = harness(&["export-bmf", "ort-tensor-copy"], &[]);

@@ -45,6 +45,10 @@ pub struct Data {
     pub probes: Vec<Probe>,
 }
 
+impl crate::evidence::store::DataSchema for Data {
+    const VERSION: u32 = 1;
+}
+
 /// Runs the probe on whisper-rs 0.16.0 and 0.15.1 and stores the evidence.
 pub fn run(progress: &dyn Fn(&str)) -> Result<PathBuf, crate::claims::ClaimError> {
     let started_at = crate::evidence::run::now_utc();

@@ -104,6 +104,10 @@ pub struct BenchData {
     pub extra: serde_json::Value,
 }
 
+impl crate::evidence::store::DataSchema for BenchData {
+    const VERSION: u32 = 1;
+}
+
 impl BenchData {
     /// Per-iteration nanoseconds of the benchmark named `function` (or
     /// `value`) in a group ending with `group_suffix`.

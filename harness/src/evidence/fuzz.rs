@@ -57,6 +57,10 @@ pub struct FuzzData {
     pub targets: Vec<FuzzTarget>,
 }
 
+impl crate::evidence::store::DataSchema for FuzzData {
+    const VERSION: u32 = 1;
+}
+
 impl FuzzData {
     /// When the first recorded target began and the last ended.
     pub fn span(&self) -> Option<(String, String)> {

@@ -20,10 +20,26 @@ use crate::paths;
 /// Schema id of evidence files.
 pub const SCHEMA: &str = "harness.evidence/1";
 
+/// A type stored as an evidence file's `data`, with the version of its
+/// layout. Bump `VERSION` when a field changes meaning or a new field has
+/// no default; files keep the version they were written with, and
+/// `read` refuses one of another version instead of misreading it.
+pub trait DataSchema {
+    const VERSION: u32;
+}
+
+fn first_version() -> u32 {
+    1
+}
+
 /// One experiment run's stored data.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Evidence<T> {
     pub schema: String,
+    /// The version of `data`'s layout (`DataSchema::VERSION` when written;
+    /// files from before versions were recorded are version 1).
+    #[serde(default = "first_version")]
+    pub data_version: u32,
     pub experiment: String,
     pub started_at: String,
     pub finished_at: String,
@@ -35,12 +51,13 @@ pub struct Evidence<T> {
     pub data: T,
 }
 
-impl<T> Evidence<T> {
+impl<T: DataSchema> Evidence<T> {
     /// Evidence of `experiment` begun at `started_at`, finished now, with this
     /// machine's environment fingerprint.
     pub fn new(experiment: &str, started_at: String, parameters: serde_json::Value, synthetic: Vec<String>, data: T) -> Self {
         Evidence {
             schema: SCHEMA.into(),
+            data_version: T::VERSION,
             experiment: experiment.into(),
             started_at,
             finished_at: crate::evidence::run::now_utc(),
@@ -96,6 +113,8 @@ pub enum StoreError {
     NotPinned { experiment: String, index: PathBuf, how: String },
     #[error("{path}: not evidence of this schema: {source}\n  fix: restore the file from git, or re-run its experiment")]
     Schema { path: PathBuf, source: serde_json::Error },
+    #[error("{path}: its data is layout version {found}, this harness reads version {expected}\n  fix: re-run its experiment with this harness, or read it with the harness version that wrote it")]
+    Version { path: PathBuf, found: u64, expected: u32 },
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
@@ -198,9 +217,16 @@ fn promote_into(store: &Path, file: &Path) -> Result<PathBuf, StoreError> {
 }
 
 /// Reads an evidence file.
-pub fn read<T: DeserializeOwned>(path: &Path) -> Result<Evidence<T>, StoreError> {
+pub fn read<T: DeserializeOwned + DataSchema>(path: &Path) -> Result<Evidence<T>, StoreError> {
     let text = std::fs::read_to_string(path).map_err(io(path))?;
-    serde_json::from_str(&text).map_err(|source| StoreError::Schema { path: path.to_path_buf(), source })
+    let schema = |source| StoreError::Schema { path: path.to_path_buf(), source };
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(schema)?;
+    // The version first: data of another layout may parse into the wrong fields.
+    let found = value.get("data_version").and_then(serde_json::Value::as_u64).unwrap_or(1);
+    if found != u64::from(T::VERSION) {
+        return Err(StoreError::Version { path: path.to_path_buf(), found, expected: T::VERSION });
+    }
+    serde_json::from_value(value).map_err(schema)
 }
 
 #[cfg(test)]
@@ -228,6 +254,35 @@ mod tests {
         // Promoting a file already in the store pins it without a copy.
         assert_eq!(promote_into(store.path(), &committed).unwrap(), committed);
         assert_eq!(std::fs::read_dir(store.path().join("whisper-rs-race")).unwrap().count(), 2);
+    }
+
+    #[derive(Debug, Serialize, Deserialize)]
+    struct V2 {
+        x: u32,
+    }
+    impl DataSchema for V2 {
+        const VERSION: u32 = 2;
+    }
+
+    #[test]
+    fn data_of_another_layout_version_is_refused_and_unversioned_files_are_version_1() {
+        let dir = tempfile::tempdir().unwrap();
+        let ev = Evidence::new("v", "2026-12-03T00:00:00Z".into(), serde_json::json!({}), vec![], V2 { x: 7 });
+        assert_eq!(ev.data_version, 2);
+        let p = write_unique(dir.path(), "a", serde_json::to_string(&ev).unwrap().as_bytes()).unwrap();
+        assert_eq!(read::<V2>(&p).unwrap().data.x, 7);
+        // The same file read as version 1 data, and an unversioned file read as version 2.
+        #[derive(Debug, Deserialize)]
+        struct V1 {}
+        impl DataSchema for V1 {
+            const VERSION: u32 = 1;
+        }
+        assert!(matches!(read::<V1>(&p), Err(StoreError::Version { found: 2, expected: 1, .. })));
+        let mut old = serde_json::to_value(&ev).unwrap();
+        old.as_object_mut().unwrap().remove("data_version");
+        std::fs::write(&p, old.to_string()).unwrap();
+        let e = read::<V2>(&p).unwrap_err().to_string();
+        assert!(e.contains("layout version 1") && e.contains("reads version 2") && e.contains(&p.display().to_string()), "{e}");
     }
 
     #[test]

@@ -68,6 +68,10 @@ pub struct Data {
     pub bytes_copied: Vec<(String, u64)>,
 }
 
+impl crate::evidence::store::DataSchema for Data {
+    const VERSION: u32 = 1;
+}
+
 /// A model called one way.
 trait Call {
     fn call(&mut self) -> Vec<f32>;

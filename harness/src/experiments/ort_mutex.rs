@@ -63,6 +63,10 @@ pub struct Data {
     pub memory: Vec<MemoryRun>,
 }
 
+impl crate::evidence::store::DataSchema for Data {
+    const VERSION: u32 = 1;
+}
+
 fn rss_bytes() -> u64 {
     let pages = std::fs::read_to_string("/proc/self/statm").ok().and_then(|s| s.split_whitespace().nth(1).and_then(|x| x.parse::<u64>().ok())).unwrap_or(0);
     // SAFETY: sysconf has no preconditions.

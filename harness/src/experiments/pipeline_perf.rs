@@ -71,6 +71,10 @@ pub struct Data {
     pub errors: Vec<String>,
 }
 
+impl crate::evidence::store::DataSchema for Data {
+    const VERSION: u32 = 1;
+}
+
 /// Knobs.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct Params {

@@ -118,6 +118,10 @@ pub struct Data {
     pub variants: Vec<VariantResult>,
 }
 
+impl crate::evidence::store::DataSchema for Data {
+    const VERSION: u32 = 1;
+}
+
 /// Sentences of the licence texts: paragraphs joined, split after `.`, `?`
 /// or `!` followed by a space, whitespace collapsed, three words or more,
 /// each once, in file-name order. Symlinked duplicates are skipped.

@@ -36,6 +36,11 @@ pub struct BenchPair {
     /// The largest cost the patch may add (e.g. 0.01: the seed's "< 1%"),
     /// where the benchmark measures the patch's overhead.
     pub overhead_limit: Option<f64>,
+    /// Why this benchmark takes fewer than `forks::report::REPORT_GRADE_PAIRS`
+    /// pairs at full size (instruction counts barely vary); `None`: it
+    /// takes report grade, and a smaller run says it is below grade.
+    #[serde(default)]
+    pub fewer_because: Option<String>,
 }
 
 /// What a crate-specific check returns.
@@ -61,6 +66,10 @@ pub struct Data {
     pub tests_before: SuiteResult,
     pub tests_after: SuiteResult,
     pub measured: Measured,
+}
+
+impl crate::evidence::store::DataSchema for Data {
+    const VERSION: u32 = 1;
 }
 
 /// One patch's two copies, as a crate's repro and benchmark receive them.

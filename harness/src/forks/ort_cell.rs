@@ -112,7 +112,7 @@ pub fn measure(s: &Sides, progress: &dyn Fn(&str)) -> Result<Measured, ForkError
         problem_after: after_problem,
     });
     // Benchmark, in alternation.
-    let rounds = if quick { 1 } else { 6 };
+    let rounds = if quick { 1 } else { super::report::REPORT_GRADE_PAIRS };
     let (mut bm, mut am, mut ash) = (Vec::new(), Vec::new(), Vec::new());
     for r in 0..rounds {
         progress(&format!("benchmark round {}/{rounds}: 2 threads, mutex (unpatched), mutex (patched), run_shared (patched)", r + 1));
@@ -127,9 +127,12 @@ pub fn measure(s: &Sides, progress: &dyn Fn(&str)) -> Result<Measured, ForkError
         before: bm.clone(),
         after: am,
         overhead_limit: None,
+        fewer_because: None,
     });
     // The 1% question on the existing path, decided by instruction counts.
-    let reps = if quick { 1 } else { 3 };
+    // Six: the fewest pairs whose median interval reaches 95%
+    // (`measure::stats`); counts barely vary, so more would add minutes only.
+    let reps = if quick { 1 } else { 6 };
     let (mut ib, mut ia) = (Vec::new(), Vec::new());
     for r in 0..reps {
         progress(&format!("instruction counts {}/{reps}: one thread through the mutex, unpatched and patched, under valgrind", r + 1));
@@ -143,6 +146,7 @@ pub fn measure(s: &Sides, progress: &dyn Fn(&str)) -> Result<Measured, ForkError
         before: ib,
         after: ia,
         overhead_limit: Some(0.01),
+        fewer_because: Some("instruction counts under valgrind repeat to within 0.1%; six are the fewest that give a 95% interval".into()),
     });
     m.bench.push(BenchPair {
         name: "2 threads: `Mutex<Session>` unpatched vs `run_shared` patched (what the new API gives)".into(),
@@ -151,6 +155,7 @@ pub fn measure(s: &Sides, progress: &dyn Fn(&str)) -> Result<Measured, ForkError
         before: bm,
         after: ash,
         overhead_limit: None,
+        fewer_because: None,
     });
     Ok(m)
 }

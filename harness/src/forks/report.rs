@@ -38,6 +38,48 @@ fn paired_or_not(a: &[f64], b: &[f64]) -> Estimate {
     }
 }
 
+/// Pairs a benchmark takes at full size (report grade), unless it says why
+/// fewer (`BenchPair::fewer_because`).
+pub const REPORT_GRADE_PAIRS: usize = 10;
+
+/// A patch's cost against its limit, by `measure::stats::side`: an interval
+/// below 95% (n < 6) decides nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cost {
+    NotMeasured,
+    /// The whole interval is under the limit.
+    Under,
+    /// The whole interval is at or over it.
+    Over,
+    /// The interval straddles it, or is below 95%.
+    Undecided,
+}
+
+/// The rule for one benchmark's cost against `limit` (0.01: 1%).
+pub fn cost_verdict(b: &BenchPair, limit: f64) -> Cost {
+    if b.before.is_empty() || b.after.is_empty() {
+        return Cost::NotMeasured;
+    }
+    match crate::measure::stats::side(&cost(b), 1.0 + limit) {
+        crate::measure::stats::Side::Below => Cost::Under,
+        crate::measure::stats::Side::Above => Cost::Over,
+        crate::measure::stats::Side::Straddles => Cost::Undecided,
+    }
+}
+
+/// What a report says about a benchmark's number of pairs: below report
+/// grade, or fewer than that and why; nothing at report grade.
+pub fn grade_note(b: &BenchPair) -> Option<String> {
+    let n = b.before.len().min(b.after.len());
+    match &b.fewer_because {
+        Some(why) => Some(format!("{}: n = {n}, fewer than {REPORT_GRADE_PAIRS} pairs because {why}.", b.name)),
+        None if n < REPORT_GRADE_PAIRS => {
+            Some(format!("{}: n = {n} pairs, below report grade ({REPORT_GRADE_PAIRS}); a full `harness fork check` measures at report grade.", b.name))
+        }
+        None => None,
+    }
+}
+
 /// Send or not, with the reasons.
 pub fn decide(d: &Data) -> (bool, Vec<String>) {
     let mut reasons = Vec::new();
@@ -59,28 +101,25 @@ pub fn decide(d: &Data) -> (bool, Vec<String>) {
     }
     for b in &d.measured.bench {
         if let Some(limit) = b.overhead_limit {
-            if b.before.is_empty() || b.after.is_empty() {
-                reasons.push(format!("{}: not measured", b.name));
-                continue;
-            }
             let c = cost(b);
-            if c.ci_low > 1.0 + limit {
-                reasons.push(format!(
-                    "{}: the patch costs more than {:.0}% (after/before {}, lower bound above {:.3})",
+            match cost_verdict(b, limit) {
+                Cost::NotMeasured => reasons.push(format!("{}: not measured", b.name)),
+                Cost::Over => reasons.push(format!(
+                    "{}: the patch costs more than {:.0}% (after/before {}, lower bound at or above {:.3})",
                     b.name,
                     100.0 * limit,
                     est(&c, 4),
                     1.0 + limit
-                ));
-            } else if c.ci_high > 1.0 + limit {
+                )),
                 // Not shown under the limit: a maintainer would ask; measure
                 // finer (more trials, instruction counts) before sending.
-                reasons.push(format!(
+                Cost::Undecided => reasons.push(format!(
                     "{}: the cost against {:.0}% is undecided at this resolution (after/before {}): show it under the limit first",
                     b.name,
                     100.0 * limit,
                     est(&c, 4)
-                ));
+                )),
+                Cost::Under => {}
             }
         }
     }
@@ -102,16 +141,11 @@ fn under_workspace(line: &str) -> String {
 
 /// Whether a cost is shown under its limit, over it, or undecided.
 fn overhead_verdict(b: &BenchPair, limit: f64) -> String {
-    if b.before.is_empty() || b.after.is_empty() {
-        return "not measured".into();
-    }
-    let c = cost(b);
-    if c.ci_high <= 1.0 + limit {
-        format!("cost under {:.0}%: shown", 100.0 * limit)
-    } else if c.ci_low > 1.0 + limit {
-        format!("cost over {:.0}%", 100.0 * limit)
-    } else {
-        format!("cost vs {:.0}%: undecided at this resolution", 100.0 * limit)
+    match cost_verdict(b, limit) {
+        Cost::NotMeasured => "not measured".into(),
+        Cost::Under => format!("cost under {:.0}%: shown", 100.0 * limit),
+        Cost::Over => format!("cost over {:.0}%", 100.0 * limit),
+        Cost::Undecided => format!("cost vs {:.0}%: undecided at this resolution", 100.0 * limit),
     }
 }
 
@@ -232,6 +266,10 @@ pub fn section(report: &str) -> Result<Option<String>, crate::report::RenderErro
         if !d.measured.bench.is_empty() {
             s += "\nMedians [95% CI], in alternation:\n\n";
             s += &table(&["benchmark", "unpatched", "patched", "patched / unpatched", "limit"], &bench_rows(d));
+            let notes: Vec<String> = d.measured.bench.iter().filter_map(grade_note).collect();
+            if !notes.is_empty() {
+                s += &format!("\nRepeats: {}\n", notes.join(" "));
+            }
         }
         for n in &d.measured.notes {
             s += &format!("\n{n}\n");
@@ -289,6 +327,7 @@ mod tests {
                     before: vec![1.0; 8],
                     after: cost.to_vec(),
                     overhead_limit: Some(0.01),
+                    fewer_because: None,
                 }],
                 notes: vec![],
             },
@@ -317,5 +356,33 @@ mod tests {
         );
         assert!(decide(&data(Kind::Fix, (true, false), 0, &[1.001; 8])).0, "a cost shown under the limit");
         assert!(decide(&data(Kind::Docs, (false, false), 0, &[1.0; 8])).0);
+    }
+
+    #[test]
+    fn each_cost_outcome_and_a_small_sample_decides_nothing() {
+        let bench = |before: usize, after: &[f64]| data(Kind::Fix, (true, false), 0, after).measured.bench[0].clone().with_before(before);
+        assert_eq!(cost_verdict(&bench(8, &[1.001; 8]), 0.01), Cost::Under);
+        assert_eq!(cost_verdict(&bench(8, &[1.05; 8]), 0.01), Cost::Over);
+        assert_eq!(cost_verdict(&bench(8, &[0.97, 1.03, 0.98, 1.02, 0.99, 1.01, 1.0, 1.0]), 0.01), Cost::Undecided);
+        assert_eq!(cost_verdict(&bench(0, &[]), 0.01), Cost::NotMeasured);
+        // Five pairs all at 1.001: no 95% interval exists at n = 5.
+        assert_eq!(cost_verdict(&bench(5, &[1.001; 5]), 0.01), Cost::Undecided);
+    }
+
+    #[test]
+    fn a_benchmark_below_report_grade_says_so_and_one_with_a_reason_gives_it() {
+        let mut b = data(Kind::Fix, (true, false), 0, &[1.0; 6]).measured.bench[0].clone().with_before(6);
+        assert!(grade_note(&b).unwrap().contains("n = 6 pairs, below report grade (10)"));
+        b.fewer_because = Some("counts are exact".into());
+        assert!(grade_note(&b).unwrap().contains("fewer than 10 pairs because counts are exact"));
+        let full = data(Kind::Fix, (true, false), 0, &[1.0; 10]).measured.bench[0].clone().with_before(10);
+        assert_eq!(grade_note(&full), None);
+    }
+
+    impl BenchPair {
+        fn with_before(mut self, n: usize) -> Self {
+            self.before = vec![1.0; n];
+            self
+        }
     }
 }

@@ -4,6 +4,7 @@
 //! (`forks::variant`), then each patch's repro and benchmark with the race
 //! matrix's own trial runner and judge, before and after in alternation.
 
+use crate::forks::report::REPORT_GRADE_PAIRS;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -118,7 +119,7 @@ pub fn measure(s: &Sides, progress: &dyn Fn(&str)) -> Result<Measured, ForkError
             let (a, pa) = describe(&all, &r[1], cores);
             m.repro.push(Repro { name: "concurrent create_state, K = 4".into(), before: b, after: a, problem_before: pb, problem_after: pa });
             progress("benchmark: 2 states, create_state + full each, 1 thread each");
-            let r = paired(&sides, 2, 1, Phase::Both, t(6), &model, &clip, audio_s);
+            let r = paired(&sides, 2, 1, Phase::Both, t(REPORT_GRADE_PAIRS), &model, &clip, audio_s);
             m.bench.push(BenchPair {
                 name: "2 states created and run at once (K = 2, n_threads = 1): wall per trial".into(),
                 unit: "s".into(),
@@ -126,6 +127,7 @@ pub fn measure(s: &Sides, progress: &dyn Fn(&str)) -> Result<Measured, ForkError
                 before: walls(&r[0]),
                 after: walls(&r[1]),
                 overhead_limit: Some(0.01),
+                fewer_because: None,
             });
         }
         "thread-budget-guard" => {
@@ -149,9 +151,10 @@ pub fn measure(s: &Sides, progress: &dyn Fn(&str)) -> Result<Measured, ForkError
                 before: walls(&r[0]),
                 after: walls(&r[1]),
                 overhead_limit: None,
+                fewer_because: None,
             });
             progress("benchmark: within the budget (K = 2, n_threads = 1): the guard's cost when it does nothing");
-            let r = paired(&sides, 2, 1, Phase::Both, t(5), &model, &clip, audio_s);
+            let r = paired(&sides, 2, 1, Phase::Both, t(REPORT_GRADE_PAIRS), &model, &clip, audio_s);
             m.bench.push(BenchPair {
                 name: "K = 2, n_threads = 1 (within the cores): wall per trial".into(),
                 unit: "s".into(),
@@ -159,6 +162,7 @@ pub fn measure(s: &Sides, progress: &dyn Fn(&str)) -> Result<Measured, ForkError
                 before: walls(&r[0]),
                 after: walls(&r[1]),
                 overhead_limit: Some(0.01),
+                fewer_because: None,
             });
         }
         "abort-callback-fix" => {

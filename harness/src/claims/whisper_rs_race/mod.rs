@@ -91,6 +91,10 @@ pub struct Data {
     pub vad: Vec<(String, Result<serde_json::Value, String>)>,
 }
 
+impl crate::evidence::store::DataSchema for Data {
+    const VERSION: u32 = 1;
+}
+
 /// Knobs.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct Params {
