@@ -51,26 +51,43 @@ impl SuiteResult {
     }
 }
 
-/// Parses cargo test's output: `Running ... (path)` / `Doc-tests NAME`
-/// headers and libtest's `test result:` lines.
-pub fn parse(output: &str) -> (Vec<BinaryCounts>, Vec<String>) {
+/// The test binaries cargo announces on stderr, in order: `Running ...
+/// (path)` and `Doc-tests NAME` headers.
+fn headers(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter_map(|l| {
+            let t = l.trim();
+            if let Some(r) = t.strip_prefix("Running ") {
+                Some(r.split(" (").next().unwrap_or(r).to_string())
+            } else {
+                t.strip_prefix("Doc-tests ").map(|d| format!("doctests {d}"))
+            }
+        })
+        .collect()
+}
+
+/// Parses cargo test's two streams. Cargo announces each test binary on
+/// stderr and libtest prints its results on stdout, one binary after
+/// another, so the i-th `test result:` line on stdout is the i-th binary
+/// announced on stderr. (Joined into one text, every result would sit
+/// under the last header.) A result with no header left is labelled by
+/// its position.
+pub fn parse(stderr: &str, stdout: &str) -> (Vec<BinaryCounts>, Vec<String>) {
+    let names = headers(stderr);
     let mut out = Vec::new();
-    let mut current = String::new();
     let mut failures = Vec::new();
-    for l in output.lines() {
+    for l in stdout.lines() {
         let t = l.trim();
-        if let Some(r) = t.strip_prefix("Running ") {
-            current = r.split(" (").next().unwrap_or(r).to_string();
-        } else if let Some(d) = t.strip_prefix("Doc-tests ") {
-            current = format!("doctests {d}");
-        } else if let Some(r) = t.strip_prefix("test result: ") {
+        if let Some(r) = t.strip_prefix("test result: ") {
             let n = |key: &str| {
                 r.split(';')
                     .find_map(|p| p.trim().strip_suffix(key).map(|x| x.trim().trim_start_matches("ok.").trim_start_matches("FAILED.").trim()))
                     .and_then(|x| x.split_whitespace().last()?.parse().ok())
                     .unwrap_or(0)
             };
-            out.push(BinaryCounts { binary: current.clone(), passed: n("passed"), failed: n("failed"), ignored: n("ignored"), filtered: n("filtered out") });
+            let binary = names.get(out.len()).cloned().unwrap_or_else(|| format!("test binary {} (not announced)", out.len() + 1));
+            out.push(BinaryCounts { binary, passed: n("passed"), failed: n("failed"), ignored: n("ignored"), filtered: n("filtered out") });
         } else if t.starts_with("test ") && t.ends_with("... FAILED") {
             failures.push(t.trim_start_matches("test ").trim_end_matches("... FAILED").trim().to_string());
         }
@@ -89,7 +106,7 @@ pub fn run(dir: &Path, args: &[String], env: &[(String, String)], target: &Path,
         Err(e) => r.error = Some(e.to_string()),
         Ok(o) => {
             let (stdout, stderr) = (o.stdout_text(), o.stderr_text());
-            let (bins, failures) = parse(&(stderr.clone() + "\n" + &stdout));
+            let (bins, failures) = parse(&stderr, &stdout);
             r.ran = !bins.is_empty();
             r.binaries = bins;
             r.failures = failures;
@@ -107,11 +124,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn counts_each_binary_and_the_doctests() {
-        let out = "     Running unittests src/lib.rs (target/release/deps/whisper_rs-1)\n\nrunning 9 tests\ntest a ... ok\ntest b ... FAILED\n\ntest result: FAILED. 8 passed; 1 failed; 0 ignored; 0 measured; 12 filtered out; finished in 0.01s\n\n   Doc-tests whisper_rs\n\ntest result: ok. 3 passed; 0 failed; 2 ignored; 0 measured; 0 filtered out; finished in 0.2s\n";
-        let (b, f) = parse(out);
+    fn counts_each_binary_and_the_doctests_under_their_own_names() {
+        let stderr = "   Compiling whisper-rs v0.16.0\n     Running unittests src/lib.rs (target/release/deps/whisper_rs-1)\n     Running tests/full.rs (target/release/deps/full-2)\n   Doc-tests whisper_rs\n";
+        let stdout = "\nrunning 9 tests\ntest a ... ok\ntest b ... FAILED\n\ntest result: FAILED. 8 passed; 1 failed; 0 ignored; 0 measured; 12 filtered out; finished in 0.01s\n\nrunning 1 test\ntest c ... ok\n\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s\n\nrunning 5 tests\ntest result: ok. 3 passed; 0 failed; 2 ignored; 0 measured; 0 filtered out; finished in 0.2s\n";
+        let (b, f) = parse(stderr, stdout);
         assert_eq!(b[0], BinaryCounts { binary: "unittests src/lib.rs".into(), passed: 8, failed: 1, ignored: 0, filtered: 12 });
-        assert_eq!(b[1], BinaryCounts { binary: "doctests whisper_rs".into(), passed: 3, failed: 0, ignored: 2, filtered: 0 });
+        assert_eq!(b[1], BinaryCounts { binary: "tests/full.rs".into(), passed: 1, failed: 0, ignored: 0, filtered: 0 });
+        assert_eq!(b[2], BinaryCounts { binary: "doctests whisper_rs".into(), passed: 3, failed: 0, ignored: 2, filtered: 0 });
         assert_eq!(f, vec!["b".to_string()]);
+        // A result without an announced binary keeps its place, not a wrong name.
+        let (b, _) = parse("", stdout);
+        assert_eq!(b[2].binary, "test binary 3 (not announced)");
     }
 }
