@@ -178,10 +178,13 @@ enum ForkCmd {
     Check {
         /// whisper-rs or ort.
         krate: String,
-        /// One patch (default: every patch of the crate).
-        #[arg(long)]
+        /// One patch of patches/CRATE/ by name (default: every patch of the crate).
+        #[arg(long, conflicts_with = "patch_file")]
         patch: Option<String>,
-        /// The crate version (default: the one the patches are written against).
+        /// Your own patch file: a unified diff with a header (Crate, Kind, ...; see forks/patch_file.rs).
+        #[arg(long)]
+        patch_file: Option<PathBuf>,
+        /// The crate version (default: the patch header's `Version`, else the crate's).
         #[arg(long)]
         version: Option<String>,
         /// Fewer trials (a smoke run; the report says how many).
@@ -309,8 +312,8 @@ run.json: {}",
             stored(&files, true)?;
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Fork { command: ForkCmd::Check { krate, patch, version, quick, promote } } => {
-            let opts = harness::forks::check::Options { krate, patch, version, quick };
+        Cmd::Fork { command: ForkCmd::Check { krate, patch, patch_file, version, quick, promote } } => {
+            let opts = harness::forks::check::Options { krate, patch, patch_file, version, quick };
             let paths = harness::forks::check::run(&opts, harness::claims::fork_repro, &|m| eprintln!("[fork] {m}"))?;
             stored(&paths, promote)?;
             println!("render the claim's report to see the before/after section: harness report --all");

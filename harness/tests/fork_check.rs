@@ -25,6 +25,33 @@ fn a_version_the_registry_does_not_have_is_refused_with_cargos_reason() {
     assert!(!ok && out.contains("cannot get whisper-rs 0.0.0-nonexistent from the registry") && out.contains("fix:"), "{out}");
 }
 
+/// A user's own patch (`--patch-file`, upstream-bundles issue item 4):
+/// text that is not a patch, a header for another crate, and a patch that
+/// does not apply to the registry's source each fail naming the file (and
+/// the failing hunk), before anything is built.
+#[test]
+fn a_users_patch_file_is_checked_and_bad_ones_are_refused_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let notes = dir.path().join("notes.patch");
+    std::fs::write(&notes, "Crate: whisper-rs\nKind: fix\n\nI think create_state races.\n").unwrap();
+    let (ok, out) = harness(&["fork", "check", "whisper-rs", "--patch-file", notes.to_str().unwrap()]);
+    assert!(!ok && out.contains("notes.patch") && out.contains("not a patch"), "{out}");
+
+    let diff = "--- a/src/whisper_ctx.rs\n+++ b/src/whisper_ctx.rs\n@@ -1,3 +1,3 @@\n-this line is not in whisper-rs\n+nor is this one\n context\n context\n";
+    let other = dir.path().join("for-ort.patch");
+    std::fs::write(&other, format!("Crate: ort\nKind: fix\n\n{diff}")).unwrap();
+    let (ok, out) = harness(&["fork", "check", "whisper-rs", "--patch-file", other.to_str().unwrap()]);
+    assert!(!ok && out.contains("for-ort.patch") && out.contains("`Crate: ort`"), "{out}");
+
+    let stale = dir.path().join("stale.patch");
+    std::fs::write(&stale, format!("Crate: whisper-rs\nVersion: 0.16.0\nKind: fix\nTitle: a stale patch\n\n{diff}")).unwrap();
+    let (ok, out) = harness(&["fork", "check", "whisper-rs", "--patch-file", stale.to_str().unwrap(), "--quick"]);
+    assert!(
+        !ok && out.contains("stale.patch does not apply") && out.contains("src/whisper_ctx.rs, hunk #1") && out.contains("-this line is not in whisper-rs"),
+        "{out}"
+    );
+}
+
 fn tiny_crate(dir: &std::path::Path, lib: &str) {
     std::fs::create_dir_all(dir.join("src")).unwrap();
     std::fs::write(dir.join("Cargo.toml"), "[package]\nname = \"tiny\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n").unwrap();

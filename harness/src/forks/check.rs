@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::crate_tests::{self, SuiteResult};
-use super::spec::{self, Kind, PatchSpec};
+use super::patch_file::PatchSpec;
+use super::spec::{self, Kind};
 use super::{patch, source, ForkError};
 use crate::evidence::store::{self, Evidence};
 
@@ -75,7 +76,7 @@ impl crate::evidence::store::DataSchema for Data {
 /// One patch's two copies, as a crate's repro and benchmark receive them.
 #[derive(Clone, Copy)]
 pub struct Sides<'a> {
-    pub patch: &'static PatchSpec,
+    pub patch: &'a PatchSpec,
     pub version: &'a str,
     pub before: &'a Path,
     pub after: &'a Path,
@@ -94,6 +95,8 @@ pub type MeasureFn = fn(&Sides, &dyn Fn(&str)) -> Result<Measured, ForkError>;
 pub struct Options {
     pub krate: String,
     pub patch: Option<String>,
+    /// A patch file outside `patches/` (its header says what it is).
+    pub patch_file: Option<PathBuf>,
     pub version: Option<String>,
     /// Fewer trials (CI and smoke runs).
     pub quick: bool,
@@ -114,13 +117,15 @@ pub fn work_dir(krate: &str, version: &str) -> PathBuf {
 pub fn run(opts: &Options, repro: fn(&str) -> Option<MeasureFn>, progress: &dyn Fn(&str)) -> Result<Vec<PathBuf>, ForkError> {
     let cs = spec::crate_spec(&opts.krate)?;
     let measure = repro(cs.name).ok_or_else(|| ForkError::Io(format!("no repro is wired for {}", cs.name)))?;
-    let patches: Vec<&'static PatchSpec> = match &opts.patch {
-        Some(p) => vec![spec::patch_spec(cs.name, p)?.0],
-        None => spec::patches_of(cs.name),
+    let patches: Vec<PatchSpec> = match (&opts.patch, &opts.patch_file) {
+        (_, Some(f)) => vec![spec::patch_from_file(cs.name, f)?],
+        (Some(p), None) => vec![spec::patch_spec(cs.name, p)?],
+        (None, None) => spec::patches_of(cs.name)?,
     };
-    let version = opts.version.clone().unwrap_or_else(|| cs.default_version.to_string());
     let mut out = Vec::new();
-    for p in patches {
+    for p in &patches {
+        // --version, else the version the patch says it is written against, else the crate's.
+        let version = opts.version.clone().or_else(|| p.version.clone()).unwrap_or_else(|| cs.default_version.to_string());
         out.push(check_one(cs, p, &version, opts.quick, measure, progress)?);
     }
     Ok(out)
@@ -143,19 +148,19 @@ fn test_env(krate: &str) -> Result<Vec<(String, String)>, ForkError> {
 
 fn check_one(
     cs: &'static spec::CrateSpec,
-    p: &'static PatchSpec,
+    p: &PatchSpec,
     version: &str,
     quick: bool,
     measure: MeasureFn,
     progress: &dyn Fn(&str),
 ) -> Result<PathBuf, ForkError> {
     let started_at = crate::evidence::run::now_utc();
-    let (_, patch_file) = spec::patch_spec(cs.name, p.name)?;
+    let patch_file = p.file.clone();
     let work = work_dir(cs.name, version);
     std::fs::create_dir_all(&work).map_err(|e| ForkError::Io(format!("{}: {e}", work.display())))?;
     progress(&format!("{} {version}: fetching the registry's source through cargo", cs.name));
     let src = source::registry_source(cs.name, version, &work)?;
-    let (before, after) = (work.join("unpatched"), work.join(p.name));
+    let (before, after) = (work.join("unpatched"), work.join(&p.name));
     source::copy_as_workspace(&src, &before)?;
     source::copy_as_workspace(&src, &after)?;
     progress(&format!("applying {}", patch_file.display()));
@@ -184,7 +189,7 @@ fn check_one(
     let data = Data {
         krate: cs.name.into(),
         version: version.into(),
-        patch: p.name.into(),
+        patch: p.name.clone(),
         kind: p.kind,
         patch_sha256: sha256_file(&patch_file)?,
         registry_source: src.display().to_string(),
@@ -194,7 +199,7 @@ fn check_one(
         measured,
     };
     let params = serde_json::json!({ "crate": cs.name, "version": version, "patch": p.name, "quick": quick });
-    let name = evidence_name(cs.name, p.name);
+    let name = evidence_name(cs.name, &p.name);
     let evidence = Evidence::new(&name, started_at, params, vec![], data);
     store::write_new(&name, &evidence).map_err(|e| ForkError::Io(e.to_string()))
 }

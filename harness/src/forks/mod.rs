@@ -17,6 +17,7 @@ pub mod check;
 pub mod crate_tests;
 pub mod ort_cell;
 pub mod patch;
+pub mod patch_file;
 pub mod proof;
 pub mod report;
 pub mod source;
@@ -40,6 +41,8 @@ pub enum ForkError {
     DoesNotBuild { which: String, first_error: String },
     #[error("{0}")]
     Io(String),
+    #[error(transparent)]
+    PatchFile(#[from] patch_file::PatchFileError),
     #[error(transparent)]
     Process(#[from] crate::process::ProcessError),
     #[error(transparent)]

@@ -70,8 +70,8 @@ fn instructions_per_call(exe: &Path, lib: &Path, model: &Path) -> Result<f64, Fo
 pub fn measure(s: &Sides, progress: &dyn Fn(&str)) -> Result<Measured, ForkError> {
     let (p, version, before, after, work, quick) = (s.patch, s.version, s.before, s.after, s.work, s.quick);
     let mut m = Measured::default();
-    if p.name != "run-shared" {
-        m.notes.push(format!("no repro wired for patch {}", p.name));
+    if p.repro.as_deref() != Some("run-shared") {
+        m.notes.push(format!("no repro or benchmark applies to patch {} (its header has no `Repro: run-shared`): the crate's own tests only", p.name));
         return Ok(m);
     }
     progress("building the ort cell against the unpatched copy");
@@ -80,9 +80,9 @@ pub fn measure(s: &Sides, progress: &dyn Fn(&str)) -> Result<Measured, ForkError
     progress("building the ort cell against the unpatched copy with run_shared (expected to fail)");
     let before_shared = build(work, "unpatched-run-shared", version, before, &["run_shared"])?;
     progress("building the ort cell against the patched copy");
-    let after_exe = build(work, p.name, version, after, &["run_shared"])?
+    let after_exe = build(work, &p.name, version, after, &["run_shared"])?
         .map_err(|e| ForkError::DoesNotBuild { which: format!("patched ({}) ort cell", p.name), first_error: e })?;
-    for (label, fork) in [("unpatched", before), (p.name, after)] {
+    for (label, fork) in [("unpatched", before), (p.name.as_str(), after)] {
         let project = work.join(format!("cell-{label}"));
         m.proof.push(super::proof::patched_source_used(&project.join("Cargo.lock"), "ort")?);
         m.proof.push(super::proof::compiled_from(&project, "ort", fork)?);

@@ -12,7 +12,7 @@
 //! resolution" instead of claiming the limit is met.
 
 use super::check::{evidence_name, BenchPair, Data};
-use super::spec::{Kind, PATCHES};
+use super::spec::{self, Kind};
 use crate::evidence::store::{self, Evidence};
 use crate::measure::stats::{estimate, ratio, Estimate};
 use crate::report::markdown::{est, table};
@@ -199,13 +199,14 @@ fn pr_description(d: &Data, title: &str, summary: &str) -> String {
 /// its patches has been checked.
 pub fn section(report: &str) -> Result<Option<String>, crate::report::RenderError> {
     let mut s = String::new();
-    for p in PATCHES.iter().filter(|p| p.report == report) {
-        let Some(path) = store::pinned(&evidence_name(p.krate, p.name)) else { continue };
+    let patches = spec::all_patches().map_err(|e| crate::report::RenderError::Input { what: "patches/".into(), source: Box::new(e) })?;
+    for p in patches.iter().filter(|p| p.report.as_deref() == Some(report)) {
+        let Some(path) = store::pinned(&evidence_name(&p.krate, &p.name)) else { continue };
         let ev: Evidence<Data> = store::read(&path)?;
         let d = &ev.data;
         let rel = crate::report::markdown::data_path(&path);
         if s.is_empty() {
-            s += "## Patched forks, before and after\n\n`harness fork check CRATE --patch NAME`: the registry's exact source copied twice, the patch applied to one copy, both built through `[patch.crates-io]` in generated projects (proven from the lock file and `cargo metadata` to be the copies that were compiled), the crate's own tests and the claim's repro and benchmarks run on both, in alternation. Rule: do not send when the patched crate fails more of its own tests, when a fix's repro shows no problem before or still shows it after, or when a benchmark that measures the patch's cost shows it above the limit (95% lower bound above it); an interval too wide to decide is reported as undecided at this resolution.\n\n";
+            s += "## Patched forks, before and after\n\n`harness fork check CRATE --patch NAME`: the registry's exact source copied twice, the patch applied to one copy, both built through `[patch.crates-io]` in generated projects (proven from the lock file and `cargo metadata` to be the copies that were compiled), the crate's own tests and the claim's repro and benchmarks run on both, in alternation. Rule: do not send when the patched crate fails more of its own tests, when a fix's repro shows no problem before or still shows it after, or when a benchmark that measures the patch's cost does not show it under the limit: a 95% interval wholly at or above it is a cost over the limit, and one that straddles it, or an interval below 95% (fewer than 6 pairs), is undecided at this resolution.\n\n";
         }
         s += &format!("### `patches/{}/{}.patch` ({} {}, {:?})\n\n{}\n\n", d.krate, d.patch, d.krate, d.version, d.kind, p.summary);
         let tb = &d.tests_before;
@@ -277,7 +278,7 @@ pub fn section(report: &str) -> Result<Option<String>, crate::report::RenderErro
         let (send, reasons) = decide(d);
         if send {
             s += "\n**Ready to send.** Pull-request description:\n\n";
-            s += &pr_description(d, p.title, p.summary);
+            s += &pr_description(d, &p.title, &p.summary);
             if d.krate == "ort" {
                 s += ">\n> Open points, from the maintainers' earlier objections (see `patches/ort/README.md`): whether concurrent CPU runs are acceptable to them at all, and whether a checked API that errors on non-CPU sessions is preferable to an `unsafe fn` alone. Refer to PR #557 and issues #402/#415.\n>\n> Weigh before sending against a session per thread, which needs no patch: its throughput is in the sharing table above and its memory in the memory table.\n";
             }

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use super::patch_file::{self, PatchSpec};
 use super::ForkError;
 
 /// A crate the fork check can handle.
@@ -30,18 +31,6 @@ pub enum Kind {
     Docs,
     /// A new API.
     Feature,
-}
-
-/// A patch and what it is for.
-pub struct PatchSpec {
-    pub krate: &'static str,
-    pub name: &'static str,
-    pub kind: Kind,
-    /// The report (claim) whose before/after section shows it.
-    pub report: &'static str,
-    pub title: &'static str,
-    /// The change in one paragraph, for the pull-request description.
-    pub summary: &'static str,
 }
 
 pub const CRATES: &[CrateSpec] = &[
@@ -73,49 +62,6 @@ pub const CRATES: &[CrateSpec] = &[
     },
 ];
 
-pub const PATCHES: &[PatchSpec] = &[
-    PatchSpec {
-        krate: "whisper-rs",
-        name: "internal-mutex",
-        kind: Kind::Fix,
-        report: "whisper-rs-race",
-        title: "Serialise `create_state` with an internal mutex",
-        summary: "Adds a `Mutex<()>` to `WhisperInnerContext`, held only while `whisper_init_state` runs in `WhisperContext::create_state`, so concurrent `create_state` calls on one context are serialised and the `Send`/`Sync` impls hold by construction.",
-    },
-    PatchSpec {
-        krate: "whisper-rs",
-        name: "thread-budget-docs",
-        kind: Kind::Docs,
-        report: "whisper-rs-race",
-        title: "Document the thread budget for concurrent states",
-        summary: "Documentation only: states of one context may run `full` concurrently; keep (concurrent states) x `n_threads` within the cores, because ggml's CPU backend spin-waits at a barrier and oversubscription makes every call crawl; the `openmp` feature as an alternative thread pool.",
-    },
-    PatchSpec {
-        krate: "whisper-rs",
-        name: "thread-budget-guard",
-        kind: Kind::Fix,
-        report: "whisper-rs-race",
-        title: "Warn about, and cap, oversubscribed concurrent `full` calls",
-        summary: "`WhisperState::full` counts the `full` calls running on the context; when `n_threads` x running exceeds `available_parallelism()`, it logs a warning and lowers this call's `n_threads` to `max(1, cores / running)`. Calls already running are not changed.",
-    },
-    PatchSpec {
-        krate: "whisper-rs",
-        name: "abort-callback-fix",
-        kind: Kind::Fix,
-        report: "whisper-rs-abort-callback",
-        title: "Fix `set_abort_callback_safe`: register the trampoline for the stored type",
-        summary: "`set_abort_callback_safe` stores a `Box<dyn FnMut() -> bool>` as user data but registered `trampoline::<F>`, which reads it as the closure's own type; it now registers `trampoline::<Box<dyn FnMut() -> bool>>`, as `set_progress_callback_safe` does. Adds a unit test that calls the registered callback.",
-    },
-    PatchSpec {
-        krate: "ort",
-        name: "run-shared",
-        kind: Kind::Feature,
-        report: "ort-mutex",
-        title: "`Session::run_shared(&self)` for CPU-only sessions",
-        summary: "Adds `run_shared` / `run_shared_with_options` taking `&self`, allowed only when ONNX Runtime reports every node on the CPU execution provider, all inputs and outputs in CPU memory and no Rust custom operators (otherwise an error), plus `unsafe fn run_shared_unchecked` and `Session::supports_shared_run()`. `run_binding` keeps `&mut self` (it uses the session allocator, which is not `Sync`).",
-    },
-];
-
 /// Looks a crate up.
 pub fn crate_spec(name: &str) -> Result<&'static CrateSpec, ForkError> {
     CRATES.iter().find(|c| c.name == name).ok_or_else(|| ForkError::UnknownCrate {
@@ -125,23 +71,47 @@ pub fn crate_spec(name: &str) -> Result<&'static CrateSpec, ForkError> {
     })
 }
 
-/// Looks a patch up; its file is `patches/<crate>/<name>.patch`.
-pub fn patch_spec(krate: &str, name: &str) -> Result<(&'static PatchSpec, PathBuf), ForkError> {
-    let file = crate::paths::workspace_root().join("patches").join(krate).join(format!("{name}.patch"));
-    let spec = PATCHES.iter().find(|p| p.krate == krate && p.name == name).ok_or_else(|| ForkError::UnknownPatch {
-        krate: krate.into(),
-        name: name.into(),
-        known: PATCHES.iter().filter(|p| p.krate == krate).map(|p| p.name).collect::<Vec<_>>().join(", "),
-    })?;
-    if !file.is_file() {
-        return Err(ForkError::Io(format!("{}: missing (each patch in forks::spec::PATCHES has a file under patches/)", file.display())));
-    }
-    Ok((spec, file))
+/// The folder of a crate's patches.
+pub fn patch_dir(krate: &str) -> PathBuf {
+    crate::paths::workspace_root().join("patches").join(krate)
 }
 
-/// Every patch of a crate.
-pub fn patches_of(krate: &str) -> Vec<&'static PatchSpec> {
-    PATCHES.iter().filter(|p| p.krate == krate).collect()
+/// Every patch of a crate: the `.patch` files in `patches/<crate>/`, by
+/// name, each read through its header.
+pub fn patches_of(krate: &str) -> Result<Vec<PatchSpec>, ForkError> {
+    let dir = patch_dir(krate);
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
+        Ok(rd) => rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "patch")).collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(ForkError::Io(format!("{}: {e}", dir.display()))),
+    };
+    files.sort();
+    Ok(files.iter().map(|f| patch_file::read(f)).collect::<Result<_, _>>()?)
+}
+
+/// Every patch in `patches/`, of every crate the fork check knows.
+pub fn all_patches() -> Result<Vec<PatchSpec>, ForkError> {
+    let mut out = Vec::new();
+    for c in CRATES {
+        out.extend(patches_of(c.name)?);
+    }
+    Ok(out)
+}
+
+/// Looks a patch of `patches/<crate>/` up by name.
+pub fn patch_spec(krate: &str, name: &str) -> Result<PatchSpec, ForkError> {
+    let all = patches_of(krate)?;
+    let known = all.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ");
+    all.iter().find(|p| p.name == name).cloned().ok_or_else(|| ForkError::UnknownPatch { krate: krate.into(), name: name.into(), known })
+}
+
+/// A user's patch file for `krate`: its header must name that crate.
+pub fn patch_from_file(krate: &str, path: &std::path::Path) -> Result<PatchSpec, ForkError> {
+    let p = patch_file::read(path)?;
+    if p.krate != krate {
+        return Err(ForkError::Io(format!("{}: its header says `Crate: {}`, the check is for {krate}", path.display(), p.krate)));
+    }
+    Ok(p)
 }
 
 /// A line of a documentation patch that changes code.

@@ -17,6 +17,9 @@ pub enum RenderError {
     Chart { file: String, message: String },
     #[error("{path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
+    /// An input other than evidence (a patch's header) that a section reads.
+    #[error("{what}: {source}")]
+    Input { what: String, source: Box<dyn std::error::Error + Send + Sync> },
 }
 
 impl RenderError {

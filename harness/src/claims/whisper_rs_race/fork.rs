@@ -110,7 +110,7 @@ pub fn measure(s: &Sides, progress: &dyn Fn(&str)) -> Result<Measured, ForkError
     progress("baseline: one state, one thread, both sides");
     let base = paired(&sides, 1, 1, Phase::Both, t(2), &model, &clip, audio_s);
     let mut all: Vec<CellResult> = base.to_vec();
-    match p.name {
+    match p.repro.as_deref().unwrap_or("") {
         "internal-mutex" => {
             progress("repro: 4 threads call create_state at once, no lock of ours");
             let r = paired(&sides, 4, 1, Phase::Create, t(5), &model, &clip, audio_s);
@@ -190,7 +190,7 @@ pub fn measure(s: &Sides, progress: &dyn Fn(&str)) -> Result<Measured, ForkError
                 problem_after: false,
             });
         }
-        other => m.notes.push(format!("no repro wired for patch {other}")),
+        other => m.notes.push(format!("no repro or benchmark named `{other}` (the header's `Repro:`) for patch {}: the crate's own tests only; known: internal-mutex, thread-budget-guard, abort-callback-fix, thread-budget-docs", p.name)),
     }
     Ok(m)
 }
