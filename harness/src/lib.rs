@@ -6,6 +6,7 @@
 pub mod check;
 pub mod claims;
 pub mod doctor;
+pub mod error_chain;
 pub mod evidence;
 pub mod experiments;
 pub mod forks;

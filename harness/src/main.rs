@@ -215,7 +215,8 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            let cause: &(dyn std::error::Error + 'static) = e.as_ref();
+            eprintln!("error: {}", harness::error_chain::message(cause));
             ExitCode::from(2)
         }
     }
@@ -330,19 +331,7 @@ run.json: {}",
             Ok(ExitCode::SUCCESS)
         }
         Cmd::FuzzImport { summary, promote } => {
-            let version = harness::process::output(harness::process::cargo().args(["fuzz", "--version"]), harness::process::limit::TOOL)
-                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-                .unwrap_or_else(|e| format!("cargo-fuzz (version unknown: {e})"));
-            let tool = format!("{version}, libFuzzer, `-s none` on stable with RUSTC_BOOTSTRAP=1, -rss_limit_mb=4096 -timeout=60");
-            let data = harness::evidence::fuzz::import(&summary, &tool)?;
-            let params = serde_json::json!({ "summary": summary.display().to_string() });
-            // The evidence's times are the fuzzing's own where fuzz.sh recorded them.
-            let span = data.span();
-            let started_at = span.as_ref().map_or_else(harness::evidence::run::now_utc, |(s, _)| s.clone());
-            let mut evidence = harness::evidence::store::Evidence::new(harness::evidence::fuzz::EXPERIMENT, started_at, params, vec![], data);
-            if let Some((_, finished)) = span {
-                evidence.finished_at = finished;
-            }
+            let evidence = harness::evidence::fuzz::evidence(&summary)?;
             let p = harness::evidence::store::write_new(harness::evidence::fuzz::EXPERIMENT, &evidence)?;
             stored(&[p], promote)?;
             Ok(ExitCode::SUCCESS)

@@ -254,8 +254,9 @@ fn public_functions_return_typed_errors() {
     for f in &files {
         for (i, l) in std::fs::read_to_string(f).unwrap().lines().enumerate() {
             let code = l.split("//").next().unwrap_or("");
-            let signature = code.contains("pub fn ") || code.contains("pub type ") || (code.trim_start().starts_with("fn ") && code.contains("&self"));
-            if signature && code.contains("-> Result<") && code.trim_end().trim_end_matches('{').trim_end().ends_with(", String>") {
+            let signature = code.contains("pub fn ") || code.contains("pub type ") || (code.trim_start().starts_with("fn ") && code.contains("self"));
+            let end = code.trim_end().trim_end_matches(['{', ';']).trim_end();
+            if signature && code.contains("Result<") && end.ends_with(", String>") {
                 found.push(format!("{}:{}: {}", f.strip_prefix(&src).unwrap().display(), i + 1, l.trim()));
             }
         }

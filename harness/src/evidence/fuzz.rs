@@ -81,6 +81,33 @@ pub enum FuzzImportError {
     Empty { path: PathBuf },
 }
 
+/// The flags `scripts/fuzz.sh` gives every target (recorded with the tool;
+/// the script's own line is the source, a test keeps the two equal).
+pub const FLAGS: &str = "-s none (no sanitizer), -rss_limit_mb=4096, -timeout=60, on stable with RUSTC_BOOTSTRAP=1";
+
+/// `cargo fuzz --version`, or why it is unknown.
+pub fn tool_version() -> String {
+    match crate::process::output(crate::process::cargo().args(["fuzz", "--version"]), crate::process::limit::TOOL) {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).trim().to_string(),
+        Ok(o) => format!("cargo-fuzz (version unknown: {})", o.stderr_text().trim()),
+        Err(e) => format!("cargo-fuzz (version unknown: {e})"),
+    }
+}
+
+/// A summary as evidence: this machine's environment, and the times of
+/// the fuzzing itself where the script recorded them.
+pub fn evidence(summary: &Path) -> Result<super::store::Evidence<FuzzData>, FuzzImportError> {
+    let data = import(summary, &format!("{}, libFuzzer, {FLAGS}", tool_version()))?;
+    let span = data.span();
+    let started_at = span.as_ref().map_or_else(super::run::now_utc, |(s, _)| s.clone());
+    let params = serde_json::json!({ "summary": summary.display().to_string() });
+    let mut ev = super::store::Evidence::new(EXPERIMENT, started_at, params, vec![], data);
+    if let Some((_, finished)) = span {
+        ev.finished_at = finished;
+    }
+    Ok(ev)
+}
+
 /// Reads a `summary.jsonl`; a target run twice keeps its last line.
 pub fn import(path: &Path, tool: &str) -> Result<FuzzData, FuzzImportError> {
     let text = std::fs::read_to_string(path).map_err(|source| FuzzImportError::Io { path: path.to_path_buf(), source })?;
@@ -118,5 +145,14 @@ mod tests {
         assert!(matches!(import(&p, "x"), Err(FuzzImportError::Line { line: 1, .. })));
         std::fs::write(&p, "\n").unwrap();
         assert!(matches!(import(&p, "x"), Err(FuzzImportError::Empty { .. })));
+    }
+
+    #[test]
+    fn the_recorded_flags_are_the_scripts() {
+        let script = std::fs::read_to_string(crate::paths::workspace_root().join("scripts/fuzz.sh")).unwrap();
+        let line = script.lines().find(|l| l.contains("cargo fuzz run")).expect("the fuzz.sh run line");
+        for flag in ["-s none", "-rss_limit_mb=4096", "-timeout=60"] {
+            assert!(line.contains(flag) && FLAGS.contains(flag), "{flag}: {line}");
+        }
     }
 }

@@ -222,7 +222,11 @@ pub fn read<T: DeserializeOwned + DataSchema>(path: &Path) -> Result<Evidence<T>
     let schema = |source| StoreError::Schema { path: path.to_path_buf(), source };
     let value: serde_json::Value = serde_json::from_str(&text).map_err(schema)?;
     // The version first: data of another layout may parse into the wrong fields.
-    let found = value.get("data_version").and_then(serde_json::Value::as_u64).unwrap_or(1);
+    // Absent: written before versions were recorded, version 1; present, it must be a number.
+    let found = match value.get("data_version") {
+        None => 1,
+        Some(v) => v.as_u64().ok_or_else(|| StoreError::NotEvidence { path: path.to_path_buf(), message: format!("`data_version` is {v}, not a number") })?,
+    };
     if found != u64::from(T::VERSION) {
         return Err(StoreError::Version { path: path.to_path_buf(), found, expected: T::VERSION });
     }

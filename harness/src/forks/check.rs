@@ -140,7 +140,7 @@ fn test_env(krate: &str) -> Result<Vec<(String, String)>, ForkError> {
     // whisper-rs-sys builds whisper.cpp through cmake, one compiler at a time unless told.
     let mut env = vec![("RUSTC_BOOTSTRAP".to_string(), "1".to_string()), ("CMAKE_BUILD_PARALLEL_LEVEL".to_string(), cores.to_string())];
     if krate == "ort" {
-        let lib = crate::models::onnxruntime::find_library().map_err(|e| ForkError::Io(e.to_string()))?;
+        let lib = crate::models::onnxruntime::find_library()?;
         env.push(("ORT_DYLIB_PATH".into(), lib.display().to_string()));
     }
     Ok(env)

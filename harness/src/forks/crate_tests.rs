@@ -69,29 +69,55 @@ fn headers(stderr: &str) -> Vec<String> {
 
 /// Parses cargo test's two streams. Cargo announces each test binary on
 /// stderr and libtest prints its results on stdout, one binary after
-/// another, so the i-th `test result:` line on stdout is the i-th binary
-/// announced on stderr. (Joined into one text, every result would sit
-/// under the last header.) A result with no header left is labelled by
+/// another: each `running N tests` block on stdout is the next binary
+/// announced on stderr. (Joined into one text, every result would sit under
+/// the last header.) A block that ends without its `test result:` line is a
+/// binary that died (a crash or abort): its N tests count as failed and it
+/// is named among the failures. A block with no header left is labelled by
 /// its position.
 pub fn parse(stderr: &str, stdout: &str) -> (Vec<BinaryCounts>, Vec<String>) {
     let names = headers(stderr);
-    let mut out = Vec::new();
+    let mut out: Vec<BinaryCounts> = Vec::new();
     let mut failures = Vec::new();
+    // The open block: its index in `out`, the tests it announced, and whether its result came.
+    let mut open: Option<(usize, u64, bool)> = None;
+    let close = |open: &mut Option<(usize, u64, bool)>, out: &mut Vec<BinaryCounts>, failures: &mut Vec<String>| {
+        if let Some((i, announced, false)) = open.take() {
+            out[i].failed = announced;
+            failures.push(format!("{}: stopped before printing its result (crashed or aborted)", out[i].binary));
+        }
+    };
     for l in stdout.lines() {
         let t = l.trim();
-        if let Some(r) = t.strip_prefix("test result: ") {
+        if let Some(n) = t.strip_prefix("running ").and_then(|r| r.split_whitespace().next()).and_then(|n| n.parse::<u64>().ok()) {
+            close(&mut open, &mut out, &mut failures);
+            let binary = names.get(out.len()).cloned().unwrap_or_else(|| format!("test binary {} (not announced)", out.len() + 1));
+            out.push(BinaryCounts { binary, ..Default::default() });
+            open = Some((out.len() - 1, n, false));
+        } else if let Some(r) = t.strip_prefix("test result: ") {
             let n = |key: &str| {
                 r.split(';')
                     .find_map(|p| p.trim().strip_suffix(key).map(|x| x.trim().trim_start_matches("ok.").trim_start_matches("FAILED.").trim()))
                     .and_then(|x| x.split_whitespace().last()?.parse().ok())
                     .unwrap_or(0)
             };
-            let binary = names.get(out.len()).cloned().unwrap_or_else(|| format!("test binary {} (not announced)", out.len() + 1));
-            out.push(BinaryCounts { binary, passed: n("passed"), failed: n("failed"), ignored: n("ignored"), filtered: n("filtered out") });
+            if open.is_none() {
+                // A result without its `running` line: still the next binary.
+                let binary = names.get(out.len()).cloned().unwrap_or_else(|| format!("test binary {} (not announced)", out.len() + 1));
+                out.push(BinaryCounts { binary, ..Default::default() });
+                open = Some((out.len() - 1, 0, false));
+            }
+            if let Some((i, _, done)) = open.as_mut() {
+                let b = &mut out[*i];
+                (b.passed, b.failed, b.ignored, b.filtered) = (n("passed"), n("failed"), n("ignored"), n("filtered out"));
+                *done = true;
+            }
+            open = None;
         } else if t.starts_with("test ") && t.ends_with("... FAILED") {
             failures.push(t.trim_start_matches("test ").trim_end_matches("... FAILED").trim().to_string());
         }
     }
+    close(&mut open, &mut out, &mut failures);
     (out, failures)
 }
 
@@ -135,5 +161,12 @@ mod tests {
         // A result without an announced binary keeps its place, not a wrong name.
         let (b, _) = parse("", stdout);
         assert_eq!(b[2].binary, "test binary 3 (not announced)");
+        // A binary that dies mid-run: its block has no result; the next
+        // binary's counts stay under the next name.
+        let crashed = "\nrunning 9 tests\ntest a ... ok\n\nrunning 1 test\ntest c ... ok\n\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s\n";
+        let (b, f) = parse(stderr, crashed);
+        assert_eq!((b[0].binary.as_str(), b[0].failed), ("unittests src/lib.rs", 9));
+        assert_eq!((b[1].binary.as_str(), b[1].passed), ("tests/full.rs", 1));
+        assert!(f[0].starts_with("unittests src/lib.rs: stopped before printing its result"), "{f:?}");
     }
 }

@@ -44,6 +44,10 @@ pub enum ForkError {
     #[error(transparent)]
     PatchFile(#[from] patch_file::PatchFileError),
     #[error(transparent)]
+    Asset(#[from] crate::models::locate::AssetError),
+    #[error(transparent)]
+    Ort(#[from] crate::models::onnxruntime::OrtSetupError),
+    #[error(transparent)]
     Process(#[from] crate::process::ProcessError),
     #[error(transparent)]
     Count(#[from] crate::measure::instructions::CountError),

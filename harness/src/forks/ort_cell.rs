@@ -87,8 +87,8 @@ pub fn measure(s: &Sides, progress: &dyn Fn(&str)) -> Result<Measured, ForkError
         m.proof.push(super::proof::patched_source_used(&project.join("Cargo.lock"), "ort")?);
         m.proof.push(super::proof::compiled_from(&project, "ort", fork)?);
     }
-    let lib = crate::models::onnxruntime::find_library().map_err(|e| ForkError::Io(e.to_string()))?;
-    let model = locate::require(id::SILERO).map_err(|e| ForkError::Io(e.to_string()))?;
+    let lib = crate::models::onnxruntime::find_library()?;
+    let model = locate::require(id::SILERO)?;
     let millis = if quick { 300 } else { 2000 };
     // Repro: calling one session through &self from two threads.
     let before_repro = match &before_shared {

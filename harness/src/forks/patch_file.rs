@@ -63,6 +63,8 @@ pub enum PatchFileError {
     UnknownKey { path: PathBuf, line: usize, key: String, known: String },
     #[error("{path}: `Kind: {found}` is not fix, docs or feature")]
     Kind { path: PathBuf, found: String },
+    #[error("{path}: its header says `Crate: {found}`, the check is for {wanted}\n  fix: check the patch against {found}, or correct its header")]
+    WrongCrate { path: PathBuf, found: String, wanted: String },
 }
 
 fn has_diff(text: &str) -> bool {

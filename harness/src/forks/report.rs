@@ -72,11 +72,9 @@ pub fn cost_verdict(b: &BenchPair, limit: f64) -> Cost {
 pub fn grade_note(b: &BenchPair) -> Option<String> {
     let n = b.before.len().min(b.after.len());
     match &b.fewer_because {
+        _ if n >= REPORT_GRADE_PAIRS => None,
         Some(why) => Some(format!("{}: n = {n}, fewer than {REPORT_GRADE_PAIRS} pairs because {why}.", b.name)),
-        None if n < REPORT_GRADE_PAIRS => {
-            Some(format!("{}: n = {n} pairs, below report grade ({REPORT_GRADE_PAIRS}); a full `harness fork check` measures at report grade.", b.name))
-        }
-        None => None,
+        None => Some(format!("{}: n = {n} pairs, below report grade ({REPORT_GRADE_PAIRS}); a full `harness fork check` measures at report grade.", b.name)),
     }
 }
 
@@ -376,8 +374,10 @@ mod tests {
         assert!(grade_note(&b).unwrap().contains("n = 6 pairs, below report grade (10)"));
         b.fewer_because = Some("counts are exact".into());
         assert!(grade_note(&b).unwrap().contains("fewer than 10 pairs because counts are exact"));
-        let full = data(Kind::Fix, (true, false), 0, &[1.0; 10]).measured.bench[0].clone().with_before(10);
+        let mut full = data(Kind::Fix, (true, false), 0, &[1.0; 10]).measured.bench[0].clone().with_before(10);
         assert_eq!(grade_note(&full), None);
+        full.fewer_because = Some("a reason no longer needed".into());
+        assert_eq!(grade_note(&full), None, "at report grade a reason for fewer is not printed");
     }
 
     impl BenchPair {

@@ -105,11 +105,18 @@ pub fn patch_spec(krate: &str, name: &str) -> Result<PatchSpec, ForkError> {
     all.iter().find(|p| p.name == name).cloned().ok_or_else(|| ForkError::UnknownPatch { krate: krate.into(), name: name.into(), known })
 }
 
-/// A user's patch file for `krate`: its header must name that crate.
+/// A patch file given by path for `krate`: its header must name that
+/// crate. One outside `patches/<crate>/` is named `user-<file name>`, so
+/// its evidence and work folder never take the place of a registered
+/// patch's of the same file name.
 pub fn patch_from_file(krate: &str, path: &std::path::Path) -> Result<PatchSpec, ForkError> {
-    let p = patch_file::read(path)?;
+    let mut p = patch_file::read(path)?;
     if p.krate != krate {
-        return Err(ForkError::Io(format!("{}: its header says `Crate: {}`, the check is for {krate}", path.display(), p.krate)));
+        return Err(patch_file::PatchFileError::WrongCrate { path: path.to_path_buf(), found: p.krate, wanted: krate.to_string() }.into());
+    }
+    let registered = std::fs::canonicalize(path).ok().zip(std::fs::canonicalize(patch_dir(krate)).ok()).is_some_and(|(f, d)| f.parent() == Some(d.as_path()));
+    if !registered {
+        p.name = format!("user-{}", p.name);
     }
     Ok(p)
 }

@@ -73,7 +73,7 @@ fn summary(o: &[(&'static str, Outcome)]) -> String {
     } else if !short.is_empty() {
         format!("No crash, but {} ran for less than {MIN_SECONDS} s: not enough to meet the bar.", short.join(", "))
     } else {
-        format!("Every target ran at least {MIN_SECONDS} s and found no crash, hang or out-of-memory in this project's code or its dependencies.")
+        format!("Every target ran at least {MIN_SECONDS} s and found no crash, hang or out-of-memory on the paths it fuzzes (the code of this project and of the dependencies those paths call).")
     }
 }
 

@@ -147,14 +147,21 @@ pub fn cmyk_to_rgb(cmyk: &[u8], ink: CmykInk, out: &mut Vec<u8>) {
 }
 
 /// Decodes `jpeg` into `out` as packed RGB8, after checking its header's
-/// size against the pixel limit (`check_size`).
+/// size against the pixel limit (`check_size`), and again with the size
+/// each decoder itself read from the header before it allocates: a crafted
+/// file whose markers two parsers read differently cannot slip past.
 pub fn decode_rgb(decoder: JpegDecoder, jpeg: &[u8], out: &mut Vec<u8>) -> Result<Decoded, JpegError> {
     check_size(jpeg)?;
+    let limit = max_pixels();
     let name = decoder.name();
     match decoder {
         JpegDecoder::Image => {
-            let img =
-                image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg).map_err(|e| JpegError::Decode { decoder: name, message: e.to_string() })?;
+            use image::ImageDecoder;
+            let decode_err = |e: image::ImageError| JpegError::Decode { decoder: name, message: e.to_string() };
+            let dec = image::codecs::jpeg::JpegDecoder::new(std::io::Cursor::new(jpeg)).map_err(decode_err)?;
+            let (w, h) = dec.dimensions();
+            check_pixels(w as u64, h as u64, limit)?;
+            let img = image::DynamicImage::from_decoder(dec).map_err(decode_err)?;
             let (width, height) = (img.width() as usize, img.height() as usize);
             match img {
                 image::DynamicImage::ImageRgb8(rgb) => {
@@ -168,6 +175,10 @@ pub fn decode_rgb(decoder: JpegDecoder, jpeg: &[u8], out: &mut Vec<u8>) -> Resul
         JpegDecoder::JpegDecoder | JpegDecoder::JpegDecoderRayon => {
             let run = || {
                 let mut d = jpeg_decoder::Decoder::new(jpeg);
+                d.read_info().map_err(|e| JpegError::Decode { decoder: name, message: e.to_string() })?;
+                if let Some(i) = d.info() {
+                    check_pixels(i.width as u64, i.height as u64, limit)?;
+                }
                 let pixels = d.decode().map_err(|e| JpegError::Decode { decoder: name, message: e.to_string() })?;
                 let info = d.info().ok_or_else(|| JpegError::Decode { decoder: name, message: "no frame info".into() })?;
                 Ok::<_, JpegError>((pixels, info))
@@ -182,8 +193,11 @@ pub fn decode_rgb(decoder: JpegDecoder, jpeg: &[u8], out: &mut Vec<u8>) -> Resul
             Ok(Decoded { width: info.width as usize, height: info.height as usize })
         }
         JpegDecoder::Mozjpeg => {
-            let res = catch_unwind(AssertUnwindSafe(|| -> std::io::Result<Decoded> {
+            let res = catch_unwind(AssertUnwindSafe(|| -> std::io::Result<Result<Decoded, JpegError>> {
                 let d = mozjpeg::Decompress::new_mem(jpeg)?;
+                if let Err(e) = check_pixels(d.width() as u64, d.height() as u64, limit) {
+                    return Ok(Err(e));
+                }
                 // libjpeg converts YCCK to CMYK but not CMYK to RGB
                 // ("Unsupported color conversion request"): take CMYK and
                 // convert here.
@@ -194,17 +208,17 @@ pub fn decode_rgb(decoder: JpegDecoder, jpeg: &[u8], out: &mut Vec<u8>) -> Resul
                     started.read_scanlines_into::<u8>(&mut cmyk)?;
                     started.finish()?;
                     cmyk_to_rgb(&cmyk, CmykInk::AdobeInverted, out);
-                    return Ok(Decoded { width, height });
+                    return Ok(Ok(Decoded { width, height }));
                 }
                 let mut started = d.rgb()?;
                 let (width, height) = (started.width(), started.height());
                 out.resize(width * height * 3, 0);
                 started.read_scanlines_into::<u8>(out)?;
                 started.finish()?;
-                Ok(Decoded { width, height })
+                Ok(Ok(Decoded { width, height }))
             }));
             match res {
-                Ok(Ok(d)) => Ok(d),
+                Ok(Ok(decoded)) => decoded,
                 Ok(Err(e)) => Err(JpegError::Decode { decoder: name, message: e.to_string() }),
                 Err(p) => Err(JpegError::Decode { decoder: name, message: panic_message(p) }),
             }

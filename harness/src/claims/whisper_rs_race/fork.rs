@@ -101,7 +101,7 @@ pub fn measure(s: &Sides, progress: &dyn Fn(&str)) -> Result<Measured, ForkError
         sides.push(Side { variant: v.clone(), exe });
     }
     let sides: [Side; 2] = sides.try_into().map_err(|_| ForkError::Io("two sides".into()))?;
-    let model = locate::require(id::WHISPER_GGML).map_err(|e| ForkError::Io(e.to_string()))?;
+    let model = locate::require(id::WHISPER_GGML)?;
     let clip = crate::media::speech_clips()[1].clone();
     let audio_s = crate::stages::decode::read_audio_16k(&clip).map_err(|e| ForkError::Io(e.to_string()))?.len() as f64 / 16_000.0;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -151,7 +151,7 @@ pub fn measure(s: &Sides, progress: &dyn Fn(&str)) -> Result<Measured, ForkError
                 before: walls(&r[0]),
                 after: walls(&r[1]),
                 overhead_limit: None,
-                fewer_because: None,
+                fewer_because: Some("an oversubscribed trial crawls (tens of seconds each), and the effect it shows is a collapse of several times, not percent".into()),
             });
             progress("benchmark: within the budget (K = 2, n_threads = 1): the guard's cost when it does nothing");
             let r = paired(&sides, 2, 1, Phase::Both, t(REPORT_GRADE_PAIRS), &model, &clip, audio_s);
