@@ -117,7 +117,9 @@ pub fn render(path: &Path) -> Result<super::Page, super::RenderError> {
         })
         .collect();
     s += &table(&["target", "seconds", "executions", "coverage", "corpus", "peak RSS (MB)", "outcome", "artifact"], &rows);
-    s += "\nExecutions are inputs tried; coverage is libFuzzer's count of covered edges at the end, corpus the inputs it kept.\n\n";
+    s += "\nExecutions are inputs tried; coverage is libFuzzer's count of covered edges at the end, in the Rust code built for fuzzing \
+          (the C libraries behind `media_open` and `jpeg_decode`, FFmpeg and libjpeg-turbo, are not instrumented, so their paths are \
+          exercised but do not guide the search); corpus is the inputs it kept.\n\n";
     s += &environment(&ev.environment, &rel);
     Ok(super::Page::new(s, vec![]))
 }
