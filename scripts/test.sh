@@ -4,7 +4,8 @@
 # unoptimised), build all benches, and run each bench once in criterion's
 # test mode (which checks the compared variants agree before timing).
 # rustfmt and clippy are gates: unformatted code or a clippy warning fails.
-# Then the fuzz targets build and run briefly. Ends with one line totalling
+# Then every upstream bundle runs standalone, and the fuzz targets build
+# and run briefly. Ends with one line totalling
 # every `test result:` line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +27,16 @@ cargo test --release --locked --workspace 2>&1 | tee "$log"
 after=$(git status --porcelain 2>/dev/null || true)
 if [ "$before" != "$after" ]; then
   echo "test.sh: the tests changed the working tree (git status before / after):" >&2
+  diff <(echo "$before") <(echo "$after") >&2 || true
+  exit 1
+fi
+# Each upstream bundle runs standalone in a temporary copy outside the
+# workspace: the defect before, fixed after (bundles/README.md). --quick
+# shares one target folder, so whisper.cpp is built once, not per bundle.
+target/release/harness bundle check --quick
+after=$(git status --porcelain 2>/dev/null || true)
+if [ "$before" != "$after" ]; then
+  echo "test.sh: checking the bundles changed the working tree:" >&2
   diff <(echo "$before") <(echo "$after") >&2 || true
   exit 1
 fi

@@ -3,6 +3,7 @@
 //!
 //! See `ARCHITECTURE.md` at the workspace root for the code map.
 
+pub mod bundles;
 pub mod check;
 pub mod claims;
 pub mod doctor;

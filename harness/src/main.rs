@@ -99,6 +99,11 @@ enum Cmd {
         #[command(subcommand)]
         command: ForkCmd,
     },
+    /// Upstream-ready bundles (bundles/): render them, run them standalone, re-check them upstream.
+    Bundle {
+        #[command(subcommand)]
+        command: BundleCmd,
+    },
     /// RSS after each of N sessions of a model, own or shared prepacked weights (what experiment ort-mutex runs).
     #[command(hide = true)]
     SessionMemory { model: String, n: usize, mode: String },
@@ -194,6 +199,46 @@ enum ForkCmd {
         #[arg(long)]
         promote: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum BundleCmd {
+    /// List the bundles: kind, crate and version, inputs.
+    List,
+    /// Render each bundle's run.sh, fix.patch, ISSUE.md and README.md, and bundles/README.md.
+    Render,
+    /// Run bundles in temporary copies outside the workspace: the defect before, fixed after.
+    Check {
+        /// Bundles to run (default: all).
+        ids: Vec<String>,
+        /// Share one cargo target folder between bundles (whisper.cpp built once, not per bundle).
+        #[arg(long)]
+        quick: bool,
+        /// Another published version of the crate than the one the bundle pins.
+        #[arg(long)]
+        against: Option<String>,
+        /// Print the outcomes as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run each bundle against the newest published version of its crate and try its development home.
+    Upstream {
+        /// Bundles to re-check (default: all).
+        ids: Vec<String>,
+        /// Share one cargo target folder between bundles.
+        #[arg(long)]
+        quick: bool,
+        /// Pin the result as the bundles' READMEs' evidence.
+        #[arg(long)]
+        promote: bool,
+    },
+}
+
+fn bundles_named(ids: &[String]) -> anyhow::Result<Vec<harness::bundles::spec::Bundle>> {
+    if ids.is_empty() {
+        return Ok(harness::bundles::spec::all()?);
+    }
+    Ok(ids.iter().map(|i| harness::bundles::spec::find(i)).collect::<Result<_, _>>()?)
 }
 
 fn main() -> ExitCode {
@@ -320,6 +365,7 @@ run.json: {}",
             println!("render the claim's report to see the before/after section: harness report --all");
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Bundle { command } => bundle(command),
         Cmd::SessionMemory { model, n, mode } => {
             let rss = harness::experiments::ort_mutex::session_memory(&model, n, mode == "prepacked")?;
             println!("{}", serde_json::to_string(&rss)?);
@@ -422,4 +468,64 @@ fn stored(paths: &[PathBuf], promote: bool) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn bundle(command: BundleCmd) -> anyhow::Result<ExitCode> {
+    use harness::bundles::{render, run, upstream};
+    match command {
+        BundleCmd::List => {
+            for b in harness::bundles::spec::all()? {
+                let (krate, version) = b.crate_version();
+                println!("{:32} {:?} {krate} {version}  ./run.sh {}", b.id, b.kind, b.usage());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        BundleCmd::Render => {
+            let written = render::write_all()?;
+            written.iter().for_each(|p| println!("wrote {}", p.display()));
+            if written.is_empty() {
+                println!("every bundle file is up to date");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        BundleCmd::Check { ids, quick, against, json } => {
+            let bundles = bundles_named(&ids)?;
+            let opts = run::Options { quick, against };
+            let mut outcomes = Vec::new();
+            for (i, b) in bundles.iter().enumerate() {
+                eprintln!("[bundle] [{}/{}] {}", i + 1, bundles.len(), b.id);
+                // One bundle that cannot run does not stop the others.
+                match run::run(b, &opts) {
+                    Ok(o) => outcomes.push(o),
+                    Err(e) => eprintln!("[bundle] {}: {}", b.id, harness::error_chain::message(&e)),
+                }
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&outcomes)?);
+            } else {
+                for o in &outcomes {
+                    println!("{:32} {} {}: {} ({:.0} s)", o.bundle, o.krate, o.version, run::judge(o).describe(), o.wall_s);
+                }
+            }
+            let all = outcomes.len() == bundles.len() && outcomes.iter().all(|o| run::judge(o) == run::Finding::Reproduced);
+            Ok(if all { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        BundleCmd::Upstream { ids, quick, promote } => {
+            let started_at = harness::evidence::run::now_utc();
+            let mut checks = Vec::new();
+            for b in bundles_named(&ids)? {
+                eprintln!("[bundle] {}: newest published version, then the bundle against it", b.id);
+                let c = upstream::check(&b, quick)?;
+                let finding = c.outcome.as_ref().map_or("not run".to_string(), |o| run::judge(o).describe().to_string());
+                println!("{:32} {} pinned {}, newest {:?}: {finding}; home {}: {:?}", c.bundle, c.krate, c.pinned, c.newest, c.home, c.home_reachable);
+                checks.push(c);
+            }
+            let p = upstream::store(checks, started_at, quick)?;
+            stored(&[p], promote)?;
+            if promote {
+                println!("re-render the bundles to show it: harness bundle render");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }

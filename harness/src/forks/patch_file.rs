@@ -11,6 +11,7 @@
 //! Title: Serialise `create_state` with an internal mutex
 //! Summary: Adds a `Mutex<()>` to `WhisperInnerContext`, ...
 //!   (a line starting with whitespace continues the previous value)
+//! Bundle: whisper-rs-abort-callback   (optional: its folder in `bundles/`)
 //!
 //! --- a/src/whisper_ctx.rs
 //! +++ b/src/whisper_ctx.rs
@@ -20,14 +21,15 @@
 //! The header ends at the first blank line; `patch` skips it as leading
 //! text. `Crate` and `Kind` are required; `Version` defaults to the crate's
 //! version in `forks::spec`, `Report` to none (no report section),
-//! `Repro` to none (the crate's own tests only), `Title` to the file name.
+//! `Repro` to none (the crate's own tests only), `Title` to the file name,
+//! `Bundle` to none (no standalone bundle for maintainers yet).
 
 use std::path::{Path, PathBuf};
 
 use super::spec::Kind;
 
 /// Header keys, in the order they are documented.
-pub const KEYS: [&str; 7] = ["Crate", "Version", "Kind", "Report", "Repro", "Title", "Summary"];
+pub const KEYS: [&str; 8] = ["Crate", "Version", "Kind", "Report", "Repro", "Title", "Summary", "Bundle"];
 
 /// A patch and what it is for.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +47,8 @@ pub struct PatchSpec {
     pub title: String,
     /// The change in one paragraph, for the pull-request description.
     pub summary: String,
+    /// The folder in `bundles/` that lets a maintainer reproduce it standalone.
+    pub bundle: Option<String>,
     pub file: PathBuf,
 }
 
@@ -113,9 +117,26 @@ pub fn parse(path: &Path, text: &str) -> Result<PatchSpec, PatchFileError> {
         kind,
         report: get("Report"),
         repro: get("Repro"),
+        bundle: get("Bundle"),
         name,
         file: path.to_path_buf(),
     })
+}
+
+/// Every patch file under `patches/` (each crate's folder, the crates the
+/// fork check builds and the others alike), by path.
+pub fn every_patch() -> Result<Vec<PatchSpec>, PatchFileError> {
+    let root = crate::paths::workspace_root().join("patches");
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| PatchFileError::Io { path, source }
+    };
+    let mut files = Vec::new();
+    for dir in std::fs::read_dir(&root).map_err(io(&root))?.flatten().map(|e| e.path()).filter(|p| p.is_dir()) {
+        files.extend(std::fs::read_dir(&dir).map_err(io(&dir))?.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "patch")));
+    }
+    files.sort();
+    files.iter().map(|f| read(f)).collect()
 }
 
 /// Reads and parses a patch file.

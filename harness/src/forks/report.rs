@@ -12,6 +12,7 @@
 //! resolution" instead of claiming the limit is met.
 
 use super::check::{evidence_name, BenchPair, Data};
+use super::patch_file::PatchSpec;
 use super::spec::{self, Kind};
 use crate::evidence::store::{self, Evidence};
 use crate::measure::stats::{estimate, ratio, Estimate};
@@ -289,9 +290,41 @@ pub fn section(report: &str) -> Result<Option<String>, crate::report::RenderErro
                 s += &format!("- {r}\n");
             }
         }
+        if let Some(b) = &p.bundle {
+            s += &format!("\n{}\n", bundle_line(b));
+        }
         s += &format!("\nData: `{rel}`.\n\n");
     }
     Ok((!s.is_empty()).then_some(s))
+}
+
+/// The line a report gives a patch's bundle, where a maintainer can run it.
+pub fn bundle_line(bundle: &str) -> String {
+    format!(
+        "Bundle: [`bundles/{bundle}/`](../bundles/{bundle}/README.md): a standalone repro crate, the patch, the expected output before and after, and `./run.sh` to check both."
+    )
+}
+
+/// A checked patch's text for upstream, from its pinned fork evidence.
+#[derive(Debug, Clone)]
+pub struct Upstream {
+    /// What the rule decided (`decide`).
+    pub send: bool,
+    /// Why not, when not.
+    pub reasons: Vec<String>,
+    /// The pull-request description, as a quoted block.
+    pub description: String,
+    /// The evidence file, relative to the workspace.
+    pub data: String,
+}
+
+/// The upstream text of patch `p` from its pinned fork-check evidence, or
+/// `None` when it has not been checked and pinned.
+pub fn upstream(p: &PatchSpec) -> Result<Option<Upstream>, crate::report::RenderError> {
+    let Some(path) = store::pinned(&evidence_name(&p.krate, &p.name)) else { return Ok(None) };
+    let ev: Evidence<Data> = store::read(&path)?;
+    let (send, reasons) = decide(&ev.data);
+    Ok(Some(Upstream { send, reasons, description: pr_description(&ev.data, &p.title, &p.summary), data: crate::report::markdown::data_path(&path) }))
 }
 
 #[cfg(test)]

@@ -307,6 +307,11 @@ pub fn render_vad(path: &Path) -> Result<Option<String>, crate::report::RenderEr
               without VAD, whereas `whisper_full` on the context fails to load the VAD model. Either apply VAD in the state path (in whisper.cpp: call `whisper_vad` from `whisper_full_with_state`, \
               which is where the fix belongs upstream), or document that VAD settings are ignored and expose the standalone `WhisperVadContext` as the way to segment first.\n\n\
               Where: whisper.cpp for the behaviour (the with_state path), whisper-rs for the documentation until then.\n\n";
+        let patches =
+            crate::forks::patch_file::every_patch().map_err(|e| crate::report::RenderError::Input { what: "patches/".into(), source: Box::new(e) })?;
+        for b in patches.iter().filter(|p| p.report.as_deref() == Some(VAD_FILE.trim_end_matches(".md"))).filter_map(|p| p.bundle.as_deref()) {
+            s += &format!("{}\n\n", crate::forks::report::bundle_line(b));
+        }
     }
     s += &environment(&ev.environment, &rel);
     Ok(Some(s))
