@@ -15,6 +15,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # Hygiene gates first: cheap, and a failure here needs no test run to see.
 cargo fmt --all -- --check || { echo "test.sh: cargo fmt --check failed: run cargo fmt --all" >&2; exit 1; }
+scripts/lint-workflows.sh   # .github/workflows: actionlint and zizmor
 cargo build --release --locked --workspace   # includes repro/whisper-race-cell, run by the race tests
 # --release reuses the release build scripts' outputs (whisper.cpp, FFmpeg bindings) instead of building them again.
 cargo clippy --release --locked --workspace --all-targets -- -D warnings

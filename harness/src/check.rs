@@ -52,9 +52,23 @@ pub struct Row {
     pub detail: String,
 }
 
+/// Schema id of `check.json`: `machines::merge` refuses files of another.
+pub const SCHEMA: &str = "harness.check/1";
+
+fn schema_before_ids() -> String {
+    "harness.check/0".into()
+}
+
 /// What `harness check` did.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Outcomes {
+    /// `SCHEMA` when written (files from before it was recorded read as `harness.check/0`).
+    #[serde(default = "schema_before_ids")]
+    pub schema: String,
+    /// Which machine or machine profile ran it (`--label`), else empty:
+    /// merged tables then name it by its CPU and cores.
+    #[serde(default)]
+    pub label: String,
     pub started_at: String,
     pub environment: crate::evidence::environment::Environment,
     pub quick: bool,
@@ -109,7 +123,7 @@ fn rows_for(claim: &dyn Claim, committed: Result<Vec<Verdict>, String>, now: Res
 /// Measures `claims` (quick or full), judges and renders them, and compares
 /// with the pinned verdicts. One claim failing to measure does not stop the
 /// others: its rows say why.
-pub fn run(claims: &[&'static dyn Claim], quick: bool, progress: &dyn Fn(&str)) -> Outcomes {
+pub fn run(claims: &[&'static dyn Claim], quick: bool, label: &str, progress: &dyn Fn(&str)) -> Outcomes {
     let started_at = crate::evidence::run::now_utc();
     let stamp = started_at.replace([':', '-'], "");
     let reports_dir = crate::paths::cache_dir().join("check").join(stamp).join("reports");
@@ -156,7 +170,16 @@ pub fn run(claims: &[&'static dyn Claim], quick: bool, progress: &dyn Fn(&str)) 
         };
         rows.extend(rows_for(*c, committed, now));
     }
-    let outcomes = Outcomes { started_at, environment: crate::evidence::environment::Environment::capture(), quick, rows, evidence: fresh, reports_dir };
+    let outcomes = Outcomes {
+        schema: SCHEMA.into(),
+        label: label.into(),
+        started_at,
+        environment: crate::evidence::environment::Environment::capture(),
+        quick,
+        rows,
+        evidence: fresh,
+        reports_dir,
+    };
     // JSON first: the table is rendered from this.
     if let Ok(json) = serde_json::to_string_pretty(&outcomes) {
         if let Some(dir) = outcomes.reports_dir.parent() {
@@ -218,6 +241,8 @@ mod tests {
             detail: String::new(),
         };
         let o = |rows| Outcomes {
+            schema: SCHEMA.into(),
+            label: String::new(),
             started_at: String::new(),
             environment: crate::evidence::environment::Environment::capture(),
             quick: true,
@@ -235,5 +260,114 @@ mod tests {
         let e = select(&["whisper-rs-raec".into()]).err().unwrap();
         assert!(matches!(&e, crate::claims::ClaimError::Unknown { name, known, .. } if name == "whisper-rs-raec" && known.contains("whisper-rs-race")), "{e}");
         assert_eq!(select(&[]).unwrap().len(), registry::ALL.len());
+    }
+}
+
+/// Whether a claim was measured on the newest published version of its crate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stale {
+    /// The pinned evidence measured the newest version.
+    Current,
+    /// A newer version is published: the verdicts need re-checking.
+    Behind,
+    /// The newest version or the measured one is not known.
+    Unknown,
+}
+
+/// The rule: current when any pinned evidence measured the newest version.
+pub fn stale_rule(measured: &[String], newest: Option<&str>) -> Stale {
+    match newest {
+        None => Stale::Unknown,
+        Some(_) if measured.is_empty() => Stale::Unknown,
+        Some(n) if measured.iter().any(|m| m == n) => Stale::Current,
+        Some(_) => Stale::Behind,
+    }
+}
+
+/// One claim's upstream versions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Staleness {
+    pub claim: String,
+    pub krate: String,
+    /// The crate's versions in the pinned evidence's environments (the
+    /// workspace's lock when each was measured).
+    pub measured: Vec<String>,
+    /// The newest published version, or why it is not known.
+    pub newest: Result<String, String>,
+    pub stale: Stale,
+}
+
+/// The crate a claim is about: the first word of `Info::upstream`.
+pub fn upstream_crate(claim: &dyn Claim) -> &'static str {
+    claim.info().upstream.split_whitespace().next().unwrap_or("")
+}
+
+/// The versions of `krate` that `claim`'s pinned evidence was measured on.
+fn measured_versions(claim: &dyn Claim, krate: &str) -> Vec<String> {
+    let mut out: Vec<String> = claim
+        .evidence()
+        .iter()
+        .flat_map(|e| crate::evidence::store::pinned_all(e))
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .filter_map(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .filter_map(|v| v["environment"]["crates"][krate].as_str().map(String::from))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Each claim's measured versions against the newest published one
+/// (`crates_io::newest`, asked once per crate).
+pub fn stale(claims: &[&'static dyn Claim]) -> Vec<Staleness> {
+    let mut newest: BTreeMap<&str, Result<String, String>> = BTreeMap::new();
+    claims
+        .iter()
+        .map(|c| {
+            let krate = upstream_crate(*c);
+            let n = newest.entry(krate).or_insert_with(|| crate::crates_io::newest(krate).map_err(|e| crate::error_chain::message(&e))).clone();
+            let measured = measured_versions(*c, krate);
+            let stale = stale_rule(&measured, n.as_deref().ok());
+            Staleness { claim: c.id().to_string(), krate: krate.to_string(), measured, newest: n, stale }
+        })
+        .collect()
+}
+
+/// The `--stale` table.
+pub fn stale_table(rows: &[Staleness]) -> String {
+    let mut s = format!("{:<27}{:<14}{:<24}{:<24}{}\n", "claim", "crate", "measured on", "newest published", "re-check?");
+    for r in rows {
+        let newest = r.newest.clone().unwrap_or_else(|e| format!("unknown ({e})"));
+        let verdict = match r.stale {
+            Stale::Current => "no: measured on the newest",
+            Stale::Behind => "yes: a newer version is published",
+            Stale::Unknown => "unknown",
+        };
+        s += &format!("{:<27}{:<14}{:<24}{:<24}{}\n", r.claim, r.krate, r.measured.join(", "), newest, verdict);
+    }
+    s
+}
+
+#[cfg(test)]
+mod stale_tests {
+    use super::*;
+
+    #[test]
+    fn stale_rule_names_every_case() {
+        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(stale_rule(&v(&["0.16.0"]), Some("0.16.0")), Stale::Current);
+        assert_eq!(stale_rule(&v(&["0.15.1", "0.16.0"]), Some("0.16.0")), Stale::Current);
+        assert_eq!(stale_rule(&v(&["0.25.10"]), Some("0.25.11")), Stale::Behind);
+        assert_eq!(stale_rule(&v(&[]), Some("1.0.0")), Stale::Unknown);
+        assert_eq!(stale_rule(&v(&["1.0.0"]), None), Stale::Unknown);
+    }
+
+    #[test]
+    fn every_claim_names_a_crate_its_evidence_records() {
+        for c in registry::ALL {
+            let k = upstream_crate(*c);
+            assert!(crate::evidence::environment::TRACKED_CRATES.contains(&k), "{}: upstream crate `{k}` is not among the crates evidence records", c.id());
+        }
     }
 }

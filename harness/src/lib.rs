@@ -6,12 +6,14 @@
 pub mod bundles;
 pub mod check;
 pub mod claims;
+pub mod crates_io;
 pub mod doctor;
 pub mod error_chain;
 pub mod evidence;
 pub mod experiments;
 pub mod forks;
 pub mod lockfile;
+pub mod machines;
 pub mod manifest;
 pub mod measure;
 pub mod media;

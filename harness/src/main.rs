@@ -152,6 +152,21 @@ enum Cmd {
         /// Print the outcome as JSON.
         #[arg(long)]
         json: bool,
+        /// Name of this machine or machine profile in check.json (for `check-merge`).
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Measure nothing: list the claims whose pinned evidence was measured on an older
+        /// version of their crate than the newest published one.
+        #[arg(long, conflicts_with_all = ["quick", "full", "label"])]
+        stale: bool,
+    },
+    /// Merge the check.json of several machines (or machine profiles): each part's verdict per machine, and whether it holds on all.
+    CheckMerge {
+        /// check.json files, one per machine.
+        files: Vec<PathBuf>,
+        /// Folder for machines.md and machines.json (default: print the markdown).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// List every claim and part with its verdict from the pinned evidence.
     Claims {
@@ -408,9 +423,32 @@ run.json: {}",
             }
             Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
-        Cmd::Check { claims, quick, full: _, json } => {
+        Cmd::CheckMerge { files, out } => {
+            let merged = harness::machines::merge(&files)?;
+            let md = harness::machines::render(&merged);
+            match out {
+                Some(dir) => {
+                    std::fs::create_dir_all(&dir)?;
+                    std::fs::write(dir.join("machines.json"), serde_json::to_string_pretty(&merged)?)?;
+                    std::fs::write(dir.join("machines.md"), md)?;
+                    println!("wrote {} and machines.json", dir.join("machines.md").display());
+                }
+                None => print!("{md}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Check { claims, stale: true, json, .. } => {
+            let rows = harness::check::stale(&harness::check::select(&claims)?);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                print!("{}", harness::check::stale_table(&rows));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Check { claims, quick, full: _, json, label, stale: false } => {
             let selected = harness::check::select(&claims)?;
-            let outcomes = harness::check::run(&selected, quick, &|m| eprintln!("[check] {m}"));
+            let outcomes = harness::check::run(&selected, quick, &label, &|m| eprintln!("[check] {m}"));
             if json {
                 println!("{}", serde_json::to_string_pretty(&outcomes)?);
             } else {

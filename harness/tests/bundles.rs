@@ -58,7 +58,7 @@ fn every_ready_to_send_verdict_links_to_its_bundle() {
 }
 
 /// A bundle of the small `hex` crate (in the workspace's lock, so in
-/// cargo's cache): its repro prints `hex::encode([0xab, 0xcd])`.
+/// cargo's cache): its repro prints its file argument's bytes as hex.
 fn hex_bundle(dir: &Path, patch: &str, expected_after: &str) {
     let repro = dir.join("repro");
     std::fs::create_dir_all(repro.join("src")).unwrap();
@@ -67,29 +67,43 @@ fn hex_bundle(dir: &Path, patch: &str, expected_after: &str) {
         "[package]\nname = \"hex-repro\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n[dependencies]\nhex = \"=0.4.3\"\n",
     )
     .unwrap();
-    std::fs::write(repro.join("src/main.rs"), "fn main() {\n    println!(\"{}\", hex::encode([0xab, 0xcd]));\n}\n").unwrap();
+    std::fs::write(
+        repro.join("src/main.rs"),
+        "fn main() {\n    let f = std::env::args().nth(1).unwrap();\n    println!(\"{}\", hex::encode(std::fs::read(f).unwrap()));\n}\n",
+    )
+    .unwrap();
     let lock = Command::new(env!("CARGO")).args(["generate-lockfile", "--offline"]).current_dir(&repro).output().unwrap();
     assert!(lock.status.success(), "{}", String::from_utf8_lossy(&lock.stderr));
-    std::fs::write(dir.join("run.sh"), render::run_sh_for("hex-upper", "hex", "0.4.3", "", 0)).unwrap();
+    std::fs::write(dir.join("run.sh"), render::run_sh_for("hex-upper", "hex", "0.4.3", "INPUT", 1)).unwrap();
     std::fs::write(dir.join("fix.patch"), patch).unwrap();
     std::fs::write(dir.join("expected-before.txt"), "abcd\n").unwrap();
     std::fs::write(dir.join("expected-after.txt"), expected_after).unwrap();
+    std::fs::write(dir.join("input.bin"), [0xab, 0xcd]).unwrap();
 }
 
 const UPPER: &str = "Crate: hex\nVersion: 0.4.3\nKind: fix\n\n--- a/src/lib.rs\n+++ b/src/lib.rs\n@@ -80,7 +80,7 @@\n     fn encode_hex_upper<T: iter::FromIterator<char>>(&self) -> T;\n }\n \n-const HEX_CHARS_LOWER: &[u8; 16] = b\"0123456789abcdef\";\n+const HEX_CHARS_LOWER: &[u8; 16] = b\"0123456789ABCDEF\";\n const HEX_CHARS_UPPER: &[u8; 16] = b\"0123456789ABCDEF\";\n \n struct BytesToHexChars<'a> {\n";
 
-fn run_sh(dir: &Path, target: &Path) -> (i32, String, String) {
-    let o = Command::new("sh").arg(dir.join("run.sh")).env("BUNDLE_WORK", dir.join("work")).env("CARGO_TARGET_DIR", target).output().unwrap();
+/// `sh DIR/run.sh ARGS` started in DIR (so `input.bin` is a relative path).
+fn run_sh(dir: &Path, target: &Path, args: &[&str]) -> (i32, String, String) {
+    let o = Command::new("sh")
+        .arg(dir.join("run.sh"))
+        .args(args)
+        .current_dir(dir)
+        .env("BUNDLE_WORK", dir.join("work"))
+        .env("CARGO_TARGET_DIR", target)
+        .output()
+        .unwrap();
     (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
 }
 
 #[test]
 fn run_sh_shows_the_defect_before_the_fix_after_and_names_what_fails() {
     let target = tempfile::tempdir().unwrap();
-    // A patch that changes the output: before as expected, after as expected.
+    // A patch that changes the output: before as expected, after as expected;
+    // the input named relative to where run.sh was started.
     let good = tempfile::tempdir().unwrap();
     hex_bundle(good.path(), UPPER, "ABCD\n");
-    let (code, out, err) = run_sh(good.path(), target.path());
+    let (code, out, err) = run_sh(good.path(), target.path(), &["input.bin"]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("before the patch (hex 0.4.3): as expected-before.txt") && out.contains("after the patch: as expected-after.txt"), "{out}");
     assert_eq!(std::fs::read_to_string(good.path().join("work/after.txt")).unwrap(), "ABCD\n");
@@ -97,14 +111,34 @@ fn run_sh_shows_the_defect_before_the_fix_after_and_names_what_fails() {
     // The same patch, but the expected output after it is the old one: exit 1 with the difference.
     let differs = tempfile::tempdir().unwrap();
     hex_bundle(differs.path(), UPPER, "abcd\n");
-    let (code, out, err) = run_sh(differs.path(), target.path());
+    let (code, out, err) = run_sh(differs.path(), target.path(), &["input.bin"]);
     assert_eq!(code, 1, "{out}\n{err}");
     assert!(out.contains("after the patch: differs from expected-after.txt") && err.contains("+ABCD"), "{out}\n{err}");
 
     // A hunk whose context is not in hex 0.4.3: exit 3 naming the crate and the hunk.
     let stale = tempfile::tempdir().unwrap();
     hex_bundle(stale.path(), &UPPER.replace(" }\n \n-const", " }\n // not in hex\n-const"), "ABCD\n");
-    let (code, out, err) = run_sh(stale.path(), target.path());
+    let (code, out, err) = run_sh(stale.path(), target.path(), &["input.bin"]);
     assert_eq!(code, 3, "{out}\n{err}");
     assert!(err.contains("fix.patch does not apply to hex 0.4.3") && err.contains("Hunk #1 FAILED"), "{err}");
+}
+
+#[test]
+fn run_sh_refuses_what_it_cannot_check_with_exit_2() {
+    let target = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    hex_bundle(dir.path(), UPPER, "ABCD\n");
+    // Wrong number of arguments.
+    let (code, _, err) = run_sh(dir.path(), target.path(), &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("usage:") && err.contains("INPUT"), "{err}");
+    // Not a version.
+    let (code, _, err) = run_sh(dir.path(), target.path(), &["--against", "0.4;rm", "input.bin"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not a version number"), "{err}");
+    // A repro that does not build, where the expected output is not "does not build": the set-up, not a finding.
+    std::fs::write(dir.path().join("repro/src/main.rs"), "fn main() { let x: u8 = \"text\"; }\n").unwrap();
+    let (code, _, err) = run_sh(dir.path(), target.path(), &["input.bin"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("before: the repro does not build") && err.contains("expected-before.txt does not expect"), "{err}");
 }

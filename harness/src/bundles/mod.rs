@@ -29,7 +29,7 @@ pub enum BundleError {
     NoPatch { id: String },
     #[error("bundle `{id}`: two patches name it ({first} and {second}); a bundle sends one patch")]
     TwoPatches { id: String, first: PathBuf, second: PathBuf },
-    #[error("{path} is missing: a bundle needs bundle.toml, repro/, expected-before.txt and expected-after.txt")]
+    #[error("{path} is missing: a bundle needs bundle.toml, repro/, expected-before.txt and expected-after.txt, and its inputs\n  fix: restore the file, or run `scripts/setup.sh` for the inputs")]
     Missing { path: PathBuf },
     #[error("no bundle `{id}`; known: {known}")]
     Unknown { id: String, known: String },

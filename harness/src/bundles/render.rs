@@ -97,6 +97,15 @@ fn issue_md(b: &Bundle, u: &Option<Upstream>) -> String {
         s += "*An issue first: `fix.patch` in this bundle is a proposal for the maintainers to weigh, not a pull request.*\n\n";
     }
     s += &u.body;
+    if matches!(b.text, Text::Report(_)) {
+        s += &format!(
+            "\n\nProposed patch (`fix.patch`, against {} {}): **{}**. {}",
+            b.patch.krate,
+            b.patch.version.as_deref().unwrap_or("?"),
+            b.patch.title,
+            b.patch.summary
+        );
+    }
     s += &format!(
         "\n\nReproduction: this folder, without any other code. `./run.sh {}` builds `repro/` against the published {} {}, then with `fix.patch` applied, and compares both outputs with `expected-before.txt` and `expected-after.txt`.\n",
         b.usage(),
@@ -139,7 +148,7 @@ fn upstream_section(b: &Bundle) -> Result<String, BundleError> {
     };
     let finding = c.outcome.as_ref().map_or("not run: the newest version is not known".to_string(), |o| judge(o).describe().to_string());
     let home = match &c.home_reachable {
-        Ok(()) => format!("{}: reached", c.home),
+        Ok(()) => format!("{}: reachable, but the bundle was run against the registry's version only", c.home),
         Err(e) => format!("{}: {e}; checked against the registry only", c.home),
     };
     s += &table(

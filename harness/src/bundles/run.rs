@@ -107,7 +107,15 @@ fn inputs(b: &Bundle) -> Result<Vec<PathBuf>, BundleError> {
         .iter()
         .map(|i| match i {
             Input::WhisperModel => Ok(crate::models::locate::require(id::WHISPER_GGML)?),
-            Input::Speech => Ok(crate::media::speech_clips().into_iter().nth(1).unwrap_or_default()),
+            Input::Speech => {
+                let clips = crate::media::speech_clips();
+                let clip = clips.get(1).cloned().unwrap_or_else(|| std::path::Path::new(crate::models::catalog::LIBRIVOX_DIR).join("(none)"));
+                if clip.is_file() {
+                    Ok(clip)
+                } else {
+                    Err(BundleError::Missing { path: clip })
+                }
+            }
             Input::Onnxruntime => Ok(crate::models::locate::require(id::ORT_LIB)?),
             Input::YoloModel => Ok(crate::models::locate::require(id::YOLO)?),
         })

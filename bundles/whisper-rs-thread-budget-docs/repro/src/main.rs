@@ -18,10 +18,9 @@
 use std::sync::{Arc, Barrier};
 use std::time::Instant;
 
-use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
+use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState};
 
-fn transcribe(ctx: &WhisperContext, n_threads: i32, audio: &[f32]) -> String {
-    let mut state = ctx.create_state().expect("create_state");
+fn transcribe(mut state: WhisperState, n_threads: i32, audio: &[f32]) -> String {
     let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
     params.set_n_threads(n_threads);
     params.set_language(Some("en"));
@@ -36,10 +35,12 @@ fn two_at_once(ctx: &Arc<WhisperContext>, n_threads: i32, audio: &Arc<Vec<f32>>)
     let t0 = Instant::now();
     let workers: Vec<_> = (0..2)
         .map(|_| {
-            let (ctx, audio, barrier) = (Arc::clone(ctx), Arc::clone(audio), Arc::clone(&barrier));
+            // States are made before the barrier, so the `full` calls start together.
+            let state = ctx.create_state().expect("create_state");
+            let (audio, barrier) = (Arc::clone(audio), Arc::clone(&barrier));
             std::thread::spawn(move || {
                 barrier.wait();
-                transcribe(&ctx, n_threads, &audio)
+                transcribe(state, n_threads, &audio)
             })
         })
         .collect();
@@ -65,7 +66,7 @@ fn main() {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as i32;
     let half = (cores / 2).max(1);
 
-    let reference = transcribe(&ctx, cores, &audio);
+    let reference = transcribe(ctx.create_state().expect("create_state"), cores, &audio);
     let (fit, fit_s) = two_at_once(&ctx, half, &audio);
     let (over, over_s) = two_at_once(&ctx, cores, &audio);
     eprintln!(

@@ -46,6 +46,6 @@ fn main() {
     let silence = vec![0.0f32; 32_000];
     println!("WhisperState::full, VAD off: {}", full(&mut state, false, &silence));
     let on = full(&mut state, true, &silence);
-    let meaning = if on == "Ok" { "the VAD settings were not read (defect)" } else { "VAD was applied: the missing model was reported" };
+    let meaning = if on == "Ok" { "the VAD settings were not read (defect)" } else { "the VAD settings were read: loading the missing VAD model failed" };
     println!("WhisperState::full, VAD on with a VAD model that does not exist: {on}: {meaning}");
 }

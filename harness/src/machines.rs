@@ -1,0 +1,236 @@
+//! Verdicts across machines: the `check.json` of several `harness check`
+//! runs (one per machine, or per machine profile such as one core pinned
+//! with `taskset`) merged into one table, each part's verdict per machine
+//! and whether it holds on all of them (`holds`). The merge refuses files
+//! it cannot compare, naming them: another schema, other claims or parts,
+//! quick runs mixed with full ones.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::check::{Outcomes, SCHEMA};
+use crate::claims::verdict::Outcome;
+use crate::report::markdown::table;
+
+/// Why check runs cannot be merged.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    #[error("give at least two check.json files (one per machine); got {0}")]
+    TooFew(usize),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: not a `harness check` result ({source})\n  fix: give the check.json written beside a check run's reports")]
+    NotCheck { path: PathBuf, source: serde_json::Error },
+    #[error("{path}: schema {found}, this harness merges {expected}\n  fix: re-run `harness check` there with this harness version")]
+    Schema { path: PathBuf, found: String, expected: &'static str },
+    #[error("{first} and {second} checked different claims or parts ({difference})\n  fix: run the same `harness check CLAIMS` on every machine")]
+    Parts { first: PathBuf, second: PathBuf, difference: String },
+    #[error("{first} is a {first_kind} run and {second} a {second_kind} one: their verdicts are not comparable\n  fix: merge quick runs with quick runs")]
+    Grade { first: PathBuf, first_kind: &'static str, second: PathBuf, second_kind: &'static str },
+}
+
+/// Whether a part's verdict holds on every machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Holds {
+    /// The same verdict everywhere.
+    Everywhere(Outcome),
+    /// Decided the same way where decided; inconclusive or not measured elsewhere.
+    WhereDecided(Outcome),
+    /// Decided differently on different machines: the verdict depends on the machine.
+    Differs,
+    /// Not judged on some machine (measuring failed there).
+    Incomplete,
+}
+
+fn decided(o: Outcome) -> bool {
+    matches!(o, Outcome::Confirmed | Outcome::Refuted | Outcome::Partly)
+}
+
+/// The rule: one verdict per machine (`None`: not judged there).
+pub fn holds(verdicts: &[Option<Outcome>]) -> Holds {
+    let Some(all) = verdicts.iter().copied().collect::<Option<Vec<Outcome>>>() else { return Holds::Incomplete };
+    let Some(&first) = all.first() else { return Holds::Incomplete };
+    if all.iter().all(|&o| o == first) {
+        return Holds::Everywhere(first);
+    }
+    let mut made: Vec<Outcome> = all.into_iter().filter(|&o| decided(o)).collect();
+    made.dedup();
+    match made.as_slice() {
+        [one] => Holds::WhereDecided(*one),
+        _ => Holds::Differs,
+    }
+}
+
+impl Holds {
+    /// The cell of the merged table.
+    pub fn describe(self) -> String {
+        match self {
+            Holds::Everywhere(o) => format!("yes: {} on every machine", o.label()),
+            Holds::WhereDecided(o) => format!("{} where decided; undecided on the others", o.label()),
+            Holds::Differs => "**no: the verdict depends on the machine**".into(),
+            Holds::Incomplete => "not judged on every machine".into(),
+        }
+    }
+}
+
+/// One machine's run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Machine {
+    pub name: String,
+    pub file: PathBuf,
+    pub run: Outcomes,
+}
+
+/// One part across machines.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Part {
+    pub claim: String,
+    pub part: String,
+    pub verdicts: Vec<Option<Outcome>>,
+    pub figures: Vec<String>,
+    pub holds: Holds,
+}
+
+/// The merged runs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Merged {
+    pub machines: Vec<Machine>,
+    pub parts: Vec<Part>,
+}
+
+fn name_of(run: &Outcomes) -> String {
+    if !run.label.is_empty() {
+        return run.label.clone();
+    }
+    format!("{}, {} cores", run.environment.cpu_model, run.environment.logical_cores)
+}
+
+fn read(path: &Path) -> Result<Outcomes, MergeError> {
+    let text = std::fs::read_to_string(path).map_err(|source| MergeError::Io { path: path.to_path_buf(), source })?;
+    let run: Outcomes = serde_json::from_str(&text).map_err(|source| MergeError::NotCheck { path: path.to_path_buf(), source })?;
+    if run.schema != SCHEMA {
+        return Err(MergeError::Schema { path: path.to_path_buf(), found: run.schema, expected: SCHEMA });
+    }
+    Ok(run)
+}
+
+fn keys(run: &Outcomes) -> Vec<(String, String)> {
+    let mut k: Vec<(String, String)> = run.rows.iter().map(|r| (r.claim.clone(), r.part.clone())).collect();
+    k.sort();
+    k
+}
+
+fn grade(quick: bool) -> &'static str {
+    if quick {
+        "quick"
+    } else {
+        "report-grade"
+    }
+}
+
+/// Reads and merges check.json files, refusing any that cannot be compared.
+pub fn merge(files: &[PathBuf]) -> Result<Merged, MergeError> {
+    if files.len() < 2 {
+        return Err(MergeError::TooFew(files.len()));
+    }
+    let runs: Vec<Outcomes> = files.iter().map(|f| read(f)).collect::<Result<_, _>>()?;
+    let (first, first_file) = (&runs[0], &files[0]);
+    for (run, file) in runs.iter().zip(files).skip(1) {
+        let (a, b) = (keys(first), keys(run));
+        if a != b {
+            let only =
+                |x: &[(String, String)], y: &[(String, String)]| x.iter().filter(|k| !y.contains(k)).map(|(c, p)| format!("{c} {p}")).collect::<Vec<_>>();
+            let difference = format!("only in the first: [{}]; only in the second: [{}]", only(&a, &b).join(", "), only(&b, &a).join(", "));
+            return Err(MergeError::Parts { first: first_file.clone(), second: file.clone(), difference });
+        }
+        if run.quick != first.quick {
+            return Err(MergeError::Grade { first: first_file.clone(), first_kind: grade(first.quick), second: file.clone(), second_kind: grade(run.quick) });
+        }
+    }
+    let parts = first
+        .rows
+        .iter()
+        .map(|row| {
+            let cells: Vec<(Option<Outcome>, String)> = runs
+                .iter()
+                .map(|r| r.rows.iter().find(|x| x.claim == row.claim && x.part == row.part).map_or((None, String::new()), |x| (x.now, x.detail.clone())))
+                .collect();
+            let verdicts: Vec<Option<Outcome>> = cells.iter().map(|c| c.0).collect();
+            Part { claim: row.claim.clone(), part: row.part.clone(), holds: holds(&verdicts), verdicts, figures: cells.into_iter().map(|c| c.1).collect() }
+        })
+        .collect();
+    let machines = runs.into_iter().zip(files).map(|(run, f)| Machine { name: name_of(&run), file: f.clone(), run }).collect();
+    Ok(Merged { machines, parts })
+}
+
+/// The merged table as markdown: the machines, then each part per machine.
+pub fn render(m: &Merged) -> String {
+    let mut s = String::from("# Verdicts by machine\n\n");
+    s += &format!(
+        "`harness check-merge`: {} `harness check` runs ({}), one per machine or machine profile, each part judged by the claim's own rule on that \
+         machine's evidence. Rule for the last column (`machines::holds`): the same verdict everywhere; or the same where decided and undecided \
+         elsewhere; or it depends on the machine.\n\n",
+        m.machines.len(),
+        grade(m.machines[0].run.quick)
+    );
+    let rows: Vec<Vec<String>> = m
+        .machines
+        .iter()
+        .map(|x| {
+            let e = &x.run.environment;
+            vec![
+                x.name.clone(),
+                e.cpu_model.clone(),
+                e.logical_cores.to_string(),
+                e.simd.join(" "),
+                e.os.clone(),
+                format!("{}{}", &e.git_commit[..e.git_commit.len().min(10)], if e.git_dirty { " (dirty)" } else { "" }),
+                x.run.started_at.clone(),
+            ]
+        })
+        .collect();
+    s += &table(&["machine", "CPU", "logical cores", "SIMD", "OS", "commit", "started"], &rows);
+    s += "\n";
+    let mut header = vec!["claim", "part"];
+    header.extend(m.machines.iter().map(|x| x.name.as_str()));
+    header.push("holds on all?");
+    let rows: Vec<Vec<String>> = m
+        .parts
+        .iter()
+        .map(|p| {
+            let mut r = vec![p.claim.clone(), p.part.clone()];
+            r.extend(p.verdicts.iter().map(|v| v.map_or("not judged".to_string(), |o| o.label().to_string())));
+            r.push(p.holds.describe());
+            r
+        })
+        .collect();
+    s += &table(&header, &rows);
+    s += "\n## Figures per machine\n\n";
+    for p in &m.parts {
+        s += &format!("- {} {}:\n", p.claim, p.part);
+        for (x, f) in m.machines.iter().zip(&p.figures) {
+            s += &format!("  - {}: {}\n", x.name, if f.is_empty() { "-" } else { f });
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Outcome::*;
+
+    #[test]
+    fn holds_names_every_case() {
+        assert_eq!(holds(&[Some(Refuted), Some(Refuted)]), Holds::Everywhere(Refuted));
+        assert_eq!(holds(&[Some(Inconclusive), Some(Inconclusive)]), Holds::Everywhere(Inconclusive));
+        assert_eq!(holds(&[Some(Confirmed), Some(Inconclusive)]), Holds::WhereDecided(Confirmed));
+        assert_eq!(holds(&[Some(NotMeasured), Some(Refuted), Some(Refuted)]), Holds::WhereDecided(Refuted));
+        assert_eq!(holds(&[Some(Confirmed), Some(Refuted)]), Holds::Differs);
+        assert_eq!(holds(&[Some(Partly), Some(Confirmed)]), Holds::Differs);
+        assert_eq!(holds(&[Some(Confirmed), None]), Holds::Incomplete);
+        assert_eq!(holds(&[]), Holds::Incomplete);
+    }
+}
