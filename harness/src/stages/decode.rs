@@ -201,6 +201,17 @@ impl AudioPath {
 
 /// Decodes `path`, feeding `sink`. Fails if a wanted stream is missing.
 pub fn decode_file(path: &Path, wanted: Wanted, sink: &mut dyn FrameSink) -> Result<MediaSummary, DecodeError> {
+    decode(path, wanted, false, sink)
+}
+
+/// Decodes the wanted streams `path` has, feeding `sink`: a missing one is
+/// skipped (the summary's `video` or `audio` stays `None`). Fails only when
+/// the file has none of them.
+pub fn decode_available(path: &Path, wanted: Wanted, sink: &mut dyn FrameSink) -> Result<MediaSummary, DecodeError> {
+    decode(path, wanted, true, sink)
+}
+
+fn decode(path: &Path, wanted: Wanted, missing_ok: bool, sink: &mut dyn FrameSink) -> Result<MediaSummary, DecodeError> {
     init();
     let p = || path.to_path_buf();
     if std::fs::metadata(path).map(|m| m.len() == 0).unwrap_or(false) {
@@ -213,8 +224,18 @@ pub fn decode_file(path: &Path, wanted: Wanted, sink: &mut dyn FrameSink) -> Res
         ..Default::default()
     };
 
+    let has = |kind: Type| ictx.streams().best(kind).is_some();
+    let (want_video, want_audio) = (wanted.video && (has(Type::Video) || !missing_ok), wanted.audio && (has(Type::Audio) || !missing_ok));
+    if missing_ok && !want_video && !want_audio {
+        let kind = match (wanted.video, wanted.audio) {
+            (true, true) => "audio or video",
+            (true, false) => "video",
+            _ => "audio",
+        };
+        return Err(DecodeError::NoStream { path: p(), kind });
+    }
     let mut video = None;
-    if wanted.video {
+    if want_video {
         let st = ictx.streams().best(Type::Video).ok_or(DecodeError::NoStream { path: p(), kind: "video" })?;
         let ctx = ffmpeg::codec::context::Context::from_parameters(st.parameters()).map_err(|e| DecodeError::Codec {
             path: p(),
@@ -241,7 +262,7 @@ pub fn decode_file(path: &Path, wanted: Wanted, sink: &mut dyn FrameSink) -> Res
         video = Some((st.index(), dec, st.time_base(), info));
     }
     let mut audio = None;
-    if wanted.audio {
+    if want_audio {
         let st = ictx.streams().best(Type::Audio).ok_or(DecodeError::NoStream { path: p(), kind: "audio" })?;
         let ctx = ffmpeg::codec::context::Context::from_parameters(st.parameters()).map_err(|e| DecodeError::Codec {
             path: p(),
