@@ -321,3 +321,48 @@ fn bad_scenario_or_missing_model_exits_2_naming_the_file_and_the_fix() {
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("/nonexistent/ggml-base.en.bin") && stderr.contains("fix"), "{stderr}");
 }
+
+/// VAD-gated transcription (issue #15: "Transcription of non-speech"): only
+/// speech regions go to whisper, so digital silence gives no transcript
+/// (whisper alone writes "[BLANK_AUDIO]") and the gaps between utterances
+/// cost no decoding; on the librivox speech the WER stays within 0.01 of
+/// transcribing everything, and segment times stay in the file's own time.
+#[test]
+fn vad_gate_skips_silence_and_keeps_the_wer_of_the_speech() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // SYNTHETIC: 10 s of digital silence, then one librivox clip, then 10 s more.
+    let clip = &media::speech_clips()[0];
+    ffmpeg(&["-f", "lavfi", "-t", "10", "-i", "anullsrc=r=16000:cl=mono", "-c:a", "pcm_s16le", d.join("silence.wav").to_str().unwrap()]);
+    let list = format!("file '{}'\nfile '{}'\nfile '{}'\n", d.join("silence.wav").display(), clip.display(), d.join("silence.wav").display());
+    std::fs::write(d.join("list.txt"), list).unwrap();
+    ffmpeg(&["-f", "concat", "-safe", "0", "-i", d.join("list.txt").to_str().unwrap(), "-c:a", "pcm_s16le", d.join("synthetic-gapped.wav").to_str().unwrap()]);
+    let files = [d.join("silence.wav"), d.join("synthetic-gapped.wav"), harness::models::locate::require(harness::models::catalog::id::VIDEO_MP4).unwrap()];
+    let list: Vec<String> = files.iter().map(|f| format!("{:?}", f.display().to_string())).collect();
+    std::fs::write(d.join("gate.toml"), format!("[input]\nfiles = [{}]\n[concurrency]\nfiles = 2\n", list.join(", "))).unwrap();
+    let run = |gate: bool| {
+        let o = [format!("transcribe.vad_gate={gate}")];
+        let sc = scenario::load(&d.join("gate.toml"), &o).unwrap();
+        harness::pipeline::run(sc, &d.join("gate.toml"), &d.join(format!("run-{gate}")), false).unwrap()
+    };
+    let (on, off) = (run(true), run(false));
+    let by = |r: &RunRecord, n: &str| r.files.iter().find(|f| f.path.contains(n)).cloned().unwrap();
+    // Silence: nothing reaches whisper with the gate; without it, whisper writes its placeholder.
+    let (s_on, s_off) = (by(&on, "silence.wav"), by(&off, "silence.wav"));
+    assert_eq!((s_on.transcript.as_str(), s_on.transcribed_s), ("", 0.0), "{s_on:?}");
+    assert!(s_off.transcribed_s >= 9.9, "{s_off:?}");
+    // Speech between gaps: a third of the audio or less goes to whisper, the
+    // words are the clip's, and the segments sit after the first 10 s gap.
+    let (g_on, g_off) = (by(&on, "gapped"), by(&off, "gapped"));
+    let stem = clip.file_stem().unwrap().to_string_lossy().to_string();
+    let reference = media::transcripts().unwrap().into_iter().find(|(id, _)| *id == stem).unwrap().1;
+    let (w_on, w_off) = (word_error_rate(&reference, &g_on.transcript), word_error_rate(&reference, &g_off.transcript));
+    assert!(g_on.transcribed_s <= g_off.transcribed_s / 2.0, "{} of {} s", g_on.transcribed_s, g_off.transcribed_s);
+    assert!(w_on <= w_off + 0.01 && w_on <= 0.15, "WER gated {w_on:.3}, whole {w_off:.3}: {}", g_on.transcript);
+    assert!(g_on.transcript_segments.first().is_some_and(|s| s.start_s >= 9.0), "{:?}", g_on.transcript_segments);
+    // The five librivox clips in one video: the gate keeps the corpus WER.
+    let all = media::transcripts().unwrap().into_iter().map(|(_, t)| t).collect::<Vec<_>>().join(" ");
+    let (v_on, v_off) = (by(&on, "librivox"), by(&off, "librivox"));
+    let (w_on, w_off) = (word_error_rate(&all, &v_on.transcript), word_error_rate(&all, &v_off.transcript));
+    assert!(w_on <= w_off + 0.01, "WER gated {w_on:.3}, whole {w_off:.3}");
+}

@@ -71,6 +71,10 @@ pub struct FileResult {
     /// `measure::liveness`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub slow: Vec<SlowEpisode>,
+    /// Seconds of audio handed to whisper (less than the file's with
+    /// `transcribe.vad_gate`, which sends only the speech regions).
+    #[serde(default)]
+    pub transcribed_s: f64,
     /// Which stages ran on this file and why the others did not
     /// (`pipeline::plan`); empty in runs from before it was recorded.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -138,6 +142,7 @@ impl FileResult {
             wall_s: 0.0,
             stacks: None,
             slow: Vec::new(),
+            transcribed_s: 0.0,
             stages: Vec::new(),
         }
     }

@@ -22,6 +22,7 @@ use crate::stages::mel::FftMode;
 use crate::stages::onnx::OnnxError;
 use crate::stages::transcribe::{TranscribeError, TranscribeOptions};
 use crate::stages::vad::{self, Vad, VadParams};
+use crate::stages::vad_gate;
 
 /// A worker's instances of the shared models.
 pub struct WorkerKit {
@@ -145,12 +146,15 @@ impl Sink<'_> {
         let ctx = self.ctx;
         let rec = &ctx.recorder;
         let offset = self.audio_offset_s;
+        // The chunk's speech regions, when VAD ran: what the gate keeps.
+        let mut speech: Option<Vec<vad::SpeechSegment>> = None;
         if self.kit.vad.is_some() {
             self.enter("vad");
             let h = self.kit.vad.as_mut().expect("checked above");
             let probs = rec.time("vad", || h.with(|v| v.probabilities(samples)))?;
             let segs = vad::segments_from_probabilities(&probs, VadParams::default());
-            self.result.speech_segments.extend(segs.into_iter().map(|s| vad::SpeechSegment { start_s: s.start_s + offset, end_s: s.end_s + offset }));
+            self.result.speech_segments.extend(segs.iter().map(|s| vad::SpeechSegment { start_s: s.start_s + offset, end_s: s.end_s + offset }));
+            speech = Some(segs);
         }
         if ctx.scenario.mel.enabled && samples.len() > crate::stages::mel::WHISPER_N_FFT {
             self.enter("mel");
@@ -161,16 +165,26 @@ impl Sink<'_> {
             });
             self.result.mel_frames += mel.n_frames as u64;
         }
-        if let (true, Some(t)) = (self.kit.whisper.is_some(), ctx.transcriber.as_ref()) {
+        // With the gate, only the speech regions go to whisper; none, no call.
+        let rate = decode::TARGET_RATE as usize;
+        let gate = match (&speech, ctx.scenario.transcribe.vad_gate) {
+            (Some(segs), true) => Some(vad_gate::spans(segs, samples.len(), rate, vad_gate::PAD_S)),
+            _ => None,
+        };
+        let gated = gate.as_ref().map(|spans| vad_gate::join(samples, spans));
+        let audio: &[f32] = gated.as_deref().unwrap_or(samples);
+        if let (true, Some(t), false) = (self.kit.whisper.is_some(), ctx.transcriber.as_ref(), audio.is_empty()) {
             self.enter("transcribe");
             let h = self.kit.whisper.as_mut().expect("checked above");
             let opts = TranscribeOptions { n_threads: ctx.scenario.transcribe.n_threads };
             let (hb, worker) = (std::sync::Arc::clone(&ctx.heartbeats), self.worker);
             let beat: crate::stages::transcribe::Heartbeat = std::sync::Arc::new(move || hb.beat(worker, "transcribe"));
-            let tr = rec.time("transcribe", || h.with(|st| t.transcribe_with_heartbeat(st, samples, opts, Some(beat))))?;
+            let tr = rec.time("transcribe", || h.with(|st| t.transcribe_with_heartbeat(st, audio, opts, Some(beat))))?;
+            self.result.transcribed_s += audio.len() as f64 / rate as f64;
+            let to_file = |t: f64| offset + gate.as_ref().map_or(t, |spans| vad_gate::original_time(t, spans, rate));
             for mut s in tr.segments {
-                s.start_s += offset;
-                s.end_s += offset;
+                s.start_s = to_file(s.start_s);
+                s.end_s = to_file(s.end_s);
                 self.result.transcript_segments.push(s);
             }
         }

@@ -244,11 +244,15 @@ pub struct Transcribe {
     /// Audio is transcribed in chunks of this many seconds, so memory does
     /// not grow with the file's length.
     pub chunk_s: f64,
+    /// Only the speech regions VAD found go to whisper (padded, joined;
+    /// `stages::vad_gate`), as faster-whisper's `vad_filter`. Needs `vad`;
+    /// `false` transcribes every chunk whole.
+    pub vad_gate: bool,
 }
 
 impl Default for Transcribe {
     fn default() -> Self {
-        Transcribe { enabled: true, sharing: Sharing::PerWorker, pool_size: 2, n_threads: 1, chunk_s: 30.0 }
+        Transcribe { enabled: true, sharing: Sharing::PerWorker, pool_size: 2, n_threads: 1, chunk_s: 30.0, vad_gate: true }
     }
 }
 

@@ -11,4 +11,5 @@ pub mod onnx;
 pub mod tokenize;
 pub mod transcribe;
 pub mod vad;
+pub mod vad_gate;
 pub mod wordpiece;
