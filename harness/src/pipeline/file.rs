@@ -67,7 +67,10 @@ struct Sink<'a> {
     to_rgb: ToRgb,
     jpeg_buf: Vec<u8>,
     audio: Vec<f32>,
-    audio_offset_s: f64,
+    /// File samples (16 kHz) handed to `audio_chunk` so far.
+    audio_at: usize,
+    /// The gate's speech waiting for a full window.
+    speech: vad_gate::Buffer,
     chunk_len: usize,
     result: FileResult,
     /// Wall and thread-CPU nanoseconds spent inside callbacks, to separate
@@ -141,11 +144,15 @@ impl Sink<'_> {
         Ok(())
     }
 
-    /// VAD, log-mel and transcription of one chunk of 16 kHz audio.
+    /// VAD, log-mel and transcription of one chunk of 16 kHz audio. With
+    /// the gate, the chunk's speech joins the buffer and whisper gets it in
+    /// full windows (the rest at the end of the file, `flush_speech`).
     fn audio_chunk(&mut self, samples: &[f32]) -> Result<(), StageError> {
         let ctx = self.ctx;
         let rec = &ctx.recorder;
-        let offset = self.audio_offset_s;
+        let rate = decode::TARGET_RATE as usize;
+        let chunk_at = self.audio_at;
+        let offset = chunk_at as f64 / rate as f64;
         // The chunk's speech regions, when VAD ran: what the gate keeps.
         let mut speech: Option<Vec<vad::SpeechSegment>> = None;
         if self.kit.vad.is_some() {
@@ -165,30 +172,45 @@ impl Sink<'_> {
             });
             self.result.mel_frames += mel.n_frames as u64;
         }
-        // With the gate, only the speech regions go to whisper; none, no call.
-        let rate = decode::TARGET_RATE as usize;
-        let gate = match (&speech, ctx.scenario.transcribe.vad_gate) {
-            (Some(segs), true) => Some(vad_gate::spans(segs, samples.len(), rate, vad_gate::PAD_S)),
-            _ => None,
-        };
-        let gated = gate.as_ref().map(|spans| vad_gate::join(samples, spans));
-        let audio: &[f32] = gated.as_deref().unwrap_or(samples);
-        if let (true, Some(t), false) = (self.kit.whisper.is_some(), ctx.transcriber.as_ref(), audio.is_empty()) {
-            self.enter("transcribe");
-            let h = self.kit.whisper.as_mut().expect("checked above");
-            let opts = TranscribeOptions { n_threads: ctx.scenario.transcribe.n_threads };
-            let (hb, worker) = (std::sync::Arc::clone(&ctx.heartbeats), self.worker);
-            let beat: crate::stages::transcribe::Heartbeat = std::sync::Arc::new(move || hb.beat(worker, "transcribe"));
-            let tr = rec.time("transcribe", || h.with(|st| t.transcribe_with_heartbeat(st, audio, opts, Some(beat))))?;
-            self.result.transcribed_s += audio.len() as f64 / rate as f64;
-            let to_file = |t: f64| offset + gate.as_ref().map_or(t, |spans| vad_gate::original_time(t, spans, rate));
-            for mut s in tr.segments {
-                s.start_s = to_file(s.start_s);
-                s.end_s = to_file(s.end_s);
-                self.result.transcript_segments.push(s);
+        self.audio_at += samples.len();
+        match (speech, ctx.scenario.transcribe.vad_gate) {
+            (Some(segs), true) => {
+                let spans = vad_gate::spans(&segs, samples.len(), rate, vad_gate::PAD_S);
+                self.speech.push(samples, chunk_at, &spans);
+                while let Some(w) = self.speech.take_full(self.chunk_len) {
+                    self.transcribe(&w.samples, |t| vad_gate::original_time(t, &w.spans, rate))?;
+                }
+                Ok(())
             }
+            _ => self.transcribe(samples, |t| offset + t),
         }
-        self.audio_offset_s += samples.len() as f64 / decode::TARGET_RATE as f64;
+    }
+
+    /// Transcribes the speech still waiting in the gate's buffer.
+    fn flush_speech(&mut self) -> Result<(), StageError> {
+        let rate = decode::TARGET_RATE as usize;
+        match self.speech.take_rest() {
+            Some(w) => self.transcribe(&w.samples, |t| vad_gate::original_time(t, &w.spans, rate)),
+            None => Ok(()),
+        }
+    }
+
+    /// Whisper on `audio`; `to_file` maps its segment times to the file's.
+    fn transcribe(&mut self, audio: &[f32], to_file: impl Fn(f64) -> f64) -> Result<(), StageError> {
+        let ctx = self.ctx;
+        let (Some(t), false) = (ctx.transcriber.as_ref(), audio.is_empty() || self.kit.whisper.is_none()) else { return Ok(()) };
+        self.enter("transcribe");
+        let h = self.kit.whisper.as_mut().expect("checked above");
+        let opts = TranscribeOptions { n_threads: ctx.scenario.transcribe.n_threads };
+        let (hb, worker) = (std::sync::Arc::clone(&ctx.heartbeats), self.worker);
+        let beat: crate::stages::transcribe::Heartbeat = std::sync::Arc::new(move || hb.beat(worker, "transcribe"));
+        let tr = ctx.recorder.time("transcribe", || h.with(|st| t.transcribe_with_heartbeat(st, audio, opts, Some(beat))))?;
+        self.result.transcribed_s += audio.len() as f64 / decode::TARGET_RATE as f64;
+        for mut s in tr.segments {
+            s.start_s = to_file(s.start_s);
+            s.end_s = to_file(s.end_s);
+            self.result.transcript_segments.push(s);
+        }
         Ok(())
     }
 
@@ -252,7 +274,8 @@ pub fn process(ctx: &RunContext, kit: &mut WorkerKit, worker: usize, index: usiz
         to_rgb: ToRgb::default(),
         jpeg_buf: Vec::new(),
         audio: Vec::new(),
-        audio_offset_s: 0.0,
+        audio_at: 0,
+        speech: vad_gate::Buffer::default(),
         chunk_len,
         result: FileResult::empty(&shown, FileStatus::Ok),
         inside_wall_ns: 0,
@@ -264,11 +287,7 @@ pub fn process(ctx: &RunContext, kit: &mut WorkerKit, worker: usize, index: usiz
     let tail = match &decoded {
         Ok(_) => {
             let rest = std::mem::take(&mut sink.audio);
-            if rest.is_empty() {
-                Ok(())
-            } else {
-                sink.timed(|s| s.audio_chunk(&rest))
-            }
+            sink.timed(|s| if rest.is_empty() { Ok(()) } else { s.audio_chunk(&rest) }.and_then(|_| s.flush_speech()))
         }
         Err(_) => Ok(()),
     };

@@ -4,6 +4,11 @@
 //! audio are mapped back to the file's own time. Silence and music with no
 //! speech never reach whisper, so it cannot hallucinate "[BLANK_AUDIO]" over
 //! them, and long gaps cost no decoder time.
+//!
+//! The speech of successive audio chunks is gathered in a [`Buffer`] and
+//! handed on in windows of the chunk length: whisper pads every call to a
+//! 30 s window, so gating each chunk on its own would still pay one encoder
+//! pass per chunk however little speech it held (measured: no speed gain).
 
 use super::vad::SpeechSegment;
 
@@ -58,6 +63,89 @@ pub fn original_time(t: f64, spans: &[Span], rate: usize) -> f64 {
     }
 }
 
+/// Speech gathered across chunks, in file samples, waiting for a window.
+/// Holds at most one window plus one chunk's speech, so memory stays
+/// bounded whatever the file's length.
+#[derive(Debug, Default)]
+pub struct Buffer {
+    samples: Vec<f32>,
+    /// Spans in file samples; `joined_at` is the offset in `samples`.
+    spans: Vec<Span>,
+}
+
+/// A window of joined speech ready for whisper, with where each part sits
+/// in the file (spans in file samples).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Window {
+    pub samples: Vec<f32>,
+    pub spans: Vec<Span>,
+}
+
+impl Buffer {
+    /// Adds a chunk's speech: `spans` from [`spans`] on `chunk`, which starts
+    /// at file sample `chunk_at`.
+    pub fn push(&mut self, chunk: &[f32], chunk_at: usize, spans: &[Span]) {
+        for s in spans {
+            let at = self.samples.len();
+            self.samples.extend_from_slice(&chunk[s.start..s.end]);
+            let (start, end) = (chunk_at + s.start, chunk_at + s.end);
+            match self.spans.last_mut() {
+                // Speech running over the chunk boundary stays one span.
+                Some(last) if last.end == start => last.end = end,
+                _ => self.spans.push(Span { start, end, joined_at: at }),
+            }
+        }
+    }
+
+    /// Samples of speech waiting.
+    pub fn len(&self) -> usize {
+        self.samples.len()
+    }
+
+    /// Whether nothing waits.
+    pub fn is_empty(&self) -> bool {
+        self.samples.is_empty()
+    }
+
+    /// A window of at most `max` samples once `max` have gathered. It ends
+    /// at the last gap between spans in its second half, so that words are
+    /// not cut, and hard at `max` when there is none.
+    pub fn take_full(&mut self, max: usize) -> Option<Window> {
+        (self.samples.len() >= max && max > 0).then(|| self.take(cut_point(&self.spans, max)))
+    }
+
+    /// Whatever waits, at the end of the file.
+    pub fn take_rest(&mut self) -> Option<Window> {
+        (!self.samples.is_empty()).then(|| self.take(self.samples.len()))
+    }
+
+    fn take(&mut self, n: usize) -> Window {
+        let rest = self.samples.split_off(n);
+        let samples = std::mem::replace(&mut self.samples, rest);
+        let (mut taken, mut kept) = (Vec::new(), Vec::new());
+        for s in &self.spans {
+            let len = s.end - s.start;
+            if s.joined_at + len <= n {
+                taken.push(*s);
+            } else if s.joined_at >= n {
+                kept.push(Span { joined_at: s.joined_at - n, ..*s });
+            } else {
+                let head = n - s.joined_at;
+                taken.push(Span { end: s.start + head, ..*s });
+                kept.push(Span { start: s.start + head, end: s.end, joined_at: 0 });
+            }
+        }
+        self.spans = kept;
+        Window { samples, spans: taken }
+    }
+}
+
+/// Where a window of at most `max` joined samples ends: the last span end
+/// in `[max / 2, max]`, else `max`.
+fn cut_point(spans: &[Span], max: usize) -> usize {
+    spans.iter().map(|s| s.joined_at + (s.end - s.start)).filter(|&e| e >= max / 2 && e <= max).max().unwrap_or(max)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,5 +173,44 @@ mod tests {
         assert_eq!(original_time(1.0, &s, 10), 8.0, "the second region starts where the first ends in the joined audio");
         assert_eq!(original_time(1.5, &s, 10), 8.5);
         assert_eq!(original_time(5.0, &s, 10), 9.0, "past the end: the last region's end");
+    }
+
+    #[test]
+    fn buffer_gathers_speech_across_chunks_into_full_windows() {
+        // Chunks of 10 samples; speech 2-4 in chunk 0, 8-10 in chunk 0 running
+        // on to 0-3 of chunk 1, 5-9 in chunk 2. Windows of at most 6 samples.
+        let chunk = |k: usize| (0..10).map(|i| (10 * k + i) as f32).collect::<Vec<f32>>();
+        let sp = |a: usize, b: usize| Span { start: a, end: b, joined_at: 0 };
+        let mut b = Buffer::default();
+        b.push(&chunk(0), 0, &[sp(2, 4), sp(8, 10)]);
+        assert_eq!(b.take_full(6), None, "4 samples wait, a window needs 6");
+        b.push(&chunk(1), 10, &[sp(0, 3)]);
+        // 7 samples wait; the spans end at 2 and 7 joined, neither in [3, 6]: a hard cut at 6.
+        let w = b.take_full(6).unwrap();
+        assert_eq!(w.samples, vec![2.0, 3.0, 8.0, 9.0, 10.0, 11.0]);
+        assert_eq!(w.spans, vec![Span { start: 2, end: 4, joined_at: 0 }, Span { start: 8, end: 12, joined_at: 2 }], "8-10 and 10-12 are one span");
+        b.push(&chunk(2), 20, &[sp(5, 9)]);
+        // 12 waits (1 sample), then 25-29 (4): spans end at 1 and 5 joined, neither in [2, 4]: cut at 4.
+        let w = b.take_full(4).unwrap();
+        assert_eq!(w.samples, vec![12.0, 25.0, 26.0, 27.0]);
+        assert_eq!(w.spans, vec![Span { start: 12, end: 13, joined_at: 0 }, Span { start: 25, end: 28, joined_at: 1 }]);
+        let rest = b.take_rest().unwrap();
+        assert_eq!(rest.samples, vec![28.0]);
+        assert_eq!(rest.spans, vec![Span { start: 28, end: 29, joined_at: 0 }]);
+        assert!(b.is_empty() && b.take_rest().is_none());
+    }
+
+    #[test]
+    fn windows_end_at_a_gap_between_spans_when_one_is_in_the_second_half() {
+        let mut b = Buffer::default();
+        let audio: Vec<f32> = (0..100).map(|i| i as f32).collect();
+        let sp = |a: usize, b: usize| Span { start: a, end: b, joined_at: 0 };
+        b.push(&audio, 0, &[sp(0, 4), sp(10, 16), sp(20, 30)]);
+        // 20 samples wait; windows of 12: spans end at 4, 10 and 20 joined: 10 is in [6, 12].
+        let w = b.take_full(12).unwrap();
+        assert_eq!(w.samples.len(), 10);
+        assert_eq!(w.spans.last().unwrap().end, 16);
+        let times: Vec<f64> = [0.0, 5.0].iter().map(|&t| original_time(t, &w.spans, 1)).collect();
+        assert_eq!(times, vec![0.0, 11.0], "window times map to file samples");
     }
 }
