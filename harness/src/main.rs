@@ -24,7 +24,8 @@ struct Cli {
 enum Cmd {
     /// Fetch, check and convert every model and data file into the cache.
     Setup {
-        /// Optional groups too (`whisper-base`: the multilingual base model).
+        /// Optional groups too (`whisper-base`: the multilingual base model and its Q5_K;
+        /// `transcription-engines`: tiny.en in Q8_0 and what faster-whisper reads; `long-media`).
         #[arg(long = "with", value_name = "GROUP")]
         with: Vec<String>,
     },
@@ -188,6 +189,9 @@ enum Cmd {
         /// Output ggml file.
         #[arg(long)]
         out: PathBuf,
+        /// Weight format of the 2-D weights (k-quants need rows that are multiples of 256).
+        #[arg(long, value_enum, default_value = "f16")]
+        weights: harness::models::quantize::Weights,
     },
 }
 
@@ -477,7 +481,7 @@ run.json: {}",
             }
             Ok(if rows.iter().all(|r| r.error.is_none()) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
-        Cmd::ConvertWhisper { model_bin, tokenizer, out } => {
+        Cmd::ConvertWhisper { model_bin, tokenizer, out, weights } => {
             let model_bin = match model_bin {
                 Some(p) => p,
                 None => locate::require(id::WHISPER_CT2)?,
@@ -486,7 +490,7 @@ run.json: {}",
                 Some(p) => p,
                 None => locate::require(id::WHISPER_BPE)?,
             };
-            let hp = ggml::convert_ct2_whisper(&model_bin, &tokenizer, &out)?;
+            let hp = ggml::convert_ct2_whisper(&model_bin, &tokenizer, &out, weights)?;
             let sha = locate::sha256_file(&out)?;
             println!("wrote {} (whisper {}, {:?})\nsha256 {sha}", out.display(), hp.size_name(), hp);
             Ok(ExitCode::SUCCESS)

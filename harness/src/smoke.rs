@@ -100,6 +100,7 @@ pub fn run() -> Vec<Step> {
         for dec in JpegDecoder::ALL {
             let component = match dec {
                 JpegDecoder::Image => "image (zune-jpeg) decode",
+                JpegDecoder::Image024 => "image 0.24 (jpeg-decoder) decode",
                 JpegDecoder::JpegDecoder => "jpeg-decoder decode",
                 JpegDecoder::JpegDecoderRayon => "jpeg-decoder (rayon) decode",
                 JpegDecoder::Mozjpeg => "mozjpeg decode",

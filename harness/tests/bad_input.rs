@@ -4,6 +4,7 @@
 use std::process::Command;
 
 use harness::models::catalog::{self, id};
+use harness::models::quantize::Weights;
 use harness::models::{fetch, ggml, locate};
 use harness::stages::decode::{self, CollectAudio, Wanted};
 use harness::stages::detect::Detector;
@@ -28,7 +29,7 @@ fn converted_whisper_model_has_the_catalog_checksum_and_tiny_en_shape() -> anyho
 fn reconverting_the_whisper_model_is_byte_identical() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let out = dir.path().join("again.bin");
-    ggml::convert_ct2_whisper(&real(id::WHISPER_CT2), &real(id::WHISPER_BPE), &out)?;
+    ggml::convert_ct2_whisper(&real(id::WHISPER_CT2), &real(id::WHISPER_BPE), &out, Weights::F16)?;
     assert_eq!(locate::sha256_file(&out)?, ggml::TINY_EN_SHA256);
     Ok(())
 }
@@ -423,10 +424,10 @@ fn a_ctranslate2_file_that_is_not_whisper_is_refused_naming_variable_and_shape()
     let dir = tempfile::tempdir()?;
     let (model, out) = (dir.path().join("model.bin"), dir.path().join("out.bin"));
     std::fs::write(&model, ct2_file("WhisperSpec", &[("decoder/embeddings/weight", vec![10])]))?;
-    let e = ggml::convert_ct2_whisper(&model, &real(id::WHISPER_BPE), &out).unwrap_err().to_string();
+    let e = ggml::convert_ct2_whisper(&model, &real(id::WHISPER_BPE), &out, Weights::F16).unwrap_err().to_string();
     assert!(e.contains("model.bin") && e.contains("decoder/embeddings/weight") && e.contains("[10]") && e.contains("2 non-empty dimensions"), "{e}");
     std::fs::write(&model, ct2_file("TransformerSpec", &[("x", vec![2, 2])]))?;
-    let e = ggml::convert_ct2_whisper(&model, &real(id::WHISPER_BPE), &out).unwrap_err().to_string();
+    let e = ggml::convert_ct2_whisper(&model, &real(id::WHISPER_BPE), &out, Weights::F16).unwrap_err().to_string();
     assert!(e.contains("model.bin") && e.contains("TransformerSpec") && e.contains("fix:"), "{e}");
     assert!(!out.exists(), "no half-written output");
     Ok(())

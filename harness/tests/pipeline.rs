@@ -67,6 +67,7 @@ fn scenario_errors_name_the_file_the_key_and_what_was_expected() {
         ("[input]\nfiles = []\n", "input.files"),
         ("[jpeg]\nquality = 85\n", "input"),
         ("[input]\nfiles = [\"a.mp4\"]\n[jpeg]\nquality = 400\n", "jpeg.quality"),
+        ("[input]\nfiles = [\"a.mp4\"]\n[transcribe]\nmodel = \"asset:whisper-huge\"\n", "transcribe.model"),
     ];
     for (text, key) in cases {
         let e = scenario::load_str(text, p, &[]).expect_err(text).to_string();
@@ -365,4 +366,67 @@ fn vad_gate_skips_silence_and_keeps_the_wer_of_the_speech() {
     let (v_on, v_off) = (by(&on, "librivox"), by(&off, "librivox"));
     let (w_on, w_off) = (word_error_rate(&all, &v_on.transcript), word_error_rate(&all, &v_off.transcript));
     assert!(w_on <= w_off + 0.01, "WER gated {w_on:.3}, whole {w_off:.3}");
+}
+
+/// Scenarios name their models (issue #15: "a sweep over models is a
+/// scenario rather than an environment variable"), and the converter writes
+/// quantized ggml through ggml's own quantizer: tiny.en in Q8_0, named by a
+/// path relative to the scenario file, transcribes the librivox video within
+/// 0.01 WER of the F16 model; a named model that does not exist stops the run
+/// before any file starts, naming the path.
+#[test]
+fn a_scenario_names_its_whisper_model_and_q8_0_keeps_the_wer_of_f16() {
+    use harness::models::{catalog::id, ggml, locate, quantize::Weights};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let q8 = d.join("models/tiny-q8_0.bin");
+    let hp = ggml::convert_ct2_whisper(&locate::require(id::WHISPER_CT2).unwrap(), &locate::require(id::WHISPER_BPE).unwrap(), &q8, Weights::Q8_0).unwrap();
+    assert_eq!(hp.ftype, 2007, "Q8_0 with ggml's quantization version 2");
+    let f16 = std::fs::metadata(locate::require(id::WHISPER_GGML).unwrap()).unwrap().len();
+    let size = std::fs::metadata(&q8).unwrap().len() as f64 / f16 as f64;
+    assert!((0.45..0.65).contains(&size), "Q8_0 is about 8.5 of 16 bits per weight: {size:.2} of F16");
+    let video = locate::require(id::VIDEO_MP4).unwrap();
+    std::fs::write(d.join("q8.toml"), format!("[input]\nfiles = [{:?}]\n[transcribe]\nmodel = \"models/tiny-q8_0.bin\"\n", video.display().to_string()))
+        .unwrap();
+    let run = |name: &str, model: Option<&str>| {
+        let o: Vec<String> = model.map(|m| format!("transcribe.model={m:?}")).into_iter().collect();
+        let sc = scenario::load(&d.join("q8.toml"), &o).unwrap();
+        harness::pipeline::run(sc, &d.join("q8.toml"), &d.join(name), false)
+    };
+    let q = run("q8", None).unwrap();
+    assert_eq!(q.scenario.transcribe.model.as_deref(), Some(q8.to_str().unwrap()), "resolved against the scenario's folder and recorded");
+    let f = run("f16", Some("asset:whisper-tiny.en-ggml")).unwrap();
+    let all = media::transcripts().unwrap().into_iter().map(|(_, t)| t).collect::<Vec<_>>().join(" ");
+    let (wq, wf) = (word_error_rate(&all, &q.files[0].transcript), word_error_rate(&all, &f.files[0].transcript));
+    assert!(wq <= wf + 0.01, "WER Q8_0 {wq:.3}, F16 {wf:.3}");
+    let e = run("missing", Some("/nonexistent/ggml-tiny.en-q5.bin")).unwrap_err().to_string();
+    assert!(e.contains("/nonexistent/ggml-tiny.en-q5.bin") && e.contains("fix"), "{e}");
+}
+
+/// `concurrency.mode = "auto"` (issue #15: "a thread budget that never
+/// collapses"): the harness replaces the hand-set counts (here 8 whisper
+/// threads, claim 1's collapse on any machine with fewer cores) by a budget
+/// whose busy threads fit the cores this process may use, records it, and
+/// follows the affinity mask: under `taskset -c 0` it plans for one core.
+#[test]
+fn auto_concurrency_fits_the_cores_it_may_use_and_records_its_choice() {
+    use harness::scenario::budget;
+    let dir = tempfile::tempdir().unwrap();
+    let r = run_default(&dir.path().join("auto"), &["concurrency.mode=auto", "transcribe.n_threads=8", "measure.keep_keyframes=false"]);
+    let b = r.budget.expect("auto records its budget");
+    assert_eq!(b, budget::plan(budget::available_cores(), 5));
+    assert!(budget::busy_threads(&r.scenario) <= b.cores, "{:?}", r.scenario.concurrency);
+    assert_eq!(r.scenario.transcribe.n_threads as usize, b.threads, "the hand-set 8 was replaced");
+    assert_eq!(r.totals.files_ok, 5);
+
+    let out = dir.path().join("one-core");
+    let mut cmd = Command::new("taskset");
+    cmd.args(["-c", "0", env!("CARGO_BIN_EXE_harness"), "run"])
+        .arg(root().join("scenarios/default.toml"))
+        .args(["--quiet", "--set", "concurrency.mode=auto", "--set", "input.files=[\"asset:video-carphone\"]", "--out"])
+        .arg(&out);
+    let o = harness::process::output(&mut cmd, Duration::from_secs(600)).unwrap();
+    assert!(o.status.success(), "{}", o.stderr_text());
+    let one: RunRecord = serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    assert_eq!(one.budget, Some(budget::Budget { cores: 1, files: 1, threads: 1 }));
 }

@@ -6,7 +6,10 @@
 //! `harness bench-import image-jpeg`. Rule: "2-3x slower" is refuted when,
 //! on every image, image's throughput is at least half of mozjpeg's (upper
 //! bound of the 95% interval of time(image)/time(mozjpeg) below 2),
-//! confirmed when it is at most half on every image, partly otherwise.
+//! confirmed when it is at most half on every image, partly otherwise. The
+//! same rule is applied to image 0.24 (jpeg-decoder inside, the decoder the
+//! claim describes) and to 0.25 (zune-jpeg), measured in the same bench:
+//! a verdict per version (`by_version`).
 
 use std::path::Path;
 
@@ -31,7 +34,7 @@ const KEYFRAME: &str = "keyframe-640x360-SYNTHETIC-picture";
 /// Report file.
 pub const FILE: &str = "image-jpeg.md";
 
-const DECODERS: [&str; 4] = ["image", "jpeg-decoder", "jpeg-decoder-rayon", "mozjpeg"];
+const DECODERS: [&str; 5] = ["image", "image-0.24", "jpeg-decoder", "jpeg-decoder-rayon", "mozjpeg"];
 
 /// The bench's images as files: the photos as shipped, the re-encodes made
 /// again with the same mozjpeg settings (deterministic).
@@ -95,28 +98,31 @@ pub const CLAIMED_SLOWDOWN: f64 = 2.0;
 pub const TJBENCH_GOAL: f64 = 0.95;
 
 /// The parts of claim 4.
-pub const PARTS: &[Part] =
-    &[Part { id: "no-simd", question: "\"pure Rust without SIMD\"" }, Part { id: "slowdown", question: "\"2-3x slower than libjpeg-turbo\"" }];
+pub const PARTS: &[Part] = &[
+    Part { id: "no-simd", question: "\"pure Rust without SIMD\"" },
+    Part { id: "slowdown", question: "\"2-3x slower than libjpeg-turbo\", on image 0.25 (the version the seed names)" },
+    Part { id: "slowdown-0.24", question: "\"2-3x slower than libjpeg-turbo\", on image 0.24 (jpeg-decoder inside: the decoder the claim describes)" },
+];
 
 /// What the rules look at.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figures {
+    /// The image versions in Cargo.lock (0.25 and, since it was measured, 0.24).
     pub image_version: String,
-    /// Per image: decoding time with image / with mozjpeg (libjpeg-turbo), one thread each.
+    /// Per image: decoding time with image 0.25 / with mozjpeg (libjpeg-turbo), one thread each.
     pub slowdown: Vec<(String, Estimate)>,
+    /// The same with image 0.24 (empty in evidence from before it was measured).
+    pub slowdown_024: Vec<(String, Estimate)>,
 }
 
-/// The rules of claim 4, pure: per image, the slowdown's interval against
-/// `CLAIMED_SLOWDOWN`; the claim is refuted when every image is below it,
-/// confirmed when every image is at or above it, partly when some are each,
-/// inconclusive when an interval straddles it and none contradict.
-pub fn rules(f: &Figures) -> Vec<Verdict> {
-    let simd = Verdict::new(
-        "no-simd",
-        Outcome::Refuted,
-        format!("upstream fact: image {} decodes JPEG with zune-jpeg (since 0.25.0), which has runtime-detected AVX2 and NEON paths", f.image_version),
-    );
-    let sides: Vec<Side> = f.slowdown.iter().map(|(_, e)| side(e, CLAIMED_SLOWDOWN)).collect();
+/// The version of `image` in `versions` (Cargo.lock's, joined) starting with `prefix`.
+fn version_of(versions: &str, prefix: &str) -> String {
+    versions.split(", ").find(|v| v.starts_with(prefix)).unwrap_or(prefix).to_string()
+}
+
+/// The slowdown rule on one version's per-image intervals.
+fn slowdown_verdict(part: &'static str, version: &str, slowdown: &[(String, Estimate)]) -> Verdict {
+    let sides: Vec<Side> = slowdown.iter().map(|(_, e)| side(e, CLAIMED_SLOWDOWN)).collect();
     let (above, below) = (sides.iter().filter(|s| **s == Side::Above).count(), sides.iter().filter(|s| **s == Side::Below).count());
     let outcome = if sides.is_empty() {
         Outcome::NotMeasured
@@ -129,12 +135,43 @@ pub fn rules(f: &Figures) -> Vec<Verdict> {
     } else {
         Outcome::Inconclusive
     };
-    let per_image = f.slowdown.iter().map(|(img, e)| format!("{img} {}", comparison(e, 2))).collect::<Vec<_>>().join("; ");
+    let per_image = slowdown.iter().map(|(img, e)| format!("{img} {}", comparison(e, 2))).collect::<Vec<_>>().join("; ");
     let figures = format!(
-        "time image / libjpeg-turbo (mozjpeg) is under {CLAIMED_SLOWDOWN}x on {below}, at least {CLAIMED_SLOWDOWN}x on {above} of {} images: {per_image}",
+        "image {version}: time image / libjpeg-turbo (mozjpeg) is under {CLAIMED_SLOWDOWN}x on {below}, at least {CLAIMED_SLOWDOWN}x on {above} of {} images: {per_image}",
         sides.len()
     );
-    vec![simd, Verdict::new("slowdown", outcome, figures)]
+    Verdict::new(part, outcome, figures)
+}
+
+/// The finding across versions, from the two slowdown verdicts.
+pub fn by_version(v024: &Verdict, v025: &Verdict) -> String {
+    match (v024.outcome, v025.outcome) {
+        (Outcome::Confirmed, Outcome::Refuted) => "True then, false now: image 0.24 (jpeg-decoder) was at least 2x slower than libjpeg-turbo on every image; \
+             image 0.25 (zune-jpeg) is under 2x on every image. The claim describes the decoder image replaced in 0.25.0."
+            .into(),
+        (a, b) if a == b => format!("The same on both versions: {} on image 0.24 and on 0.25.", a.label()),
+        (a, b) => format!("image 0.24: {}; image 0.25: {}.", a.label(), b.label()),
+    }
+}
+
+/// The rules of claim 4, pure: per image, the slowdown's interval against
+/// `CLAIMED_SLOWDOWN`; the claim is refuted when every image is below it,
+/// confirmed when every image is at or above it, partly when some are each,
+/// inconclusive when an interval straddles it and none contradict.
+pub fn rules(f: &Figures) -> Vec<Verdict> {
+    let simd = Verdict::new(
+        "no-simd",
+        Outcome::Refuted,
+        format!(
+            "upstream fact: image {} decodes JPEG with zune-jpeg (since 0.25.0), which has runtime-detected AVX2 and NEON paths",
+            version_of(&f.image_version, "0.25")
+        ),
+    );
+    vec![
+        simd,
+        slowdown_verdict("slowdown", &version_of(&f.image_version, "0.25"), &f.slowdown),
+        slowdown_verdict("slowdown-0.24", &version_of(&f.image_version, "0.24"), &f.slowdown_024),
+    ]
 }
 
 fn decoded_images(d: &Data) -> Vec<String> {
@@ -146,15 +183,21 @@ fn decoded_images(d: &Data) -> Vec<String> {
 
 /// The figures of an evidence file.
 pub fn figures(ev: &Evidence<Data>) -> Figures {
-    let slowdown = decoded_images(&ev.data)
-        .into_iter()
-        .filter_map(|img| {
-            let get = |d: &str| ev.data.samples(&format!("{DECODE}{img}"), d).map(|v| v.to_vec());
-            let (i, m) = (get("image")?, get("mozjpeg")?);
-            Some((img, ratio(&i, &m)))
-        })
-        .collect();
-    Figures { image_version: ev.environment.crates.get("image").cloned().unwrap_or_else(|| "?".into()), slowdown }
+    let against_mozjpeg = |decoder: &str| -> Vec<(String, Estimate)> {
+        decoded_images(&ev.data)
+            .into_iter()
+            .filter_map(|img| {
+                let get = |d: &str| ev.data.samples(&format!("{DECODE}{img}"), d).map(|v| v.to_vec());
+                let (i, m) = (get(decoder)?, get("mozjpeg")?);
+                Some((img, ratio(&i, &m)))
+            })
+            .collect()
+    };
+    Figures {
+        image_version: ev.environment.crates.get("image").cloned().unwrap_or_else(|| "?".into()),
+        slowdown: against_mozjpeg("image"),
+        slowdown_024: against_mozjpeg("image-0.24"),
+    }
 }
 
 /// What the claim is, for the registry.
@@ -230,11 +273,21 @@ pub fn render(path: &Path) -> Result<Page, crate::report::RenderError> {
         }
         rows.push(row);
         if let (Some(i), Some(m)) = (get("image"), get("mozjpeg")) {
-            let r = ratio(&i, &m);
-            rel_rows.push(vec![img.clone(), est(&ratio(&m, &i), 3), est(&r, 3)]);
+            let old = get("image-0.24").map_or("-".to_string(), |o| est(&ratio(&o, &m), 3));
+            rel_rows.push(vec![img.clone(), est(&ratio(&m, &i), 3), est(&ratio(&i, &m), 3), old]);
         }
     }
-    s += &table(&["image", "image (zune-jpeg)", "jpeg-decoder (1 thread)", "jpeg-decoder (rayon)", "mozjpeg (libjpeg-turbo)"], &rows);
+    s += &table(
+        &[
+            "image",
+            "image 0.25 (zune-jpeg)",
+            "image 0.24 (jpeg-decoder, 1 thread)",
+            "jpeg-decoder (1 thread)",
+            "jpeg-decoder (rayon)",
+            "mozjpeg (libjpeg-turbo)",
+        ],
+        &rows,
+    );
     let chart = bars("image-jpeg.svg", "JPEG decoding to RGB8 from memory", "megapixels per second (median, 95% CI)", &chart_bars, None)?;
     s += &format!("\n{}", chart.markdown("decoding throughput per image and decoder"));
     let tj = ev.data.extra.get("tjbench_mpixels_per_s").and_then(|v| v.as_object()).cloned().unwrap_or_default();
@@ -270,13 +323,14 @@ pub fn render(path: &Path) -> Result<Page, crate::report::RenderError> {
         s += &table(&["image", &format!("{default} Mpx/s (median)"), "tjbench Mpx/s", "ratio", "goal", "image / tjbench"], &tj_rows);
     }
     s += "\nimage against libjpeg-turbo, same thread count (one):\n\n";
-    s += &table(&["image", "throughput image / mozjpeg", "time image / mozjpeg"], &rel_rows);
+    s += &table(&["image", "throughput image 0.25 / mozjpeg", "time image 0.25 / mozjpeg", "time image 0.24 / mozjpeg"], &rel_rows);
     s += &format!(
         "\n## Verdict\n\nRule (code: `claims::image_jpeg::rules`): per image, the 95% interval of time(image) / time(mozjpeg) against {CLAIMED_SLOWDOWN}; \
          \"2-3x slower\" is refuted when it lies below on every image, confirmed when at or above on every image, partly when some images are each, \
          inconclusive otherwise.\n\n"
     );
     s += &super::verdict_table(PARTS, &verdicts);
+    s += &format!("\nBy version: {}\n", by_version(&verdicts[2], &verdicts[1]));
     s += "\n## What to file\n\n";
     s += if verdicts[1].outcome == Outcome::Refuted {
         "**Do not file** a `jpeg-simd` feature request with image: the SIMD decoder is already there. A pipeline that needs the last few percent can call mozjpeg directly (the harness's `jpeg.decoder = \"mozjpeg\"`).\n\n"
@@ -326,11 +380,23 @@ pub fn render(path: &Path) -> Result<Page, crate::report::RenderError> {
 mod tests {
     use super::*;
 
+    fn est_list(intervals: &[(f64, f64)]) -> Vec<(String, Estimate)> {
+        intervals.iter().enumerate().map(|(i, (lo, hi))| (format!("img{i}"), Estimate::at_95(10, (lo + hi) / 2.0, *lo, *hi))).collect()
+    }
+
     fn fig(intervals: &[(f64, f64)]) -> Figures {
-        Figures {
-            image_version: "0.25.10".into(),
-            slowdown: intervals.iter().enumerate().map(|(i, (lo, hi))| (format!("img{i}"), Estimate::at_95(10, (lo + hi) / 2.0, *lo, *hi))).collect(),
-        }
+        Figures { image_version: "0.24.9, 0.25.10".into(), slowdown: est_list(intervals), slowdown_024: vec![] }
+    }
+
+    #[test]
+    fn each_version_is_judged_by_the_same_rule_and_the_finding_names_both() {
+        let f = Figures { image_version: "0.24.9, 0.25.10".into(), slowdown: est_list(&[(1.1, 1.3)]), slowdown_024: est_list(&[(2.2, 2.8)]) };
+        let v = rules(&f);
+        assert_eq!((v[1].outcome, v[2].outcome), (Outcome::Refuted, Outcome::Confirmed));
+        assert!(v[1].figures.starts_with("image 0.25.10:") && v[2].figures.starts_with("image 0.24.9:"), "{v:?}");
+        assert!(by_version(&v[2], &v[1]).starts_with("True then, false now"));
+        assert!(by_version(&v[1], &v[1]).starts_with("The same on both versions"));
+        assert_eq!(rules(&fig(&[(1.1, 1.3)]))[2].outcome, Outcome::NotMeasured, "evidence from before 0.24 was measured");
     }
 
     #[test]

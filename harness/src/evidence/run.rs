@@ -187,6 +187,10 @@ pub struct RunRecord {
     /// before the watchdog measured them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watchdog: Option<WatchdogStats>,
+    /// What `concurrency.mode = "auto"` chose (the scenario above already
+    /// holds the chosen numbers); absent in manual runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<crate::scenario::budget::Budget>,
 }
 
 /// A run directory: `run.json` plus per-file artefacts. Only this type writes

@@ -91,7 +91,9 @@ fn whisper_build_dir() -> Option<PathBuf> {
         .find(|o| o.join("lib/libwhisper.a").is_file())
 }
 
-fn build_whisper_driver() -> Result<PathBuf, ExperimentError> {
+/// Builds the C driver (`scripts/anchors/whisper_driver.c`) against the
+/// static libraries whisper-rs-sys built; returns the executable.
+pub(super) fn build_whisper_driver() -> Result<PathBuf, ExperimentError> {
     let out = whisper_build_dir().ok_or_else(|| ExperimentError::Input {
         input: paths::workspace_root().join("target/release/build").display().to_string(),
         problem: "no whisper-rs-sys build output (build the harness in release first)".into(),

@@ -7,7 +7,9 @@ pub mod inputs;
 pub mod instructions;
 pub mod ort_mutex;
 pub mod pipeline_perf;
+pub mod thread_budget;
 pub mod tokenizer_weight;
+pub mod transcription;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -61,6 +63,20 @@ pub const ALL: &[Experiment] = &[
         report_grade: 3,
         fewer_because: Some("each repeat is three clean release builds (minutes each on 2 cores); the verdict rests on sizes and dependency counts, which do not vary between builds"),
         run: tokenizer_weight::run,
+    },
+    Experiment {
+        name: transcription::EXPERIMENT,
+        about: "the VAD gate on gapped speech, and whisper-rs F16/Q8_0 against faster-whisper f32/int8 (issue #15)",
+        report_grade: 10,
+        fewer_because: None,
+        run: transcription::run,
+    },
+    Experiment {
+        name: thread_budget::EXPERIMENT,
+        about: "concurrency.mode = \"auto\" against every hand-set cell of files x threads (issue #15)",
+        report_grade: 10,
+        fewer_because: None,
+        run: thread_budget::run,
     },
 ];
 

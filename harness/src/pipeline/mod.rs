@@ -19,7 +19,7 @@ use crate::evidence::environment::Environment;
 use crate::evidence::run::{self, FileResult, FileStatus, RunDir, RunRecord, SlowEpisode, Totals};
 use crate::measure::{clock, stages::Recorder};
 use crate::models::locate;
-use crate::scenario::{EmbedMode, OnStall, Scenario};
+use crate::scenario::{budget, ConcurrencyMode, EmbedMode, OnStall, Scenario};
 use crate::stages::detect::Detector;
 use crate::stages::embed::ImageEncoder;
 use crate::stages::mel::LogMel;
@@ -91,7 +91,7 @@ impl RunContext {
         let s = &scenario;
         let threads = |intra| SessionThreads { intra, inter: 1 };
         let detect = if s.detect.enabled {
-            let path = locate::require(crate::models::catalog::id::YOLO).map_err(model_err("detector"))?;
+            let path = model_path(s.detect.model.as_deref(), crate::models::catalog::id::YOLO).map_err(model_err("detector"))?;
             let t = threads(s.detect.intra_threads);
             Some(Shared::new(s.detect.sharing, s.detect.pool_size, Arc::new(move || Detector::load(&path, t))).map_err(model_err("detector"))?)
         } else {
@@ -106,14 +106,15 @@ impl RunContext {
             _ => None,
         };
         let vad = if s.vad.enabled {
-            let path = locate::require(crate::models::catalog::id::SILERO).map_err(model_err("VAD"))?;
+            let path = model_path(s.vad.model.as_deref(), crate::models::catalog::id::SILERO).map_err(model_err("VAD"))?;
             let t = threads(s.vad.intra_threads);
             Some(Shared::new(s.vad.sharing, s.vad.pool_size, Arc::new(move || Vad::load(&path, t))).map_err(model_err("VAD"))?)
         } else {
             None
         };
         let (transcriber, whisper) = if s.transcribe.enabled {
-            let t = Arc::new(Transcriber::from_catalog().map_err(model_err("Whisper"))?);
+            let path = model_path(s.transcribe.model.as_deref(), crate::models::catalog::id::WHISPER_GGML).map_err(model_err("Whisper"))?;
+            let t = Arc::new(Transcriber::load(&path).map_err(model_err("Whisper"))?);
             let t2 = Arc::clone(&t);
             let states = Shared::new(s.transcribe.sharing, s.transcribe.pool_size, Arc::new(move || t2.new_state())).map_err(model_err("Whisper state"))?;
             (Some(t), Some(states))
@@ -155,6 +156,20 @@ impl RunContext {
     }
 }
 
+/// The model a scenario names (`asset:ID` or a path), else the catalog's
+/// `default`; a named path must exist.
+fn model_path(named: Option<&str>, default: &str) -> Result<PathBuf, locate::AssetError> {
+    let path = resolve(named.unwrap_or(&format!("asset:{default}")))?;
+    match path.is_file() {
+        true => Ok(path),
+        false => Err(locate::AssetError::Missing {
+            what: "the scenario's model".into(),
+            path: path.clone(),
+            fix: "give an existing file, or an `asset:ID` of the catalog (`harness doctor` lists them)".into(),
+        }),
+    }
+}
+
 /// Resolves an input entry to a path (`asset:ID` or a path).
 fn resolve(entry: &str) -> Result<PathBuf, locate::AssetError> {
     match entry.strip_prefix("asset:") {
@@ -182,8 +197,14 @@ enum Event {
 pub fn run(scenario: Scenario, scenario_path: &Path, out: &Path, progress: bool) -> Result<RunRecord, PipelineError> {
     let started_at = run::now_utc();
     let run_dir = RunDir::create(out).map_err(|source| PipelineError::Output { path: out.to_path_buf(), source })?;
-    let scenario = Arc::new(scenario);
     let inputs: Vec<String> = (0..scenario.input.repeat).flat_map(|_| scenario.input.files.iter().cloned()).collect();
+    let mut scenario = scenario;
+    let budget = (scenario.concurrency.mode == ConcurrencyMode::Auto).then(|| budget::plan(budget::available_cores(), inputs.len()));
+    if let Some(b) = &budget {
+        budget::apply(&mut scenario, b);
+        tracing::info!("concurrency auto: {} cores, {} files in parallel, {} threads per stage call", b.cores, b.files, b.threads);
+    }
+    let scenario = Arc::new(scenario);
     let ctx = Arc::new(RunContext::new(Arc::clone(&scenario), run_dir)?);
 
     let mut results: Vec<Option<FileResult>> = vec![None; inputs.len()];
@@ -373,6 +394,7 @@ pub fn run(scenario: Scenario, scenario_path: &Path, out: &Path, progress: bool)
         },
         instrumented: scenario.measure.instrument,
         watchdog: Some(ctx.heartbeats.stats(scenario.watchdog.stall_s)),
+        budget,
         files,
     };
     ctx.run_dir.write_record(&record).map_err(|source| PipelineError::Output { path: out.to_path_buf(), source })?;

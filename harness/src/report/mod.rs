@@ -10,6 +10,8 @@ pub mod fuzzing;
 pub mod goal;
 pub mod markdown;
 pub mod pipeline_perf;
+pub mod thread_budget;
+pub mod transcription;
 
 use std::path::PathBuf;
 

@@ -48,8 +48,17 @@ fn anchor_row(p: &Option<Pair>, name: &str) -> Vec<String> {
     }
 }
 
-/// Renders the report from an evidence file.
-pub fn render(path: &Path) -> Result<super::Page, super::RenderError> {
+/// Evidence of the experiments whose sections this report carries beside
+/// `pipeline-perf`'s (each `None` renders as "not measured yet").
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sections<'a> {
+    pub transcription: Option<&'a Path>,
+    pub thread_budget: Option<&'a Path>,
+}
+
+/// Renders the report from an evidence file, with the other experiments'
+/// sections from `sections`.
+pub fn render(path: &Path, sections: Sections) -> Result<super::Page, super::RenderError> {
     let ev: Evidence<Data> = store::read(path)?;
     let d = &ev.data;
     let rel = crate::report::markdown::data_path(path);
@@ -192,6 +201,26 @@ pub fn render(path: &Path) -> Result<super::Page, super::RenderError> {
           so process start-up is in both. Transcription times `full()` with the model loaded, the C driver linking the very \
           static libraries whisper-rs-sys built. Detection times `run()` on the same tensor with the same thread count.\n\n";
 
+    match sections.thread_budget {
+        Some(t) => {
+            let tev: Evidence<crate::experiments::thread_budget::Data> = store::read(t)?;
+            s += &super::thread_budget::section(&tev, &crate::report::markdown::data_path(t));
+        }
+        None => {
+            s += "## A thread budget that never collapses: `concurrency.mode = \"auto\"`\n\nNot measured yet: `harness experiment thread-budget --promote`.\n\n"
+        }
+    }
+    match sections.transcription {
+        Some(t) => {
+            let tev: Evidence<crate::experiments::transcription::Data> = store::read(t)?;
+            s += &super::transcription::section(&tev, &crate::report::markdown::data_path(t));
+        }
+        None => {
+            s +=
+                "## Transcription: the VAD gate and the engine a user would pick instead\n\nNot measured yet: `harness experiment transcription --promote`.\n\n"
+        }
+    }
+
     let mut errors = d.errors.clone();
     errors.extend(d.anchors.errors.iter().cloned());
     if !errors.is_empty() {
@@ -208,6 +237,8 @@ pub fn render(path: &Path) -> Result<super::Page, super::RenderError> {
 /// Renders the newest evidence into `reports/pipeline-performance.md`.
 pub fn render_latest() -> Result<std::path::PathBuf, super::RenderError> {
     let p = store::pinned(EXPERIMENT).ok_or_else(|| store::not_pinned(EXPERIMENT, "harness experiment pipeline-perf"))?;
-    let text = render(&p)?;
+    let transcription = store::pinned(crate::experiments::transcription::EXPERIMENT);
+    let thread_budget = store::pinned(crate::experiments::thread_budget::EXPERIMENT);
+    let text = render(&p, Sections { transcription: transcription.as_deref(), thread_budget: thread_budget.as_deref() })?;
     super::write(FILE, &text).map_err(|source| super::RenderError::Write { path: super::reports_dir().join(FILE), source })
 }

@@ -47,6 +47,7 @@ pub fn load_str(text: &str, path: &Path, overrides: &[String]) -> Result<Scenari
             *f = base.join(&*f).to_string_lossy().into_owned();
         }
     }
+    scenario.resolve_model_paths(base);
     Ok(scenario)
 }
 

@@ -2,6 +2,7 @@
 //! `scenarios/`, every key optional except the inputs, unknown keys refused,
 //! any value overridable from the command line (`--set concurrency.files=3`).
 
+pub mod budget;
 mod load;
 mod schema;
 

@@ -78,6 +78,10 @@ fn one() -> usize {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Concurrency {
+    /// `manual`: the numbers below and each stage's threads as written;
+    /// `auto`: the harness sets them all from the machine's cores
+    /// (`scenario::budget`), and run.json records what it chose.
+    pub mode: ConcurrencyMode,
     /// Files processed in parallel (one worker thread each).
     pub files: usize,
     /// Size of the rayon pool (log-mel in rayon mode, jpeg-decoder's rayon mode).
@@ -86,8 +90,16 @@ pub struct Concurrency {
 
 impl Default for Concurrency {
     fn default() -> Self {
-        Concurrency { files: 2, rayon_threads: 2 }
+        Concurrency { mode: ConcurrencyMode::Manual, files: 2, rayon_threads: 2 }
     }
+}
+
+/// Who sets the thread counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConcurrencyMode {
+    Manual,
+    Auto,
 }
 
 /// How a model instance is shared between file workers.
@@ -154,6 +166,9 @@ impl Default for Jpeg {
 #[serde(deny_unknown_fields, default)]
 pub struct Detect {
     pub enabled: bool,
+    /// The detector: `asset:ID` from the catalog or a path (relative to the
+    /// scenario file); default the catalog's YOLOv8n.
+    pub model: Option<String>,
     pub sharing: Sharing,
     pub pool_size: usize,
     /// ONNX Runtime intra-op threads per session.
@@ -167,6 +182,7 @@ impl Default for Detect {
     fn default() -> Self {
         Detect {
             enabled: true,
+            model: None,
             sharing: Sharing::PerWorker,
             pool_size: 2,
             intra_threads: 1,
@@ -207,6 +223,8 @@ impl Default for Embed {
 #[serde(deny_unknown_fields, default)]
 pub struct Vad {
     pub enabled: bool,
+    /// The Silero VAD model: `asset:ID` or a path; default the catalog's.
+    pub model: Option<String>,
     pub sharing: Sharing,
     pub pool_size: usize,
     pub intra_threads: usize,
@@ -214,7 +232,7 @@ pub struct Vad {
 
 impl Default for Vad {
     fn default() -> Self {
-        Vad { enabled: true, sharing: Sharing::PerWorker, pool_size: 2, intra_threads: 1 }
+        Vad { enabled: true, model: None, sharing: Sharing::PerWorker, pool_size: 2, intra_threads: 1 }
     }
 }
 
@@ -235,6 +253,10 @@ impl Default for Mel {
 #[serde(deny_unknown_fields, default)]
 pub struct Transcribe {
     pub enabled: bool,
+    /// The ggml Whisper model: `asset:ID` (e.g.
+    /// `asset:whisper-tiny.en-ggml-q8_0`) or a path; default the catalog's
+    /// tiny.en F16 (or `$HARNESS_WHISPER_MODEL`).
+    pub model: Option<String>,
     /// `mutex`: one state behind a lock; `per-worker`: a state per worker on
     /// the shared context (whisper.cpp's design); `pool`: `pool_size` states.
     pub sharing: Sharing,
@@ -252,7 +274,7 @@ pub struct Transcribe {
 
 impl Default for Transcribe {
     fn default() -> Self {
-        Transcribe { enabled: true, sharing: Sharing::PerWorker, pool_size: 2, n_threads: 1, chunk_s: 30.0, vad_gate: true }
+        Transcribe { enabled: true, model: None, sharing: Sharing::PerWorker, pool_size: 2, n_threads: 1, chunk_s: 30.0, vad_gate: true }
     }
 }
 
@@ -310,11 +332,28 @@ pub struct Faults {
 }
 
 impl Scenario {
+    /// The scenario's model paths, relative ones resolved against `base` (the
+    /// scenario file's folder), as input files are.
+    pub fn resolve_model_paths(&mut self, base: &std::path::Path) {
+        for m in [&mut self.detect.model, &mut self.vad.model, &mut self.transcribe.model].into_iter().flatten() {
+            if !m.starts_with("asset:") && std::path::Path::new(m.as_str()).is_relative() {
+                *m = base.join(&*m).to_string_lossy().into_owned();
+            }
+        }
+    }
+
     /// Checks values serde cannot (ranges, combinations). Errors name the key.
     pub fn validate(&self) -> Result<(), (String, String)> {
         let bad = |k: &str, why: &str| Err((k.to_string(), why.to_string()));
         if self.input.files.is_empty() {
             return bad("input.files", "at least one file");
+        }
+        for (key, model) in [("detect.model", &self.detect.model), ("vad.model", &self.vad.model), ("transcribe.model", &self.transcribe.model)] {
+            if let Some(id) = model.as_deref().and_then(|m| m.strip_prefix("asset:")) {
+                if crate::models::catalog::asset(id).is_none() {
+                    return bad(key, "`asset:ID` with an id of the catalog (`harness doctor` lists them), or a path");
+                }
+            }
         }
         if self.input.repeat == 0 {
             return bad("input.repeat", "an integer >= 1");

@@ -13,6 +13,11 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 pub enum JpegDecoder {
     /// `image` 0.25 (zune-jpeg inside), single-threaded.
     Image,
+    /// `image` 0.24 (jpeg-decoder 0.3 inside), the seed's team's version,
+    /// in a one-thread rayon pool (its `jpeg_rayon` default would spread a
+    /// decode over the global pool).
+    #[serde(rename = "image-0.24")]
+    Image024,
     /// `jpeg-decoder` 0.3 in a one-thread rayon pool.
     JpegDecoder,
     /// `jpeg-decoder` 0.3 on the global rayon pool (its multithreaded mode).
@@ -23,12 +28,14 @@ pub enum JpegDecoder {
 
 impl JpegDecoder {
     /// Every decoder, in report order.
-    pub const ALL: [JpegDecoder; 4] = [JpegDecoder::Image, JpegDecoder::JpegDecoder, JpegDecoder::JpegDecoderRayon, JpegDecoder::Mozjpeg];
+    pub const ALL: [JpegDecoder; 5] =
+        [JpegDecoder::Image, JpegDecoder::Image024, JpegDecoder::JpegDecoder, JpegDecoder::JpegDecoderRayon, JpegDecoder::Mozjpeg];
 
     /// Stable name (as in scenario files).
     pub fn name(self) -> &'static str {
         match self {
             JpegDecoder::Image => "image",
+            JpegDecoder::Image024 => "image-0.24",
             JpegDecoder::JpegDecoder => "jpeg-decoder",
             JpegDecoder::JpegDecoderRayon => "jpeg-decoder-rayon",
             JpegDecoder::Mozjpeg => "mozjpeg",
@@ -168,6 +175,24 @@ pub fn decode_rgb(decoder: JpegDecoder, jpeg: &[u8], out: &mut Vec<u8>) -> Resul
                     *out = rgb.into_raw();
                 }
                 image::DynamicImage::ImageLuma8(l) => grey_to_rgb(l.as_raw(), out),
+                other => return Err(JpegError::Colour { decoder: name, found: format!("{:?}", other.color()) }),
+            }
+            Ok(Decoded { width, height })
+        }
+        JpegDecoder::Image024 => {
+            use image024::ImageDecoder;
+            let decode_err = |e: image024::ImageError| JpegError::Decode { decoder: name, message: e.to_string() };
+            let run = || {
+                let dec = image024::codecs::jpeg::JpegDecoder::new(std::io::Cursor::new(jpeg)).map_err(decode_err)?;
+                let (w, h) = dec.dimensions();
+                check_pixels(w as u64, h as u64, limit)?;
+                image024::DynamicImage::from_decoder(dec).map_err(decode_err)
+            };
+            let img = one_thread_pool().install(run)?;
+            let (width, height) = (img.width() as usize, img.height() as usize);
+            match img {
+                image024::DynamicImage::ImageRgb8(rgb) => *out = rgb.into_raw(),
+                image024::DynamicImage::ImageLuma8(l) => grey_to_rgb(l.as_raw(), out),
                 other => return Err(JpegError::Colour { decoder: name, found: format!("{:?}", other.color()) }),
             }
             Ok(Decoded { width, height })
