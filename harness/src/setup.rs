@@ -48,7 +48,8 @@ fn ensure(asset: &Asset) -> Result<Action, SetupError> {
             // readable header is what is checked.
             let present = match asset.sha256 {
                 Some(expected) => locate::sha256_file(&dest).is_ok_and(|s| s == expected),
-                None => ggml::check_header(&dest).is_ok(),
+                // A readable header of the asset's own weight format.
+                None => ggml::check_header(&dest).is_ok_and(|hp| hp.ftype == weights.ftype()),
             };
             if dest.is_file() && present {
                 return Ok(Action::Present);

@@ -10,12 +10,15 @@ decodes with whisper.cpp: greedy (beam 1), English, no conditioning on the
 previous window (whisper.cpp's default `no_context`), no VAD. One untimed
 pass loads and warms the model; then RUNS timed passes over all clips.
 
-Prints {"run_ms": [...], "texts": [...], "encode_ms": e, "first_clip_ms": c,
-"versions": {...}}: the time of each pass over every clip (features,
-encoder and decoder; the model stays loaded), the last pass's transcript per
-clip, and the profile: the median of 3 encoder passes over one 30 s window
-(the first clip's features, padded as faster-whisper pads them) beside the
-last pass's time for that whole clip.
+Run it with OMP_NUM_THREADS=1 (and the BLAS equivalents): cpu_threads
+limits CTranslate2 only, and the features are a numpy product.
+
+Prints {"run_ms": [...], "run_cpu_ms": [...], "texts": [...], "profile":
+{...}, "versions": {...}}: the wall and process CPU time of each pass over
+every clip (features, encoder and decoder; the model stays loaded), the last
+pass's transcript per clip, and the profile: one more transcription of the
+first clip with the encoder wrapped, giving that call's time, the encoder's
+total time in it and its number of encoder runs.
 """
 import json
 import sys
@@ -26,7 +29,6 @@ import ctranslate2
 import faster_whisper
 import numpy as np
 from faster_whisper import WhisperModel
-from faster_whisper.audio import pad_or_trim
 
 model_dir, compute_type, threads, runs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 clips = sys.argv[5:]
@@ -54,20 +56,33 @@ def transcribe_all():
 
 
 texts, clip_ms = transcribe_all()
-times = []
+times, cpu = [], []
 for _ in range(runs):
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     texts, clip_ms = transcribe_all()
     times.append((time.perf_counter() - t0) * 1e3)
-features = pad_or_trim(model.feature_extractor(audio[0])[..., :3000])
-encode = []
-for _ in range(3):
+    cpu.append((time.process_time() - c0) * 1e3)
+
+encoder = {"ms": 0.0, "runs": 0}
+plain_encode = model.encode
+
+
+def counted_encode(features):
     t0 = time.perf_counter()
-    model.encode(features)
-    encode.append((time.perf_counter() - t0) * 1e3)
+    out = plain_encode(features)
+    encoder["ms"] += (time.perf_counter() - t0) * 1e3
+    encoder["runs"] += 1
+    return out
+
+
+model.encode = counted_encode
+t0 = time.perf_counter()
+segments, _ = model.transcribe(audio[0], language="en", beam_size=1, best_of=1, condition_on_previous_text=False, vad_filter=False)
+list(segments)
+profile = {"full_ms": (time.perf_counter() - t0) * 1e3, "encode_total_ms": encoder["ms"], "encode_runs": encoder["runs"]}
 print(json.dumps({
-    "encode_ms": sorted(encode)[1],
-    "first_clip_ms": clip_ms[0],
+    "profile": profile,
+    "run_cpu_ms": cpu,
     "run_ms": times,
     "texts": texts,
     "versions": {"faster-whisper": faster_whisper.__version__, "ctranslate2": ctranslate2.__version__},

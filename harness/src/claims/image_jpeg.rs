@@ -247,7 +247,9 @@ pub fn render(path: &Path) -> Result<Page, crate::report::RenderError> {
           for IDCT, colour conversion and upsampling, and is single-threaded.\n- jpeg-decoder is in maintenance mode; SSSE3 SIMD and a default `rayon` feature.\n\
           - mozjpeg-sys builds libjpeg-turbo with NASM SIMD. Public figure: zune-jpeg at about 0.87-0.89x of libjpeg-turbo (imazen/zenjpeg #10).\n\n";
     s += "## Method\n\n`cargo bench --bench jpeg`: real photos from scikit-image (rocket 640x427, hubble 1000x872, retina 1411x1411, baseline) and the coffee photo \
-          re-encoded by mozjpeg at q85 (4:2:0 baseline and 4:4:4 progressive); decoding from memory to RGB8 into a reused buffer. Every decoder's output was \
+          re-encoded by mozjpeg at q85 (4:2:0 baseline and 4:4:4 progressive); decoding from memory to RGB8, into a reused buffer where the decoder's API \
+          allows it (image 0.25 and 0.24 through `read_image`, mozjpeg through `read_scanlines_into`; jpeg-decoder returns a new buffer per image, and image \
+          0.24 copies jpeg-decoder's buffer into the caller's: those costs are theirs). Every decoder's output was \
           checked against libjpeg-turbo's (PSNR >= 40 dB, same size) before timing. `jpeg-decoder` runs in a one-thread pool; its rayon mode is shown separately \
           (2 threads here) and is not part of the equal-threads comparison.\n\n## Results\n\nMegapixels per second, median [95% CI]:\n\n";
     let mut rows = Vec::new();

@@ -56,6 +56,9 @@ pub struct EngineRun {
     pub threads: usize,
     /// One pass over every clip per repeat (milliseconds).
     pub pass_ms: Vec<f64>,
+    /// Process CPU of each pass (milliseconds): equal to the wall time
+    /// when the engine really used one thread.
+    pub pass_cpu_ms: Vec<f64>,
     /// The last pass's transcript per clip.
     pub texts: Vec<String>,
     /// Corpus WER of `texts` against the clips' transcription.
@@ -66,16 +69,24 @@ pub struct EngineRun {
     pub profile: Option<Profile>,
 }
 
-/// The encoder's share of transcribing one clip (shorter than 30 s, so
-/// encoded once, padded to the 30 s window).
+/// The encoder's share of one more transcription of the first clip, on a
+/// warm model: whisper.cpp's own accounting (`whisper_print_timings`,
+/// through the C driver on the same static libraries), or faster-whisper's
+/// `encode` wrapped and timed.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct Profile {
-    /// One encoder pass: whisper.cpp's own timing (`whisper_get_timings`,
-    /// through the C driver on the same static libraries), or
-    /// faster-whisper's `encode` (median of 3).
-    pub encode_ms: f64,
-    /// The whole transcription of that clip, measured beside it.
+    /// Encoder time in that transcription, all runs (milliseconds).
+    pub encode_total_ms: f64,
+    /// Encoder runs (one per 30 s window the decoder's seek visits).
+    pub encode_runs: u32,
+    /// The whole transcription (milliseconds).
     pub clip_ms: f64,
+}
+
+impl Profile {
+    fn from_json(v: &serde_json::Value) -> Option<Profile> {
+        Some(Profile { encode_total_ms: v["encode_total_ms"].as_f64()?, encode_runs: v["encode_runs"].as_u64()? as u32, clip_ms: v["full_ms"].as_f64()? })
+    }
 }
 
 /// The measured data.
@@ -146,7 +157,8 @@ fn gate_runs(repeats: usize, work: &Path, data: &mut Data, progress: &dyn Fn(&st
     let (input, reference) = gate_input(&work.join("gate-input"))?;
     let scenario = paths::workspace_root().join("scenarios/default.toml");
     for rep in 0..repeats {
-        for gate in [true, false] {
+        // On first in even repeats, off first in odd ones.
+        for gate in [rep % 2 == 0, rep % 2 == 1] {
             progress(&format!("gate {}: repeat {} of {repeats}", if gate { "on" } else { "off" }, rep + 1));
             let sets = vec![
                 format!("input.files=[{:?}]", input.display().to_string()),
@@ -182,7 +194,11 @@ enum Engine {
 }
 
 fn rs_engine(label: &'static str, asset: &str) -> Result<Engine, ExperimentError> {
-    let path = locate::require(asset)?;
+    // The catalog's own file: a user's model under `$HARNESS_WHISPER_MODEL`
+    // would be measured under the catalog's label.
+    let a = catalog::asset(asset).ok_or_else(|| ExperimentError::Input { input: asset.into(), problem: "not in the catalog".into() })?;
+    let path = paths::cache_dir().join(a.cache_path);
+    locate::require(asset)?;
     Ok(Engine::Rs { label, transcriber: Box::new(Transcriber::load(&path)?) })
 }
 
@@ -210,27 +226,34 @@ fn python_with_faster_whisper() -> Result<PathBuf, ExperimentError> {
 }
 
 /// One faster-whisper pass (after an untimed one) in its own process.
-fn fw_pass(py: &Path, compute_type: &str, clips: &[PathBuf]) -> Result<(f64, Vec<String>, String, Option<Profile>), ExperimentError> {
+/// One faster-whisper pass: wall and CPU milliseconds, texts, versions, profile.
+type FwPass = (f64, f64, Vec<String>, String, Option<Profile>);
+
+fn fw_pass(py: &Path, compute_type: &str, clips: &[PathBuf]) -> Result<FwPass, ExperimentError> {
     let model_dir = locate::require(catalog::id::WHISPER_CT2)?.parent().map(Path::to_path_buf).unwrap_or_default();
     for needed in [catalog::id::WHISPER_CT2_CONFIG, catalog::id::WHISPER_CT2_VOCABULARY, catalog::id::WHISPER_BPE] {
         locate::require(needed)?;
     }
     let mut cmd = Command::new(py);
     cmd.arg(paths::workspace_root().join("scripts/anchors/faster_whisper_anchor.py")).arg(&model_dir).arg(compute_type).arg("1").arg("1").args(clips);
+    // cpu_threads=1 binds CTranslate2 only; the features are a numpy product.
+    for var in ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"] {
+        cmd.env(var, "1");
+    }
     let out = crate::process::output(&mut cmd, crate::process::limit::PROBE)?;
     if !out.status.success() {
         return Err(ExperimentError::Failed { command: out.command.clone(), stderr: out.stderr_text() });
     }
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(super::error::output(&out.command))?;
     let ms = v["run_ms"].get(0).and_then(|x| x.as_f64()).unwrap_or(f64::NAN);
+    let cpu_ms = v["run_cpu_ms"].get(0).and_then(|x| x.as_f64()).unwrap_or(f64::NAN);
     let texts = v["texts"].as_array().map(|a| a.iter().map(|t| t.as_str().unwrap_or("").to_string()).collect()).unwrap_or_default();
     let versions = format!(
         "faster-whisper {}, ctranslate2 {}",
         v["versions"]["faster-whisper"].as_str().unwrap_or("?"),
         v["versions"]["ctranslate2"].as_str().unwrap_or("?")
     );
-    let profile = v["encode_ms"].as_f64().zip(v["first_clip_ms"].as_f64()).map(|(encode_ms, clip_ms)| Profile { encode_ms, clip_ms });
-    Ok((ms, texts, versions, profile))
+    Ok((ms, cpu_ms, texts, versions, Profile::from_json(&v["profile"])))
 }
 
 /// whisper.cpp's own profile of one clip.
@@ -242,23 +265,19 @@ fn rs_profile(model: &Path, clip: &Path) -> Result<Profile, ExperimentError> {
         return Err(ExperimentError::Failed { command: out.command.clone(), stderr: out.stderr_text() });
     }
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(super::error::output(&out.command))?;
-    let t = &v["timings"];
-    t["encode_ms"]
-        .as_f64()
-        .zip(t["full_ms"].as_f64())
-        .map(|(encode_ms, clip_ms)| Profile { encode_ms, clip_ms })
-        .ok_or_else(|| ExperimentError::Failed { command: out.command.clone(), stderr: "no timings in its output".into() })
+    Profile::from_json(&v["timings"]).ok_or_else(|| ExperimentError::Failed { command: out.command.clone(), stderr: "no timings in its output".into() })
 }
 
-fn rs_pass(t: &Transcriber, audio: &[Vec<f32>]) -> Result<(f64, Vec<String>), ExperimentError> {
+fn rs_pass(t: &Transcriber, audio: &[Vec<f32>]) -> Result<(f64, f64, Vec<String>), ExperimentError> {
     let mut state = t.new_state()?;
     let opts = TranscribeOptions { n_threads: 1 };
-    let started = Instant::now();
+    let (started, cpu) = (Instant::now(), crate::measure::clock::process_cpu());
     let mut texts = Vec::new();
     for a in audio {
         texts.push(t.transcribe(&mut state, a, opts)?.text());
     }
-    Ok((started.elapsed().as_secs_f64() * 1e3, texts))
+    let cpu_ms = (crate::measure::clock::process_cpu() - cpu).as_secs_f64() * 1e3;
+    Ok((started.elapsed().as_secs_f64() * 1e3, cpu_ms, texts))
 }
 
 fn engine_runs(repeats: usize, data: &mut Data, progress: &dyn Fn(&str)) -> Result<(), ExperimentError> {
@@ -301,6 +320,7 @@ fn engine_runs(repeats: usize, data: &mut Data, progress: &dyn Fn(&str)) -> Resu
                 weights: weights.into(),
                 threads: 1,
                 pass_ms: vec![],
+                pass_cpu_ms: vec![],
                 texts: vec![],
                 wer: f64::NAN,
                 versions: String::new(),
@@ -315,19 +335,23 @@ fn engine_runs(repeats: usize, data: &mut Data, progress: &dyn Fn(&str)) -> Resu
         }
     }
     for rep in 0..repeats {
-        for (e, run) in engines.iter().zip(runs.iter_mut()) {
+        // The order rotates per repeat, so drift does not favour one engine.
+        for k in 0..engines.len() {
+            let i = (k + rep) % engines.len();
+            let (e, run) = (&engines[i], &mut runs[i]);
             progress(&format!("engines: {} {}, repeat {} of {repeats}", run.engine, run.weights, rep + 1));
-            let (ms, texts) = match (e, py.as_deref()) {
+            let (ms, cpu_ms, texts) = match (e, py.as_deref()) {
                 (Engine::Rs { transcriber, .. }, _) => rs_pass(transcriber, &audio)?,
                 (Engine::Fw { compute_type, .. }, Some(py)) => {
-                    let (ms, texts, versions, profile) = fw_pass(py, compute_type, &clips)?;
+                    let (ms, cpu_ms, texts, versions, profile) = fw_pass(py, compute_type, &clips)?;
                     run.versions = versions;
                     run.profile = profile;
-                    (ms, texts)
+                    (ms, cpu_ms, texts)
                 }
                 (Engine::Fw { .. }, None) => continue,
             };
             run.pass_ms.push(ms);
+            run.pass_cpu_ms.push(cpu_ms);
             run.texts = texts;
         }
     }

@@ -388,13 +388,13 @@ pub fn check_header(path: &Path) -> Result<HParams, GgmlError> {
     if !sane {
         return Err(bad(format!("implausible hyper-parameters {hp:?}")));
     }
-    // F16 weights take 2 bytes per parameter, F32 4, quantized ones at least
-    // 0.3 (2-bit k-quants); a file far smaller than its layers need is truncated.
+    // F32 weights take 4 bytes per parameter, the formats this writer writes
+    // their own minimum, others at least 0.3 (2-bit k-quants); a file far
+    // smaller than its layers need is truncated.
     let d = hp.n_audio_state as f64;
     let per_weight = match hp.ftype % 1000 {
         0 => 4.0,
-        1 => 2.0,
-        _ => 0.3,
+        f => Weights::from_ftype(f).map_or(0.3, Weights::min_bytes_per_weight),
     };
     let min_bytes = (per_weight * (hp.n_vocab as f64 * d + (hp.n_audio_layer + hp.n_text_layer) as f64 * 12.0 * d * d)) as u64;
     if len < min_bytes {

@@ -23,7 +23,7 @@ pub enum Weights {
 
 /// ggml's quantization format version, which whisper.cpp's loader reads
 /// from the hparams' `ftype` (`ftype + 1000 * GGML_QNT_VERSION`).
-const QNT_VERSION: i32 = 2;
+const QNT_VERSION: i32 = sys::GGML_QNT_VERSION as i32;
 
 impl Weights {
     /// The hparams `ftype` whisper.cpp reads.
@@ -42,6 +42,21 @@ impl Weights {
             Weights::Q8_0 => sys::ggml_type_GGML_TYPE_Q8_0,
             Weights::Q5K => sys::ggml_type_GGML_TYPE_Q5_K,
         }) as i32
+    }
+
+    /// The weights a header's `ftype` says, if this writer writes them.
+    pub fn from_ftype(ftype: i32) -> Option<Weights> {
+        [Weights::F16, Weights::Q8_0, Weights::Q5K].into_iter().find(|w| w.ftype() % 1000 == ftype % 1000)
+    }
+
+    /// The fewest bytes a weight takes in this format (F16 2; Q8_0 34 per
+    /// 32; Q5_K 176 per 256): a file far below that is truncated.
+    pub fn min_bytes_per_weight(self) -> f64 {
+        match self {
+            Weights::F16 => 2.0,
+            Weights::Q8_0 => 34.0 / 32.0,
+            Weights::Q5K => 176.0 / 256.0,
+        }
     }
 
     /// Its name, as on the command line.

@@ -56,6 +56,9 @@ impl From<OnnxError> for StageError {
     }
 }
 
+/// Shortest audio handed to whisper: 1 s (whisper.cpp ignores under 100 ms).
+const MIN_WHISPER_SAMPLES: usize = decode::TARGET_RATE as usize;
+
 struct Sink<'a> {
     ctx: &'a RunContext,
     kit: &'a mut WorkerKit,
@@ -108,8 +111,10 @@ impl Sink<'_> {
         let decoder = ctx.scenario.jpeg.decoder;
         let buf = &mut self.jpeg_buf;
         let geo = rec.time("jpeg-decode", || {
-            // Only jpeg-decoder's rayon mode uses the pool; the others run
-            // on this thread, so their CPU time is charged here.
+            // Only jpeg-decoder's rayon mode uses the run's pool. image 0.25
+            // and mozjpeg run on this thread, so their CPU time is charged
+            // here; jpeg-decoder and image 0.24 run in a one-thread pool of
+            // this worker's own, whose CPU only process CPU counts.
             if decoder == jpeg::JpegDecoder::JpegDecoderRayon {
                 ctx.rayon.install(|| jpeg::decode_rgb(decoder, &bytes, buf))
             } else {
@@ -204,7 +209,16 @@ impl Sink<'_> {
         let opts = TranscribeOptions { n_threads: ctx.scenario.transcribe.n_threads };
         let (hb, worker) = (std::sync::Arc::clone(&ctx.heartbeats), self.worker);
         let beat: crate::stages::transcribe::Heartbeat = std::sync::Arc::new(move || hb.beat(worker, "transcribe"));
-        let tr = ctx.recorder.time("transcribe", || h.with(|st| t.transcribe_with_heartbeat(st, audio, opts, Some(beat))))?;
+        // whisper.cpp skips input under 100 ms ("input is too short"): a short
+        // last piece (a hard cut at a window's end) is padded with silence.
+        let padded: Vec<f32>;
+        let input = if audio.len() < MIN_WHISPER_SAMPLES {
+            padded = audio.iter().copied().chain(std::iter::repeat(0.0)).take(MIN_WHISPER_SAMPLES).collect();
+            &padded[..]
+        } else {
+            audio
+        };
+        let tr = ctx.recorder.time("transcribe", || h.with(|st| t.transcribe_with_heartbeat(st, input, opts, Some(beat))))?;
         self.result.transcribed_s += audio.len() as f64 / decode::TARGET_RATE as f64;
         for mut s in tr.segments {
             s.start_s = to_file(s.start_s);

@@ -45,6 +45,14 @@ fn throughputs(samples: &[CellSample], cell: &str) -> Vec<f64> {
     of(samples, cell).iter().map(|s| s.throughput()).collect()
 }
 
+/// `a / b` throughput ratios of the repeats both cells completed (a failed
+/// run leaves its repeat out rather than shifting the pairs).
+fn paired(samples: &[CellSample], a: &str, b: &str) -> crate::measure::stats::Estimate {
+    let (xa, xb) = (of(samples, a), of(samples, b));
+    let (ta, tb): (Vec<f64>, Vec<f64>) = xa.iter().filter_map(|x| xb.iter().find(|y| y.repeat == x.repeat).map(|y| (x.throughput(), y.throughput()))).unzip();
+    paired_ratio(&ta, &tb)
+}
+
 /// The section, with the evidence it comes from.
 pub fn section(ev: &Evidence<Data>, rel: &str) -> String {
     let d = &ev.data;
@@ -66,7 +74,6 @@ pub fn section(ev: &Evidence<Data>, rel: &str) -> String {
     let Some(best) = best_cell(&d.samples) else {
         return s + "Not measured (see errors).\n\n";
     };
-    let best_t = throughputs(&d.samples, &best);
     let rows: Vec<Vec<String>> = cells_in_order(&d.samples)
         .iter()
         .map(|cell| {
@@ -80,7 +87,7 @@ pub fn section(ev: &Evidence<Data>, rel: &str) -> String {
                 format!("{} of {}", first.busy, first.cores),
                 if first.busy > first.cores { "**yes**".into() } else { "no".into() },
                 est(&estimate(&t), 2),
-                est(&paired_ratio(&t, &best_t), 3),
+                est(&paired(&d.samples, cell, &best), 3),
                 v.iter().map(|x| x.files_failed).sum::<usize>().to_string(),
             ]
         })
@@ -100,8 +107,10 @@ pub fn section(ev: &Evidence<Data>, rel: &str) -> String {
     );
     let auto = of(&d.samples, AUTO);
     if let Some(a) = auto.first() {
-        let r = paired_ratio(&throughputs(&d.samples, AUTO), &best_t);
+        let r = paired(&d.samples, AUTO, &best);
         let busy_max = auto.iter().map(|x| x.busy).max().unwrap_or(0);
+        let b = of(&d.samples, &best)[0];
+        let same = auto.iter().all(|x| (x.files, x.threads) == (b.files, b.threads));
         s += "\n";
         s += &table(
             &["goal", "measured", "limit", "verdict"],
@@ -115,7 +124,16 @@ pub fn section(ev: &Evidence<Data>, rel: &str) -> String {
                 ],
             ],
         );
-        s += &format!("\nOn this machine auto chose {} file(s) in parallel with {} thread(s) per stage call.\n\n", a.files, a.threads);
+        s += &format!(
+            "\nOn this machine auto chose {} file(s) in parallel with {} thread(s) per stage call: {}.\n\n",
+            a.files,
+            a.threads,
+            if same {
+                format!("the settings of the best hand-set cell, so its ratio to that cell measures run-to-run noise ({})", est(&r, 3))
+            } else {
+                format!("not the settings of the best hand-set cell (`{best}`)")
+            }
+        );
     }
     if !d.errors.is_empty() {
         s += "Errors:\n\n";

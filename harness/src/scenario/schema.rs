@@ -266,9 +266,11 @@ pub struct Transcribe {
     /// Audio is transcribed in chunks of this many seconds, so memory does
     /// not grow with the file's length.
     pub chunk_s: f64,
-    /// Only the speech regions VAD found go to whisper (padded, joined;
-    /// `stages::vad_gate`), as faster-whisper's `vad_filter`. Needs `vad`;
-    /// `false` transcribes every chunk whole.
+    /// Only the speech regions VAD found go to whisper (padded, gathered
+    /// across chunks; `stages::vad_gate`), as faster-whisper's `vad_filter`.
+    /// Gates only where `vad.enabled`: without VAD there is nothing to gate
+    /// by and every chunk goes whole, as with `false` (run.json's
+    /// `transcribed_s` shows which).
     pub vad_gate: bool,
 }
 

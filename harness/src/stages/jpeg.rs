@@ -116,9 +116,16 @@ fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
     p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_else(|| "libjpeg error".into())
 }
 
-fn one_thread_pool() -> &'static rayon::ThreadPool {
-    static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
-    POOL.get_or_init(|| rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("rayon pool"))
+/// Runs `f` in this thread's own one-thread rayon pool: jpeg-decoder
+/// always hands its work to rayon, and a pool of one keeps it to one
+/// thread. One pool per calling thread, so pipeline workers never queue
+/// behind each other's decodes. The work's CPU time is the pool thread's,
+/// not the caller's (process CPU counts it).
+fn in_one_thread_pool<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    thread_local! {
+        static POOL: rayon::ThreadPool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("rayon pool");
+    }
+    POOL.with(|p| p.install(f))
 }
 
 fn grey_to_rgb(grey: &[u8], out: &mut Vec<u8>) {
@@ -168,34 +175,44 @@ pub fn decode_rgb(decoder: JpegDecoder, jpeg: &[u8], out: &mut Vec<u8>) -> Resul
             let dec = image::codecs::jpeg::JpegDecoder::new(std::io::Cursor::new(jpeg)).map_err(decode_err)?;
             let (w, h) = dec.dimensions();
             check_pixels(w as u64, h as u64, limit)?;
-            let img = image::DynamicImage::from_decoder(dec).map_err(decode_err)?;
-            let (width, height) = (img.width() as usize, img.height() as usize);
-            match img {
-                image::DynamicImage::ImageRgb8(rgb) => {
-                    *out = rgb.into_raw();
+            // Straight into the caller's buffer, as mozjpeg decodes: no
+            // allocation per image in what is timed.
+            match dec.color_type() {
+                image::ColorType::Rgb8 => {
+                    out.resize(dec.total_bytes() as usize, 0);
+                    dec.read_image(out).map_err(decode_err)?;
                 }
-                image::DynamicImage::ImageLuma8(l) => grey_to_rgb(l.as_raw(), out),
-                other => return Err(JpegError::Colour { decoder: name, found: format!("{:?}", other.color()) }),
+                image::ColorType::L8 => {
+                    let mut grey = vec![0u8; dec.total_bytes() as usize];
+                    dec.read_image(&mut grey).map_err(decode_err)?;
+                    grey_to_rgb(&grey, out);
+                }
+                other => return Err(JpegError::Colour { decoder: name, found: format!("{other:?}") }),
             }
-            Ok(Decoded { width, height })
+            Ok(Decoded { width: w as usize, height: h as usize })
         }
         JpegDecoder::Image024 => {
             use image024::ImageDecoder;
             let decode_err = |e: image024::ImageError| JpegError::Decode { decoder: name, message: e.to_string() };
-            let run = || {
+            let run = |out: &mut Vec<u8>| {
                 let dec = image024::codecs::jpeg::JpegDecoder::new(std::io::Cursor::new(jpeg)).map_err(decode_err)?;
                 let (w, h) = dec.dimensions();
                 check_pixels(w as u64, h as u64, limit)?;
-                image024::DynamicImage::from_decoder(dec).map_err(decode_err)
+                match dec.color_type() {
+                    image024::ColorType::Rgb8 => {
+                        out.resize(dec.total_bytes() as usize, 0);
+                        dec.read_image(out).map_err(decode_err)?;
+                    }
+                    image024::ColorType::L8 => {
+                        let mut grey = vec![0u8; dec.total_bytes() as usize];
+                        dec.read_image(&mut grey).map_err(decode_err)?;
+                        grey_to_rgb(&grey, out);
+                    }
+                    other => return Err(JpegError::Colour { decoder: name, found: format!("{other:?}") }),
+                }
+                Ok(Decoded { width: w as usize, height: h as usize })
             };
-            let img = one_thread_pool().install(run)?;
-            let (width, height) = (img.width() as usize, img.height() as usize);
-            match img {
-                image024::DynamicImage::ImageRgb8(rgb) => *out = rgb.into_raw(),
-                image024::DynamicImage::ImageLuma8(l) => grey_to_rgb(l.as_raw(), out),
-                other => return Err(JpegError::Colour { decoder: name, found: format!("{:?}", other.color()) }),
-            }
-            Ok(Decoded { width, height })
+            in_one_thread_pool(|| run(out))
         }
         JpegDecoder::JpegDecoder | JpegDecoder::JpegDecoderRayon => {
             let run = || {
@@ -208,7 +225,7 @@ pub fn decode_rgb(decoder: JpegDecoder, jpeg: &[u8], out: &mut Vec<u8>) -> Resul
                 let info = d.info().ok_or_else(|| JpegError::Decode { decoder: name, message: "no frame info".into() })?;
                 Ok::<_, JpegError>((pixels, info))
             };
-            let (pixels, info) = if decoder == JpegDecoder::JpegDecoder { one_thread_pool().install(run)? } else { run()? };
+            let (pixels, info) = if decoder == JpegDecoder::JpegDecoder { in_one_thread_pool(run)? } else { run()? };
             match info.pixel_format {
                 jpeg_decoder::PixelFormat::RGB24 => *out = pixels,
                 jpeg_decoder::PixelFormat::L8 => grey_to_rgb(&pixels, out),

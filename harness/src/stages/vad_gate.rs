@@ -2,8 +2,9 @@
 //! speech regions (each padded, overlapping ones merged) are joined and
 //! handed to whisper, and the segment times whisper reports on the joined
 //! audio are mapped back to the file's own time. Silence and music with no
-//! speech never reach whisper, so it cannot hallucinate "[BLANK_AUDIO]" over
-//! them, and long gaps cost no decoder time.
+//! speech never reach whisper (a file without speech gives no transcript at
+//! all), and long gaps cost no decoder time. whisper still pads each window
+//! to 30 s itself, and may write "[BLANK_AUDIO]" over that padding.
 //!
 //! The speech of successive audio chunks is gathered in a [`Buffer`] and
 //! handed on in windows of the chunk length: whisper pads every call to a
