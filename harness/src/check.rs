@@ -298,10 +298,7 @@ pub struct Staleness {
     pub stale: Stale,
 }
 
-/// The crate a claim is about: the first word of `Info::upstream`.
-pub fn upstream_crate(claim: &dyn Claim) -> &'static str {
-    claim.info().upstream.split_whitespace().next().unwrap_or("")
-}
+pub use crate::claims::registry::upstream_crate;
 
 /// The versions of `krate` that `claim`'s pinned evidence was measured on.
 fn measured_versions(claim: &dyn Claim, krate: &str) -> Vec<String> {

@@ -28,3 +28,4 @@ pub mod setup;
 pub mod single_stage;
 pub mod smoke;
 pub mod stages;
+pub mod versions;

@@ -160,6 +160,26 @@ enum Cmd {
         /// version of their crate than the newest published one.
         #[arg(long, conflicts_with_all = ["quick", "full", "label"])]
         stale: bool,
+        /// Measure one claim on these versions of its crate (`seed`, `latest` or exact, comma-separated)
+        /// and show each part's verdict per version (the version ledger).
+        #[arg(long, value_delimiter = ',', conflicts_with_all = ["stale", "label"])]
+        versions: Vec<String>,
+    },
+    /// Find the first published version where a part's verdict changes: binary search between two versions, one build per step.
+    Bisect {
+        /// The claim (e.g. ort-mutex).
+        claim: String,
+        /// The part (e.g. run-needs-mut).
+        part: String,
+        /// An exact published version at the start of the range.
+        #[arg(long)]
+        from: String,
+        /// An exact published version at the end of the range.
+        #[arg(long)]
+        to: String,
+        /// Print the outcome as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Merge the check.json of several machines (or machine profiles): each part's verdict per machine, and whether it holds on all.
     CheckMerge {
@@ -441,6 +461,27 @@ run.json: {}",
             }
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Check { claims, quick, json, versions, .. } if !versions.is_empty() => {
+            let [name] = claims.as_slice() else { anyhow::bail!("--versions takes exactly one claim (got {})", claims.len()) };
+            let claim = harness::check::select(std::slice::from_ref(name))?[0];
+            let run = harness::versions::check(claim, &versions, quick, &|m| eprintln!("[versions] {m}"))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&run)?);
+            } else {
+                print!("{}", harness::versions::table(&run));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Bisect { claim, part, from, to, json } => {
+            let c = harness::check::select(std::slice::from_ref(&claim))?[0];
+            let b = harness::versions::bisect(c, &part, &from, &to, &|m| eprintln!("[bisect] {m}"))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&b)?);
+            } else {
+                print!("{}", harness::versions::bisection_text(&b));
+            }
+            Ok(if b.found.is_ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
         Cmd::Check { claims, stale: true, json, .. } => {
             let rows = harness::check::stale(&harness::check::select(&claims)?);
             if json {
@@ -450,7 +491,7 @@ run.json: {}",
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Check { claims, quick, full: _, json, label, stale: false } => {
+        Cmd::Check { claims, quick, full: _, json, label, stale: false, .. } => {
             let selected = harness::check::select(&claims)?;
             let outcomes = harness::check::run(&selected, quick, &label, &|m| eprintln!("[check] {m}"));
             if json {

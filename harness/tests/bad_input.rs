@@ -432,3 +432,23 @@ fn a_ctranslate2_file_that_is_not_whisper_is_refused_naming_variable_and_shape()
     assert!(!out.exists(), "no half-written output");
     Ok(())
 }
+
+/// Versions issue, bad input: a bisect over a version that was never
+/// published is refused naming it and the published ones; a claim without
+/// a ledger is refused naming the claims that have one.
+#[test]
+fn unpublished_versions_and_claims_without_a_ledger_are_refused_by_name() {
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_harness")).args(args).output().unwrap();
+        (o.status.success(), String::from_utf8_lossy(&o.stderr).into_owned())
+    };
+    let (ok, err) = run(&["bisect", "ort-mutex", "run-needs-mut", "--from", "2.0.0-rc.99", "--to", "2.0.0-rc.15"]);
+    assert!(!ok);
+    assert!(err.contains("`2.0.0-rc.99` is not a published version") && err.contains("2.0.0-rc.15"), "{err}");
+    let (ok, err) = run(&["bisect", "ort-mutex", "shared-session", "--from", "2.0.0-rc.9", "--to", "2.0.0-rc.15"]);
+    assert!(!ok);
+    assert!(err.contains("part `shared-session` cannot be judged per version") && err.contains("run-needs-mut"), "{err}");
+    let (ok, err) = run(&["check", "rustfft-parallel", "--versions", "seed"]);
+    assert!(!ok);
+    assert!(err.contains("rustfft-parallel has no version ledger") && err.contains("ort-mutex"), "{err}");
+}

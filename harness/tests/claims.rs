@@ -227,3 +227,25 @@ fn readme_lists_every_claim_of_the_registry() {
     let table = harness::claims::registry::readme_table();
     assert!(readme.contains(&table), "README.md's claims table differs from the registry; paste this:\n{table}");
 }
+
+/// Claim 2 of the seed, "API design requires `&mut self` for inference",
+/// across ort versions: `Session::run` took `&self` in 2.0.0-rc.9 and
+/// `&mut self` from rc.10 (<https://github.com/pykeio/ort/commit/bd2aff7>,
+/// "make `Session::run` take `&mut self`"). `harness bisect` must find
+/// rc.10 from the compile probes alone, and `check --versions` must report
+/// a version that does not exist with cargo's reason while the others
+/// still run (the versions issue's bad input).
+#[test]
+fn claim2_run_takes_mut_self_from_ort_rc10_found_by_bisect() {
+    let (ok, out, err) = harness(&["bisect", "ort-mutex", "run-needs-mut", "--from", "2.0.0-rc.9", "--to", "2.0.0-rc.11", "--json"], &[]);
+    assert!(ok, "{err}\n{out}");
+    let b: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(b["found"]["Ok"]["first_changed"], "2.0.0-rc.10", "{out}");
+    assert_eq!(b["found"]["Ok"]["before"], "refuted");
+    assert_eq!(b["found"]["Ok"]["after"], "confirmed");
+
+    let (ok, out, err) = harness(&["check", "ort-mutex", "--versions", "seed,9.9.9"], &[]);
+    assert!(ok, "{err}\n{out}");
+    assert!(out.contains("2.0.0-rc.10") && out.contains("confirmed"), "the seed's version resolves and is judged: {out}");
+    assert!(out.contains("9.9.9") && out.contains("not measured") && out.contains("failed to select a version"), "cargo's reason is kept: {out}");
+}

@@ -14,6 +14,9 @@ use crate::report::RenderError;
 pub enum ClaimError {
     #[error("unknown {kind} `{name}`; known: {known}")]
     Unknown { kind: &'static str, name: String, known: String },
+    /// A version the claim cannot be measured on here.
+    #[error("{claim}: cannot measure version `{asked}`; this claim's experiment compiles in: {available}\n  fix: ask for one of those (or `seed`, `latest`)")]
+    Versions { claim: String, asked: String, available: String },
     /// The claim's sources lack an experiment it reads.
     #[error("no `{experiment}` evidence given")]
     NoSource { experiment: String },

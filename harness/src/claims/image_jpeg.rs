@@ -9,7 +9,7 @@
 //! confirmed when it is at most half on every image, partly otherwise. The
 //! same rule is applied to image 0.24 (jpeg-decoder inside, the decoder the
 //! claim describes) and to 0.25 (zune-jpeg), measured in the same bench:
-//! a verdict per version (`by_version`).
+//! a verdict per version, shown by the version ledger (`ledger`).
 
 use std::path::Path;
 
@@ -143,15 +143,25 @@ fn slowdown_verdict(part: &'static str, version: &str, slowdown: &[(String, Esti
     Verdict::new(part, outcome, figures)
 }
 
-/// The finding across versions, from the two slowdown verdicts.
-pub fn by_version(v024: &Verdict, v025: &Verdict) -> String {
-    match (v024.outcome, v025.outcome) {
-        (Outcome::Confirmed, Outcome::Refuted) => "True then, false now: image 0.24 (jpeg-decoder) was at least 2x slower than libjpeg-turbo on every image; \
-             image 0.25 (zune-jpeg) is under 2x on every image. The claim describes the decoder image replaced in 0.25.0."
-            .into(),
-        (a, b) if a == b => format!("The same on both versions: {} on image 0.24 and on 0.25.", a.label()),
-        (a, b) => format!("image 0.24: {}; image 0.25: {}.", a.label(), b.label()),
-    }
+/// The slowdown part as the ledger asks it, without a version in the question.
+pub const LEDGER_PARTS: &[Part] = &[Part { id: "slowdown", question: "\"2-3x slower than libjpeg-turbo\"" }];
+
+/// The versions of the ledger: the bench decodes with both (image 0.24 is
+/// a dependency of its own, `image024`); a test checks them against Cargo.lock.
+pub const VERSIONS: super::registry::Versions = super::registry::Versions { seed: "0.25", built_in: &["0.24.9", "0.25.10"] };
+
+/// The ledger: the slowdown rule's verdict on each image version measured
+/// (the parts `slowdown` and `slowdown-0.24` of the verdict table, as one
+/// part per version).
+pub fn ledger(f: &Figures) -> Vec<super::ledger::Entry> {
+    let v = rules(f);
+    [("0.24", &v[2]), ("0.25", &v[1])]
+        .into_iter()
+        .filter(|(_, verdict)| verdict.outcome != Outcome::NotMeasured)
+        .map(|(prefix, verdict)| {
+            super::ledger::Entry::new("image", &version_of(&f.image_version, prefix), Verdict::new("slowdown", verdict.outcome, verdict.figures.clone()))
+        })
+        .collect()
 }
 
 /// The rules of claim 4, pure: per image, the slowdown's interval against
@@ -232,6 +242,13 @@ impl Claim for ImageJpegClaim {
     }
     fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, crate::claims::ClaimError> {
         Ok(vec![(FILE.to_string(), render(sources.get(CLAIM)?)?)])
+    }
+    fn versions(&self) -> Option<&'static super::registry::Versions> {
+        Some(&VERSIONS)
+    }
+    fn ledger(&self, sources: &Sources) -> Result<Vec<super::ledger::Entry>, crate::claims::ClaimError> {
+        let ev: Evidence<Data> = store::read(sources.get(CLAIM)?)?;
+        Ok(ledger(&figures(&ev)))
     }
 }
 
@@ -332,7 +349,8 @@ pub fn render(path: &Path) -> Result<Page, crate::report::RenderError> {
          inconclusive otherwise.\n\n"
     );
     s += &super::verdict_table(PARTS, &verdicts);
-    s += &format!("\nBy version: {}\n", by_version(&verdicts[2], &verdicts[1]));
+    s += "\n";
+    s += &super::ledger::section(LEDGER_PARTS, &ledger(&figures(&ev)), VERSIONS.seed);
     s += "\n## What to file\n\n";
     s += if verdicts[1].outcome == Outcome::Refuted {
         "**Do not file** a `jpeg-simd` feature request with image: the SIMD decoder is already there. A pipeline that needs the last few percent can call mozjpeg directly (the harness's `jpeg.decoder = \"mozjpeg\"`).\n\n"
@@ -396,9 +414,14 @@ mod tests {
         let v = rules(&f);
         assert_eq!((v[1].outcome, v[2].outcome), (Outcome::Refuted, Outcome::Confirmed));
         assert!(v[1].figures.starts_with("image 0.25.10:") && v[2].figures.starts_with("image 0.24.9:"), "{v:?}");
-        assert!(by_version(&v[2], &v[1]).starts_with("True then, false now"));
-        assert!(by_version(&v[1], &v[1]).starts_with("The same on both versions"));
+        let l = ledger(&f);
+        assert_eq!(
+            l.iter().map(|e| (e.version.as_str(), e.verdict.outcome)).collect::<Vec<_>>(),
+            [("0.24.9", Outcome::Confirmed), ("0.25.10", Outcome::Refuted)]
+        );
+        assert!(super::super::ledger::finding(&super::super::ledger::part_finding(&l, "slowdown")).starts_with("changes between 0.24.9 and 0.25.10"));
         assert_eq!(rules(&fig(&[(1.1, 1.3)]))[2].outcome, Outcome::NotMeasured, "evidence from before 0.24 was measured");
+        assert_eq!(ledger(&fig(&[(1.1, 1.3)])).len(), 1, "a version not measured has no ledger entry");
     }
 
     #[test]

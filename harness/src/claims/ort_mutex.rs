@@ -1,6 +1,8 @@
 //! Claim 2: "ort's `Session::run(&mut self)` forces `Arc<Mutex<Session>>`;
 //! if the Mutex has <1% overhead the API change is not critical; else add
-//! `run_shared(&self)`". Decided from `harness experiment ort-mutex`.
+//! `run_shared(&self)`". Decided from `harness experiment ort-mutex`; the
+//! API part (`run` takes `&mut self`, per ort version) from `harness
+//! experiment ort-api` (`claims::ort_run_api`).
 //!
 //! Rules: (1) the uncontended lock's cost is mutex / per-thread throughput at
 //! one thread, decided against 1% only when its 95% interval is narrower than
@@ -10,7 +12,7 @@
 
 use std::path::Path;
 
-use super::registry::{Claim, Info, Method, Part, Sources};
+use super::registry::{Claim, Info, Method, Part, Sources, Versions};
 use super::verdict::{comparison, side, Outcome, Side, Verdict};
 use crate::evidence::store::{self, Evidence};
 use crate::experiments::ort_mutex::{CellRun, Data, EXPERIMENT};
@@ -44,6 +46,7 @@ pub const PREPACK_SAVES: f64 = 0.8;
 
 /// The parts of claim 2.
 pub const PARTS: &[Part] = &[
+    super::ort_run_api::PART,
     Part { id: "uncontended-lock", question: "the `Mutex` that `&mut self` forces costs over 1% (uncontended, mutex / per-thread at 1 thread)" },
     Part { id: "shared-session", question: "funnelling all threads through one `Mutex<Session>` loses throughput (mutex / per-thread at all cores)" },
     Part { id: "fairness", question: "the seed's `Mutex<Session>` starves threads (fewest / most calls per thread)" },
@@ -173,7 +176,7 @@ pub const INFO: Info = Info {
     seed: Some(2),
     upstream: "ort",
     method: Method::Experiment(EXPERIMENT),
-    evidence: &[EXPERIMENT],
+    evidence: &[crate::experiments::ort_api::EXPERIMENT, EXPERIMENT],
     parts: PARTS,
     seed_quote: &[
         "**Package**: ort v2.0.0-rc.10",
@@ -183,6 +186,9 @@ pub const INFO: Info = Info {
     ],
 };
 
+/// The versions of the ledger: any ort version builds the API probe.
+pub const VERSIONS: Versions = Versions { seed: crate::experiments::ort_api::SEED_VERSION, built_in: &[] };
+
 /// Claim 2 in the registry.
 pub struct OrtMutexClaim;
 
@@ -191,20 +197,41 @@ impl Claim for OrtMutexClaim {
         &INFO
     }
     fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, crate::claims::ClaimError> {
+        let api = crate::experiments::run_named(crate::experiments::ort_api::EXPERIMENT, quick, progress)?;
         let path = crate::experiments::run_named(EXPERIMENT, quick, progress)?;
-        Ok(vec![(EXPERIMENT.to_string(), path)])
+        Ok(vec![(crate::experiments::ort_api::EXPERIMENT.to_string(), api), (EXPERIMENT.to_string(), path)])
     }
     fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, crate::claims::ClaimError> {
         let ev: Evidence<Data> = store::read(sources.get(EXPERIMENT)?)?;
-        Ok(rules(&figures(&ev.data)))
+        let api = super::ort_run_api::verdict(&super::ort_run_api::probes(sources)?);
+        Ok(std::iter::once(api).chain(rules(&figures(&ev.data))).collect())
     }
     fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, crate::claims::ClaimError> {
-        Ok(vec![(FILE.to_string(), render(sources.get(EXPERIMENT)?)?)])
+        let api: Evidence<crate::experiments::ort_api::Data> = store::read(sources.get(crate::experiments::ort_api::EXPERIMENT)?)?;
+        Ok(vec![(FILE.to_string(), render(sources.get(EXPERIMENT)?, &api)?)])
+    }
+    fn versions(&self) -> Option<&'static Versions> {
+        Some(&VERSIONS)
+    }
+    fn ledger(&self, sources: &Sources) -> Result<Vec<super::ledger::Entry>, crate::claims::ClaimError> {
+        Ok(super::ort_run_api::ledger(&super::ort_run_api::probes(sources)?))
+    }
+    fn measure_versions(
+        &self,
+        versions: &[String],
+        _quick: bool,
+        progress: &dyn Fn(&str),
+    ) -> Result<Vec<(String, std::path::PathBuf)>, crate::claims::ClaimError> {
+        let api = crate::experiments::ort_api::run_versions(versions, progress)?;
+        Ok(vec![(crate::experiments::ort_api::EXPERIMENT.to_string(), api)])
+    }
+    fn version_judge(&self, part: &str) -> Option<super::registry::VersionJudge> {
+        (part == super::ort_run_api::PART.id).then_some(super::ort_run_api::judge_version as super::registry::VersionJudge)
     }
 }
 
-/// Renders the report.
-pub fn render(path: &Path) -> Result<Page, crate::report::RenderError> {
+/// Renders the report from the mutex evidence at `path` and the API probes.
+pub fn render(path: &Path, api: &Evidence<crate::experiments::ort_api::Data>) -> Result<Page, crate::report::RenderError> {
     let ev: Evidence<Data> = store::read(path)?;
     let d = &ev.data;
     let rel = crate::report::markdown::data_path(path);
@@ -218,14 +245,16 @@ pub fn render(path: &Path) -> Result<Page, crate::report::RenderError> {
         "## Method\n\n`harness experiment ort-mutex`: the pipeline's own sharing (`pipeline::shared`): one session behind a `Mutex`, a session per thread, \
          or a pool of two; 1-4 threads, one intra-op thread per session, so threads x intra-op threads exceed the {} cores from 3 threads on (the oversubscribed \
          cells). Threads are spawned and warmed up before timing, released by a barrier, run for a fixed time, and count their own calls; latency includes the \
-         wait for the lock. Before timing, every strategy gave the same output ({}). Parameters: `{}`. {}\n\n## Results\n\n",
+         wait for the lock. Before timing, every strategy gave the same output ({}). Parameters: `{}`. {}\n\n{}## Results\n\n",
         d.cores,
         d.outputs_agree.iter().map(|(m, a)| format!("{m}: {}", if *a { "equal" } else { "DIFFERENT" })).collect::<Vec<_>>().join(", "),
         ev.parameters,
-        crate::experiments::grade_note(EXPERIMENT, ev.parameters["repeats"].as_u64().unwrap_or(0) as usize)
+        crate::experiments::grade_note(EXPERIMENT, ev.parameters["repeats"].as_u64().unwrap_or(0) as usize),
+        super::ort_run_api::method(&api.data.probe_source)
     );
+    s += &super::ort_run_api::results(&api.data.probes);
     let models = models(d);
-    let verdicts = rules(&figures(d));
+    let verdicts: Vec<Verdict> = std::iter::once(super::ort_run_api::verdict(&api.data.probes)).chain(rules(&figures(d))).collect();
     let mut charts = Vec::new();
     for model in &models {
         s += &format!("### {model}\n\nCalls per second (median [95% CI] over repeats), latency, lock wait as a share of thread time, fairness (fewest / most calls per thread):\n\n");
@@ -300,7 +329,10 @@ pub fn render(path: &Path) -> Result<Page, crate::report::RenderError> {
          (refuted at or above; one repeat decides nothing); shared prepacked weights \
          remove the per-thread memory when an extra session costs under {PREPACK_SAVES} of one with its own weights.\n\n"
     );
+    s += &format!("The API part's rule: {}.\n\n", super::ort_run_api::RULE);
     s += &super::verdict_table(PARTS, &verdicts);
+    s += "\n";
+    s += &super::ledger::section(PARTS, &super::ort_run_api::ledger(&api.data.probes), VERSIONS.seed);
     let outcome = |id: &str| verdicts.iter().find(|v| v.part == id).map(|v| v.outcome);
     s += "\n## What to file\n\n";
     if outcome("shared-session") == Some(Outcome::Confirmed) {

@@ -57,6 +57,8 @@ impl Sources {
         for n in claim.evidence() {
             let how = match claim.method() {
                 Method::Derived(from) => find(from).map_or_else(|| from.to_string(), |c| c.method().command(c.id())),
+                // A claim reading several experiments names the one missing.
+                Method::Experiment(_) if crate::experiments::ALL.iter().any(|e| e.name == *n) => format!("harness experiment {n}"),
                 other => other.command(claim.id()),
             };
             let p = store::pinned(n).ok_or_else(|| store::not_pinned(n, &how))?;
@@ -99,6 +101,28 @@ pub struct Info {
     pub seed_quote: &'static [&'static str],
 }
 
+/// The upstream versions a claim is measured on (the version ledger).
+#[derive(Debug, Clone, Copy)]
+pub struct Versions {
+    /// The version the seed names ("0.25", "2.0.0-rc.10"): a measured
+    /// version is the seed's when it equals it or extends it (`0.25.10`).
+    pub seed: &'static str,
+    /// Versions the claim's experiment compiles in (one binary measures
+    /// both); empty when the claim builds whatever version it is asked.
+    pub built_in: &'static [&'static str],
+}
+
+impl Versions {
+    /// Whether `version` is the seed's.
+    pub fn is_seed(&self, version: &str) -> bool {
+        super::ledger::is_seed(self.seed, version)
+    }
+}
+
+/// Judges one part on one published version with one cheap build (a
+/// compile probe): what `harness bisect` calls per step.
+pub type VersionJudge = fn(&str, &dyn Fn(&str)) -> Result<Verdict, crate::claims::ClaimError>;
+
 /// A claim: what the seed says, how it is measured, the rules that decide
 /// each part, and the report.
 pub trait Claim: Sync {
@@ -132,6 +156,38 @@ pub trait Claim: Sync {
     fn parts(&self) -> &'static [Part] {
         self.info().parts
     }
+    /// The versions it is measured on; `None` when it has no ledger.
+    fn versions(&self) -> Option<&'static Versions> {
+        None
+    }
+    /// Each part's verdict per upstream version measured (the ledger);
+    /// empty when the evidence covers one version.
+    fn ledger(&self, _sources: &Sources) -> Result<Vec<super::ledger::Entry>, crate::claims::ClaimError> {
+        Ok(vec![])
+    }
+    /// Measures the claim on exact `versions` of its upstream crate. By
+    /// default: the claim's own measurement when every version asked is
+    /// one it compiles in, else an error naming those.
+    fn measure_versions(&self, versions: &[String], quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, PathBuf)>, crate::claims::ClaimError> {
+        let built_in = self.versions().map_or(&[][..], |v| v.built_in);
+        match versions.iter().find(|v| !built_in.contains(&v.as_str())) {
+            None if !built_in.is_empty() => self.measure(quick, progress),
+            missing => Err(crate::claims::ClaimError::Versions {
+                claim: self.id().to_string(),
+                asked: missing.cloned().unwrap_or_default(),
+                available: if built_in.is_empty() { "none (this claim has no version ledger)".into() } else { built_in.join(", ") },
+            }),
+        }
+    }
+    /// The per-version judge of `part`, when one cheap build decides it.
+    fn version_judge(&self, _part: &str) -> Option<VersionJudge> {
+        None
+    }
+}
+
+/// The crate a claim is about: the first word of `Info::upstream`.
+pub fn upstream_crate(claim: &dyn Claim) -> &'static str {
+    claim.info().upstream.split_whitespace().next().unwrap_or("")
 }
 
 /// Every claim, in the seed's order.
@@ -217,6 +273,21 @@ mod tests {
             parts.dedup();
             assert_eq!(parts.len(), n, "{}: duplicate part id", c.id());
             assert!(n > 0 && !c.evidence().is_empty(), "{}", c.id());
+        }
+    }
+
+    #[test]
+    fn versions_a_claim_compiles_in_are_the_ones_it_builds() {
+        let lock = crate::lockfile::Lock::read(&crate::paths::workspace_root().join("Cargo.lock")).unwrap();
+        for c in ALL {
+            let Some(v) = c.versions() else { continue };
+            let krate = upstream_crate(*c);
+            for b in v.built_in {
+                let in_lock = lock.named(krate).any(|p| p.version == *b);
+                let a_variant = krate == "whisper-rs" && crate::forks::variant::bundled(b).is_some();
+                assert!(in_lock || a_variant, "{}: {krate} {b} is neither in Cargo.lock nor a whisper-rs variant", c.id());
+            }
+            assert!(v.built_in.is_empty() || v.built_in.iter().any(|b| v.is_seed(b)), "{}: the seed's {} is not among the versions built in", c.id(), v.seed);
         }
     }
 }

@@ -2,9 +2,11 @@
 //! evidence file through `evidence::store`; `report` renders it.
 
 pub mod anchors;
+pub mod api_probe;
 pub mod error;
 pub mod inputs;
 pub mod instructions;
+pub mod ort_api;
 pub mod ort_mutex;
 pub mod pipeline_perf;
 pub mod thread_budget;
@@ -49,6 +51,13 @@ pub const ALL: &[Experiment] = &[
         report_grade: 10,
         fewer_because: None,
         run: ort_mutex::run,
+    },
+    Experiment {
+        name: ort_api::EXPERIMENT,
+        about: "claim 2: does `Session::run` take `&mut self`? A compile probe against each ort version",
+        report_grade: 1,
+        fewer_because: Some("a compile probe is deterministic: the same source against the same resolved versions gives the same answer"),
+        run: ort_api::run,
     },
     Experiment {
         name: instructions::EXPERIMENT,

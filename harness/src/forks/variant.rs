@@ -87,12 +87,32 @@ impl WhisperVariant {
     }
 
     fn sys_version(&self) -> Result<&'static str, VariantError> {
-        match self.whisper_rs.as_str() {
-            "0.16.0" => Ok("0.15.0"),
-            "0.15.1" => Ok("0.14.1"),
-            v => Err(VariantError::UnknownVersion(v.into())),
-        }
+        bundled(&self.whisper_rs).map(|b| b.sys).ok_or_else(|| VariantError::UnknownVersion(self.whisper_rs.clone()))
     }
+}
+
+/// What a whisper-rs version pins: its whisper-rs-sys and the whisper.cpp
+/// that one bundles (its `CMakeLists.txt` `project(... VERSION ...)`; a
+/// test reads the workspace's to check this table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bundled {
+    pub whisper_rs: &'static str,
+    pub sys: &'static str,
+    pub whisper_cpp: &'static str,
+}
+
+/// The whisper-rs versions this harness builds.
+pub const BUNDLED: &[Bundled] =
+    &[Bundled { whisper_rs: "0.15.1", sys: "0.14.1", whisper_cpp: "1.7.6" }, Bundled { whisper_rs: "0.16.0", sys: "0.15.0", whisper_cpp: "1.8.3" }];
+
+/// The pins of `whisper_rs`, if this harness knows them.
+pub fn bundled(whisper_rs: &str) -> Option<&'static Bundled> {
+    BUNDLED.iter().find(|b| b.whisper_rs == whisper_rs)
+}
+
+/// The whisper.cpp version in a `CMakeLists.txt`'s `project("whisper.cpp" VERSION x)`.
+pub fn whisper_cpp_version(cmake: &str) -> Option<String> {
+    cmake.lines().find_map(|l| l.trim().strip_prefix("project(\"whisper.cpp\" VERSION ")).map(|r| r.trim_end_matches(')').trim().to_string())
 }
 
 /// Builds the race cell for `variant` (cached: a built binary is reused)
@@ -154,4 +174,30 @@ pub fn build_race_cell(variant: &WhisperVariant, progress: &dyn Fn(&str)) -> Res
             .map_err(|reason| VariantError::PatchUnused { name, reason: Box::new(reason) })?;
     }
     Ok(exe)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_whisper_cpps_version_from_its_cmake_project() {
+        assert_eq!(
+            whisper_cpp_version("cmake_minimum_required(VERSION 3.5)\nproject(\"whisper.cpp\" C CXX)\nproject(\"whisper.cpp\" VERSION 1.7.6)\n").as_deref(),
+            Some("1.7.6")
+        );
+        assert_eq!(whisper_cpp_version("project(\"other\" VERSION 1.0)"), None);
+    }
+
+    #[test]
+    fn the_bundled_table_matches_the_workspaces_whisper_rs_sys_source() {
+        let meta = crate::process::cargo_metadata(&crate::paths::workspace_root(), &[]).expect("cargo metadata of the workspace");
+        let sys = meta.packages.iter().find(|p| p.name.as_str() == "whisper-rs-sys").expect("the workspace depends on whisper-rs-sys");
+        let rs = meta.packages.iter().find(|p| p.name.as_str() == "whisper-rs").expect("and on whisper-rs");
+        let dir = sys.manifest_path.parent().expect("a manifest has a folder");
+        let cmake = std::fs::read_to_string(dir.join("whisper.cpp/CMakeLists.txt")).expect("whisper-rs-sys bundles whisper.cpp");
+        let b = bundled(&rs.version.to_string()).expect("the workspace's whisper-rs is in BUNDLED");
+        assert_eq!(b.sys, sys.version.to_string());
+        assert_eq!(whisper_cpp_version(&cmake).as_deref(), Some(b.whisper_cpp));
+    }
 }

@@ -20,6 +20,32 @@ pub fn first_error_json(stdout: &[u8], stderr: &str, lines: usize) -> String {
     first_error(stderr, lines)
 }
 
+/// One compiler error of a build run with `--message-format=json`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CompilerError {
+    /// The package the error is in (its name, from the package id).
+    pub package: String,
+    /// rustc's error code (`E0596`), when it has one.
+    pub code: Option<String>,
+    /// The error's first line as rustc renders it.
+    pub message: String,
+}
+
+/// Every error-level compiler message of a JSON build output.
+pub fn compiler_errors(stdout: &[u8]) -> Vec<CompilerError> {
+    Message::parse_stream(stdout)
+        .map_while(Result::ok)
+        .filter_map(|m| match m {
+            Message::CompilerMessage(cm) if matches!(cm.message.level, DiagnosticLevel::Error | DiagnosticLevel::Ice) => Some(CompilerError {
+                package: cm.target.name.clone(),
+                code: cm.message.code.as_ref().map(|c| c.code.clone()),
+                message: cm.message.rendered.as_deref().unwrap_or(&cm.message.message).lines().next().unwrap_or("").to_string(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The first `error` line of cargo's output and the `lines - 1` after it
 /// (the compiler's explanation), or the last `lines` lines when no line
 /// starts with `error`.
@@ -42,6 +68,17 @@ mod tests {
         let e = super::first_error_json(stdout.as_bytes(), "error: could not compile `a`", 2);
         assert!(e.starts_with("a (in path+file:///x#a@0.1.0):\nerror[E0308]: mismatched types\n --> src/lib.rs:1:1"), "{e}");
         assert_eq!(super::first_error_json(b"", "   Updating index\nerror: no matching package named `x`", 1), "error: no matching package named `x`");
+    }
+
+    #[test]
+    fn compiler_errors_keep_package_and_code() {
+        let msg = r#"{"reason":"compiler-message","package_id":"path+file:///x#probe@0.0.0","manifest_path":"/x/Cargo.toml","target":{"kind":["lib"],"crate_types":["lib"],"name":"probe","src_path":"/x/src/lib.rs","edition":"2021","doc":true,"doctest":true,"test":true},"message":{"rendered":"error[E0596]: cannot borrow `*s` as mutable\n --> x\n","$message_type":"diagnostic","children":[],"code":{"code":"E0596","explanation":null},"level":"error","message":"cannot borrow","spans":[]}}"#;
+        let e = super::compiler_errors(format!("{msg}\n").as_bytes());
+        assert_eq!(
+            e,
+            vec![super::CompilerError { package: "probe".into(), code: Some("E0596".into()), message: "error[E0596]: cannot borrow `*s` as mutable".into() }]
+        );
+        assert!(super::compiler_errors(b"").is_empty());
     }
 
     #[test]

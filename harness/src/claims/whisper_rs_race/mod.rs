@@ -47,6 +47,9 @@ pub const INFO: crate::claims::registry::Info = crate::claims::registry::Info {
     ],
 };
 
+/// The versions of the ledger: the matrix builds both (`forks::variant`).
+pub const VERSIONS: crate::claims::registry::Versions = crate::claims::registry::Versions { seed: "0.15.1", built_in: &["0.15.1", "0.16.0"] };
+
 /// Claim 1 in the registry.
 pub struct RaceClaim;
 
@@ -68,6 +71,13 @@ impl crate::claims::registry::Claim for RaceClaim {
             pages.push((report::VAD_FILE.to_string(), vad.into()));
         }
         Ok(pages)
+    }
+    fn versions(&self) -> Option<&'static crate::claims::registry::Versions> {
+        Some(&VERSIONS)
+    }
+    fn ledger(&self, sources: &crate::claims::registry::Sources) -> Result<Vec<crate::claims::ledger::Entry>, crate::claims::ClaimError> {
+        let ev: Evidence<Data> = store::read(sources.get(CLAIM)?)?;
+        Ok(parts::by_version(&report::judged(&ev), report::cores(&ev)))
     }
 }
 

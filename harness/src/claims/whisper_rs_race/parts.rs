@@ -165,6 +165,29 @@ pub fn rules(rows: &[(&CellResult, Judged)], cores: usize) -> Vec<Verdict> {
     vec![race, unsound, hang, mutex, pool]
 }
 
+/// The ledger: the same rules on each whisper-rs version's cells alone
+/// (registry builds; forks are the fork check's, not a version's). A part
+/// with no cells on a version is "not measured" there.
+pub fn by_version(rows: &[(&CellResult, Judged)], cores: usize) -> Vec<crate::claims::ledger::Entry> {
+    let mut versions: Vec<String> = rows.iter().filter(|(c, _)| c.cell.variant.source.is_none()).map(|(c, _)| c.cell.variant.whisper_rs.clone()).collect();
+    crate::claims::ledger::sort_versions(&mut versions);
+    versions.dedup();
+    versions
+        .iter()
+        .flat_map(|v| {
+            let mine: Vec<(&CellResult, Judged)> =
+                rows.iter().filter(|(c, _)| c.cell.variant.source.is_none() && &c.cell.variant.whisper_rs == v).map(|(c, j)| (*c, j.clone())).collect();
+            let bundled = crate::forks::variant::bundled(v).map_or(String::new(), |b| format!("whisper-rs-sys {}, whisper.cpp {}", b.sys, b.whisper_cpp));
+            rules(&mine, cores).into_iter().map(move |verdict| crate::claims::ledger::Entry {
+                krate: "whisper-rs".into(),
+                version: v.clone(),
+                bundled: bundled.clone(),
+                verdict,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -215,6 +215,8 @@ pub fn render(path: &Path) -> Result<crate::report::Page, crate::report::RenderE
           with its threads asleep, refuted when the only trouble was slow cells with K x n_threads over the cores; the seed's fix works when every \
           fully locked cell whose n_threads fits the cores was ok; the thread pool matters when the OpenMP build was ok where ggml's pool was slow.\n\n";
     s += &crate::claims::verdict_table(super::parts::PARTS, &verdicts);
+    s += "\n";
+    s += &crate::claims::ledger::section(super::parts::PARTS, &super::parts::by_version(&rows, n_cores), super::VERSIONS.seed);
     let slow_within = rows
         .iter()
         .filter(|(c, j)| c.cell.phase == Phase::Both && c.cell.guard == Guard::None && j.class == Class::Slow && c.cell.k * c.cell.n_threads <= n_cores)
