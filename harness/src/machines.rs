@@ -30,50 +30,7 @@ pub enum MergeError {
     Grade { first: PathBuf, first_kind: &'static str, second: PathBuf, second_kind: &'static str },
 }
 
-/// Whether a part's verdict holds on every machine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Holds {
-    /// The same verdict everywhere.
-    Everywhere(Outcome),
-    /// Decided the same way where decided; inconclusive or not measured elsewhere.
-    WhereDecided(Outcome),
-    /// Decided differently on different machines: the verdict depends on the machine.
-    Differs,
-    /// Not judged on some machine (measuring failed there).
-    Incomplete,
-}
-
-fn decided(o: Outcome) -> bool {
-    matches!(o, Outcome::Confirmed | Outcome::Refuted | Outcome::Partly)
-}
-
-/// The rule: one verdict per machine (`None`: not judged there).
-pub fn holds(verdicts: &[Option<Outcome>]) -> Holds {
-    let Some(all) = verdicts.iter().copied().collect::<Option<Vec<Outcome>>>() else { return Holds::Incomplete };
-    let Some(&first) = all.first() else { return Holds::Incomplete };
-    if all.iter().all(|&o| o == first) {
-        return Holds::Everywhere(first);
-    }
-    let mut made: Vec<Outcome> = all.into_iter().filter(|&o| decided(o)).collect();
-    made.dedup();
-    match made.as_slice() {
-        [one] => Holds::WhereDecided(*one),
-        _ => Holds::Differs,
-    }
-}
-
-impl Holds {
-    /// The cell of the merged table.
-    pub fn describe(self) -> String {
-        match self {
-            Holds::Everywhere(o) => format!("yes: {} on every machine", o.label()),
-            Holds::WhereDecided(o) => format!("{} where decided; undecided on the others", o.label()),
-            Holds::Differs => "**no: the verdict depends on the machine**".into(),
-            Holds::Incomplete => "not judged on every machine".into(),
-        }
-    }
-}
+pub use crate::claims::by_machine::{holds, Holds};
 
 /// One machine's run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -215,22 +172,4 @@ pub fn render(m: &Merged) -> String {
         }
     }
     s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use Outcome::*;
-
-    #[test]
-    fn holds_names_every_case() {
-        assert_eq!(holds(&[Some(Refuted), Some(Refuted)]), Holds::Everywhere(Refuted));
-        assert_eq!(holds(&[Some(Inconclusive), Some(Inconclusive)]), Holds::Everywhere(Inconclusive));
-        assert_eq!(holds(&[Some(Confirmed), Some(Inconclusive)]), Holds::WhereDecided(Confirmed));
-        assert_eq!(holds(&[Some(NotMeasured), Some(Refuted), Some(Refuted)]), Holds::WhereDecided(Refuted));
-        assert_eq!(holds(&[Some(Confirmed), Some(Refuted)]), Holds::Differs);
-        assert_eq!(holds(&[Some(Partly), Some(Confirmed)]), Holds::Differs);
-        assert_eq!(holds(&[Some(Confirmed), None]), Holds::Incomplete);
-        assert_eq!(holds(&[]), Holds::Incomplete);
-    }
 }

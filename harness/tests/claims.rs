@@ -68,6 +68,12 @@ fn ort_mutex_quick_experiment_checks_outputs_then_times_and_renders() {
     let (ok, _, err) =
         harness(&["experiment", "ort-mutex", "--quick", "--repeats", "1", "--promote"], &[("HARNESS_EVIDENCE_DIR", &ev), ("HARNESS_SCRATCH_DIR", &scratch)]);
     assert!(ok, "{err}");
+    // The API probe's evidence (claim 2's other experiment) comes from the committed store.
+    let api = harness::evidence::store::pinned("ort-api").expect("ort-api evidence is pinned");
+    std::fs::create_dir_all(ev.join("ort-api")).unwrap();
+    std::fs::copy(&api, ev.join("ort-api/pinned.json")).unwrap();
+    let index = std::fs::read_to_string(ev.join("index.toml")).unwrap();
+    std::fs::write(ev.join("index.toml"), index.replace("[pins]\n", "[pins]\n\"ort-api\" = [\"ort-api/pinned.json\"]\n")).unwrap();
     let (ok, _, err) = harness(&["report", "ort-mutex"], &[("HARNESS_EVIDENCE_DIR", &ev), ("HARNESS_REPORTS_DIR", &rep)]);
     assert!(ok, "{err}");
     let md = std::fs::read_to_string(rep.join("ort-mutex.md")).unwrap();
@@ -99,7 +105,10 @@ fn harness_check_exits_1_naming_a_part_whose_committed_verdict_flips() {
     assert!(altered > 0, "the committed evidence has prepacked memory rows");
     std::fs::create_dir_all(ev.join("ort-mutex")).unwrap();
     std::fs::write(ev.join("ort-mutex/altered.json"), v.to_string()).unwrap();
-    std::fs::write(ev.join("index.toml"), "[pins]\n\"ort-mutex\" = [\"ort-mutex/altered.json\"]\n").unwrap();
+    let api = harness::evidence::store::pinned("ort-api").expect("ort-api evidence is pinned");
+    std::fs::create_dir_all(ev.join("ort-api")).unwrap();
+    std::fs::copy(&api, ev.join("ort-api/pinned.json")).unwrap();
+    std::fs::write(ev.join("index.toml"), "[pins]\n\"ort-mutex\" = [\"ort-mutex/altered.json\"]\n\"ort-api\" = [\"ort-api/pinned.json\"]\n").unwrap();
     let run = || harness(&["check", "ort-mutex", "--quick", "--json"], &[("HARNESS_EVIDENCE_DIR", &ev), ("HARNESS_SCRATCH_DIR", &scratch)]);
     let (ok, out, err) = run();
     assert!(!ok, "a flipped verdict must fail the command\n{out}\n{err}");
@@ -206,13 +215,15 @@ fn claim2_verdict_and_prose_change_when_the_evidence_changes() {
     let altered = dir.path().join("ort-mutex-altered.json");
     std::fs::write(&altered, serde_json::to_string(&ev).unwrap()).unwrap();
 
+    let api = harness::evidence::store::pinned("ort-api").expect("pinned ort-api evidence");
+    let sources = |p: &std::path::Path| Sources::default().with("ort-api", api.clone()).with("ort-mutex", p.to_path_buf());
     let shared = |s: &Sources| claim.judge(s).unwrap().into_iter().find(|v| v.part == "shared-session").unwrap();
-    let (before, after) = (shared(&Sources::default().with("ort-mutex", pinned.clone())), shared(&Sources::default().with("ort-mutex", altered.clone())));
+    let (before, after) = (shared(&sources(&pinned)), shared(&sources(&altered)));
     assert_eq!(before.outcome, Outcome::Confirmed, "{before:?}");
     assert_eq!(after.outcome, Outcome::Refuted, "{after:?}");
     assert_ne!(before.figures, after.figures);
 
-    let page = |p: &std::path::Path| claim.render(&Sources::default().with("ort-mutex", p.to_path_buf())).unwrap()[0].1.markdown.clone();
+    let page = |p: &std::path::Path| claim.render(&sources(p)).unwrap()[0].1.markdown.clone();
     let (md_before, md_after) = (page(&pinned), page(&altered));
     assert!(md_before.contains("What costs measurably is funnelling all threads through one session"), "{md_before}");
     assert!(!md_after.contains("What costs measurably"), "the conclusion changed with the data");

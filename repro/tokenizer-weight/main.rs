@@ -4,6 +4,9 @@
 //! those of a program that only tokenizes:
 //! - feature `hf`: Hugging Face `tokenizers` (default features, or
 //!   `default-features = false, features = ["fancy-regex"]`);
+//! - feature `hf1`: `tokenizers` 1.0 prereleases, whose read-only
+//!   `PipelineTokenizer` replaces `Tokenizer` (default features, or only
+//!   what a WordPiece `tokenizer.json` needs);
 //! - feature `light`: `bert_tokenizer` through the harness's
 //!   `stages/wordpiece.rs` (the same file the harness compiles).
 //!
@@ -31,6 +34,20 @@ fn encoder(path: &str, _mode: &str) -> Box<dyn Fn(&str) -> Vec<u32>> {
     t.with_truncation(None).unwrap_or_else(|e| die(e.to_string()));
     t.with_padding(None);
     Box::new(move |s| t.encode(s, true).unwrap_or_else(|e| die(format!("encode: {e}"))).get_ids().to_vec())
+}
+
+#[cfg(feature = "hf1")]
+fn encoder(path: &str, _mode: &str) -> Box<dyn Fn(&str) -> Vec<u32>> {
+    use tokenizers::pipeline::{EncodeOptions, Override};
+    // 1.0 reads only its canonical form; files written by 0.x are upgraded first, as upstream documents.
+    let text = tokenizers::canonicalize_file(path).unwrap_or_else(|e| die(format!("{path}: {e}")));
+    let t = tokenizers::from_json(&text).unwrap_or_else(|e| die(format!("{path}: {e}")));
+    // As with `hf`: whole sentences, without the file's padding and truncation.
+    let opts = EncodeOptions { padding: Override::Off, truncation: Override::Off, ..Default::default() };
+    Box::new(move |s| {
+        let enc = t.encode(s, &opts).wait().unwrap_or_else(|e| die(format!("encode: {e}")));
+        enc.first().map(|e| e.ids().iter().map(|t| t.id()).collect()).unwrap_or_default()
+    })
 }
 
 #[cfg(feature = "light")]

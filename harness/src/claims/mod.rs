@@ -1,6 +1,7 @@
 //! Claims: one module per upstream claim of the seed, holding how it is
 //! measured, the rule that decides it and how its report reads.
 
+pub mod by_machine;
 pub mod error;
 pub mod ffmpeg_swscale;
 pub mod image_jpeg;
@@ -11,6 +12,7 @@ pub mod ort_run_api;
 pub mod ort_tensor_copy;
 pub mod registry;
 pub mod rustfft_parallel;
+pub mod seed_figures;
 pub mod tokenizers_weight;
 pub mod verdict;
 pub mod whisper_batch;
@@ -179,11 +181,13 @@ pub fn render_report(name: &str) -> Result<Vec<PathBuf>, crate::claims::ClaimErr
     }
     let claim = registry::find(name).ok_or_else(|| ClaimError::Unknown { kind: "report", name: name.to_string(), known: report_names().join(", ") })?;
     let sources = registry::Sources::pinned(claim)?;
-    claim
-        .render(&sources)?
-        .into_iter()
-        .map(|(file, page)| crate::report::write(&file, &page).map_err(error::io(&crate::report::reports_dir().join(&file))))
-        .collect()
+    let mut pages = claim.render(&sources)?;
+    // Several machines' evidence pinned: the claim's main page shows each one's verdicts.
+    if let (Some(section), Some((_, page))) = (by_machine::section(claim)?, pages.first_mut()) {
+        let at = page.markdown.find("\n## What to file").map_or(page.markdown.len(), |i| i + 1);
+        page.markdown.insert_str(at, &format!("{section}\n"));
+    }
+    pages.into_iter().map(|(file, page)| crate::report::write(&file, &page).map_err(error::io(&crate::report::reports_dir().join(&file)))).collect()
 }
 
 /// One claim's verdicts as judged from some evidence (or why not).

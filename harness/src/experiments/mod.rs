@@ -68,9 +68,9 @@ pub const ALL: &[Experiment] = &[
     },
     Experiment {
         name: tokenizer_weight::EXPERIMENT,
-        about: "claim 8: build time, binary size and dependencies of tokenizers, three ways",
+        about: "claim 8: build time, binary size and dependencies of tokenizers 0.20, 0.23 and 1.0-rc (default and lean) and a light WordPiece crate",
         report_grade: 3,
-        fewer_because: Some("each repeat is three clean release builds (minutes each on 2 cores); the verdict rests on sizes and dependency counts, which do not vary between builds"),
+        fewer_because: Some("each repeat is a round of seven clean release builds, interleaved (about a minute each on 2 cores); sizes and dependency counts do not vary between builds"),
         run: tokenizer_weight::run,
     },
     Experiment {

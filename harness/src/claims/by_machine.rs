@@ -1,0 +1,125 @@
+//! Verdicts by machine inside a report: when a claim's evidence is pinned
+//! from several machines (or machine profiles) in `reports/data/index.toml`,
+//! each pinned file is judged by the claim's own rules and the report shows
+//! every machine's verdicts side by side, with whether each holds on all
+//! (`holds`, the rule `harness check-merge` uses too).
+
+use serde::{Deserialize, Serialize};
+
+use super::registry::{Claim, Sources};
+use super::verdict::Outcome;
+use crate::evidence::store;
+
+/// Whether a part's verdict holds on every machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Holds {
+    /// The same verdict everywhere.
+    Everywhere(Outcome),
+    /// Decided the same way where decided; inconclusive or not measured elsewhere.
+    WhereDecided(Outcome),
+    /// Decided differently on different machines: the verdict depends on the machine.
+    Differs,
+    /// Not judged on some machine (measuring failed there).
+    Incomplete,
+}
+
+fn decided(o: Outcome) -> bool {
+    matches!(o, Outcome::Confirmed | Outcome::Refuted | Outcome::Partly)
+}
+
+/// The rule: one verdict per machine (`None`: not judged there).
+pub fn holds(verdicts: &[Option<Outcome>]) -> Holds {
+    let Some(all) = verdicts.iter().copied().collect::<Option<Vec<Outcome>>>() else { return Holds::Incomplete };
+    let Some(&first) = all.first() else { return Holds::Incomplete };
+    if all.iter().all(|&o| o == first) {
+        return Holds::Everywhere(first);
+    }
+    let mut made: Vec<Outcome> = all.into_iter().filter(|&o| decided(o)).collect();
+    made.dedup();
+    match made.as_slice() {
+        [one] => Holds::WhereDecided(*one),
+        _ => Holds::Differs,
+    }
+}
+
+impl Holds {
+    /// The cell of the merged table.
+    pub fn describe(self) -> String {
+        match self {
+            Holds::Everywhere(o) => format!("yes: {} on every machine", o.label()),
+            Holds::WhereDecided(o) => format!("{} where decided; undecided on the others", o.label()),
+            Holds::Differs => "**no: the verdict depends on the machine**".into(),
+            Holds::Incomplete => "not judged on every machine".into(),
+        }
+    }
+}
+
+/// How a report names a machine: its CPU, cores and when it measured.
+pub fn label(env: &crate::evidence::environment::Environment, started_at: &str) -> String {
+    format!(
+        "{}, {} logical core{}, {}",
+        env.cpu_model,
+        env.logical_cores,
+        if env.logical_cores == 1 { "" } else { "s" },
+        started_at.get(..10).unwrap_or(started_at)
+    )
+}
+
+/// The section, when some experiment the claim reads has several pinned
+/// files (one per machine); `None` otherwise. Every other experiment is
+/// read from its last pin.
+pub fn section(claim: &dyn Claim) -> Result<Option<String>, crate::claims::ClaimError> {
+    let Some((experiment, pins)) = claim.evidence().iter().map(|e| (*e, store::pinned_all(e))).find(|(_, p)| p.len() > 1) else { return Ok(None) };
+    let mut machines = Vec::new();
+    let mut verdicts = Vec::new();
+    for p in &pins {
+        let ev: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(p).map_err(crate::claims::error::io(p))?)
+            .map_err(|e| crate::claims::ClaimError::Measurement { what: p.display().to_string(), problem: e.to_string() })?;
+        let env: crate::evidence::environment::Environment = serde_json::from_value(ev["environment"].clone())
+            .map_err(|e| crate::claims::ClaimError::Measurement { what: p.display().to_string(), problem: format!("environment: {e}") })?;
+        machines.push(format!("{} (`{}`)", label(&env, ev["started_at"].as_str().unwrap_or("")), crate::report::markdown::data_path(p)));
+        verdicts.push(claim.judge(&Sources::pinned(claim)?.with(experiment, p.clone()))?);
+    }
+    let mut header = vec!["part".to_string()];
+    header.extend((1..=machines.len()).map(|i| format!("machine {i}")));
+    header.push("holds on all?".into());
+    let rows: Vec<Vec<String>> = claim
+        .parts()
+        .iter()
+        .map(|part| {
+            let per: Vec<Option<Outcome>> = verdicts.iter().map(|vs| vs.iter().find(|v| v.part == part.id).map(|v| v.outcome)).collect();
+            let mut r = vec![format!("`{}`", part.id)];
+            r.extend(per.iter().map(|o| o.map_or("(no verdict)".to_string(), |o| o.label().to_string())));
+            r.push(holds(&per).describe());
+            r
+        })
+        .collect();
+    let head: Vec<&str> = header.iter().map(String::as_str).collect();
+    let list = machines.iter().enumerate().map(|(i, m)| format!("{}. {m}", i + 1)).collect::<Vec<_>>().join("\n");
+    Ok(Some(format!(
+        "## Verdicts by machine\n\n`{experiment}` evidence is pinned from {} machines or machine profiles; each is judged by the same rules (the figures \
+         above are the last one's). Rule for the last column (`claims::by_machine::holds`): the same verdict everywhere; or the same where decided and \
+         undecided elsewhere; or it depends on the machine.\n\n{list}\n\n{}\n",
+        machines.len(),
+        crate::report::markdown::table(&head, &rows)
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Outcome::*;
+
+    #[test]
+    fn holds_names_every_case() {
+        assert_eq!(holds(&[Some(Refuted), Some(Refuted)]), Holds::Everywhere(Refuted));
+        assert_eq!(holds(&[Some(Inconclusive), Some(Inconclusive)]), Holds::Everywhere(Inconclusive));
+        assert_eq!(holds(&[Some(Confirmed), Some(Inconclusive)]), Holds::WhereDecided(Confirmed));
+        assert_eq!(holds(&[Some(NotMeasured), Some(Refuted), Some(Refuted)]), Holds::WhereDecided(Refuted));
+        assert_eq!(holds(&[Some(Confirmed), Some(Refuted)]), Holds::Differs);
+        assert_eq!(holds(&[Some(Partly), Some(Confirmed)]), Holds::Differs);
+        assert_eq!(holds(&[Some(Confirmed), None]), Holds::Incomplete);
+        assert_eq!(holds(&[]), Holds::Incomplete);
+    }
+}

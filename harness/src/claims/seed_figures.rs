@@ -1,0 +1,116 @@
+//! Every number the seed gives, judged: a report's table "the seed says |
+//! measured here | verdict", one row per figure, the seed's words quoted
+//! verbatim (a test checks each quote against the seed file). The rule is
+//! one pure function ([`judge`]) over what kind of figure the seed states.
+
+use super::verdict::{Outcome, Verdict};
+
+/// A figure "about" X holds when the measured value is within this factor
+/// of it either way: the seed's figures are round numbers from another
+/// machine, so a factor, not a percentage, says whether they are the same
+/// order of thing.
+pub const ABOUT_FACTOR: f64 = 1.5;
+
+/// What the seed states.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Claimed {
+    /// "5MB", "90 second": about this value.
+    About(f64),
+    /// "50+": at least this value.
+    AtLeast(f64),
+    /// "zero deps": at most this value.
+    AtMost(f64),
+}
+
+impl Claimed {
+    fn describe(self) -> String {
+        match self {
+            Claimed::About(x) => format!("about {x} (within {ABOUT_FACTOR}x either way)"),
+            Claimed::AtLeast(x) => format!("at least {x}"),
+            Claimed::AtMost(x) => format!("at most {x}"),
+        }
+    }
+}
+
+/// The rule, pure: `About` holds within [`ABOUT_FACTOR`] either way,
+/// `AtLeast`/`AtMost` as stated; a measured value that is not a positive
+/// finite number (nothing measured) is "not measured".
+pub fn judge(claimed: Claimed, measured: Option<f64>) -> Outcome {
+    let Some(m) = measured.filter(|m| m.is_finite() && *m >= 0.0) else { return Outcome::NotMeasured };
+    let holds = match claimed {
+        Claimed::About(x) => m > 0.0 && m / x <= ABOUT_FACTOR && x / m <= ABOUT_FACTOR,
+        Claimed::AtLeast(x) => m >= x,
+        Claimed::AtMost(x) => m <= x,
+    };
+    if holds {
+        Outcome::Confirmed
+    } else {
+        Outcome::Refuted
+    }
+}
+
+/// One figure of the seed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// The seed's words, verbatim (a substring of one of its lines).
+    pub quote: &'static str,
+    pub claimed: Claimed,
+    /// The measured value (None: not measured), and how it reads.
+    pub measured: Option<f64>,
+    pub shown: String,
+}
+
+impl Row {
+    /// The row's verdict (its `part` is the quote).
+    pub fn verdict(&self) -> Verdict {
+        let o = judge(self.claimed, self.measured);
+        let ratio = match (self.claimed, self.measured) {
+            (Claimed::About(x), Some(m)) if m > 0.0 => format!("; measured / seed = {:.2}", m / x),
+            _ => String::new(),
+        };
+        Verdict::new(self.quote, o, format!("seed: {}; measured: {}{ratio}", self.claimed.describe(), self.shown))
+    }
+}
+
+/// The table.
+pub fn table(rows: &[Row]) -> String {
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let v = r.verdict();
+            vec![format!("\"{}\"", r.quote), r.shown.clone(), format!("{} ({})", v.outcome.label(), r.claimed.describe())]
+        })
+        .collect();
+    format!(
+        "## The seed's figures\n\nEvery number the seed gives for this claim, against what was measured here (rule, code `claims::seed_figures::judge`: a figure \
+         \"about\" X holds within {ABOUT_FACTOR}x either way; \"X+\" holds at or above X; \"zero\" at or below it).\n\n{}\n",
+        crate::report::markdown::table(&["the seed says", "measured here", "verdict"], &body)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_of_figure_reaches_each_outcome() {
+        assert_eq!(judge(Claimed::About(5.0), Some(5.6)), Outcome::Confirmed);
+        assert_eq!(judge(Claimed::About(5.0), Some(7.6)), Outcome::Refuted, "over 1.5x");
+        assert_eq!(judge(Claimed::About(90.0), Some(56.0)), Outcome::Refuted, "under 1/1.5");
+        assert_eq!(judge(Claimed::About(90.0), Some(61.0)), Outcome::Confirmed);
+        assert_eq!(judge(Claimed::AtLeast(50.0), Some(101.0)), Outcome::Confirmed);
+        assert_eq!(judge(Claimed::AtLeast(50.0), Some(7.0)), Outcome::Refuted);
+        assert_eq!(judge(Claimed::AtMost(0.0), Some(0.0)), Outcome::Confirmed);
+        assert_eq!(judge(Claimed::AtMost(0.0), Some(7.0)), Outcome::Refuted);
+        assert_eq!(judge(Claimed::About(5.0), None), Outcome::NotMeasured);
+        assert_eq!(judge(Claimed::About(5.0), Some(f64::NAN)), Outcome::NotMeasured);
+    }
+
+    #[test]
+    fn the_table_quotes_the_seed_and_shows_the_ratio() {
+        let r = Row { quote: "150x smaller", claimed: Claimed::About(150.0), measured: Some(7.8), shown: "7.8x".into() };
+        assert!(r.verdict().figures.contains("measured / seed = 0.05"));
+        let t = table(&[r]);
+        assert!(t.contains("| \"150x smaller\" | 7.8x | **Refuted** (about 150 (within 1.5x either way)) |"), "{t}");
+    }
+}
