@@ -57,6 +57,11 @@ impl Holds {
 
 /// How a report names a machine: its CPU, cores and when it measured.
 pub fn label(env: &crate::evidence::environment::Environment, started_at: &str) -> String {
+    let profile = env.profile.as_ref().map_or(String::new(), |p| format!("{p}: "));
+    format!("{profile}{}", label_of_machine(env, started_at))
+}
+
+fn label_of_machine(env: &crate::evidence::environment::Environment, started_at: &str) -> String {
     format!(
         "{}, {} logical core{}, {}",
         env.cpu_model,
@@ -95,12 +100,20 @@ pub fn section(claim: &dyn Claim) -> Result<Option<String>, crate::claims::Claim
             r
         })
         .collect();
+    let mut figures = String::from("Each machine's figures, by part:\n\n");
+    for part in claim.parts() {
+        figures += &format!("- `{}`:\n", part.id);
+        for (i, vs) in verdicts.iter().enumerate() {
+            let f = vs.iter().find(|v| v.part == part.id).map_or("(no verdict)", |v| v.figures.as_str());
+            figures += &format!("  - machine {}: {f}\n", i + 1);
+        }
+    }
     let head: Vec<&str> = header.iter().map(String::as_str).collect();
     let list = machines.iter().enumerate().map(|(i, m)| format!("{}. {m}", i + 1)).collect::<Vec<_>>().join("\n");
     Ok(Some(format!(
         "## Verdicts by machine\n\n`{experiment}` evidence is pinned from {} machines or machine profiles; each is judged by the same rules (the figures \
          above are the last one's). Rule for the last column (`claims::by_machine::holds`): the same verdict everywhere; or the same where decided and \
-         undecided elsewhere; or it depends on the machine.\n\n{list}\n\n{}\n",
+         undecided elsewhere; or it depends on the machine.\n\n{list}\n\n{}\n{figures}\n",
         machines.len(),
         crate::report::markdown::table(&head, &rows)
     )))

@@ -44,6 +44,11 @@ pub struct Environment {
     pub crates: BTreeMap<String, String>,
     pub git_commit: String,
     pub git_dirty: bool,
+    /// A name for the machine or machine profile, from `$HARNESS_MACHINE_PROFILE`
+    /// (e.g. "1 core (taskset -c 0, same VM)"), so a profile of one machine
+    /// is never shown as another machine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
 }
 
 fn cpuinfo() -> (String, Vec<String>) {
@@ -81,6 +86,9 @@ pub fn locked_versions() -> BTreeMap<String, String> {
     out
 }
 
+/// The variable naming a machine profile in evidence.
+pub const PROFILE_ENV: &str = "HARNESS_MACHINE_PROFILE";
+
 impl Environment {
     /// Reads the fingerprint of this machine and checkout.
     pub fn capture() -> Self {
@@ -95,6 +103,7 @@ impl Environment {
             crates: locked_versions(),
             git_commit: git(&["rev-parse", "HEAD"]).unwrap_or_else(|| "unknown (not a git checkout)".into()),
             git_dirty: git(&["status", "--porcelain"]).is_some_and(|s| !s.is_empty()),
+            profile: std::env::var(PROFILE_ENV).ok().filter(|p| !p.trim().is_empty()),
         }
     }
 }

