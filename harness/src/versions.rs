@@ -45,7 +45,8 @@ fn claims_with_ledger() -> String {
 
 /// The newest of `published` that is `seed` or extends it (`0.20` -> `0.20.4`).
 pub fn seed_match(published: &[String], seed: &str) -> Option<String> {
-    published.iter().filter(|p| ledger::is_seed(seed, p)).max_by(|a, b| ledger::cmp_versions(a, b)).cloned()
+    let pre = |v: &str| v.contains('-');
+    published.iter().filter(|p| ledger::is_seed(seed, p) && (pre(seed) || !pre(p))).max_by(|a, b| ledger::cmp_versions(a, b)).cloned()
 }
 
 /// Resolves `seed`, `latest` and exact versions for `claim`, in order,
@@ -79,8 +80,11 @@ pub fn resolve(claim: &dyn Claim, names: &[String]) -> Result<Vec<String>, Versi
 /// What `check CLAIM --versions` did.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VersionsRun {
+    /// The claim measured.
     pub claim: String,
+    /// Its upstream crate.
     pub krate: String,
+    /// The version the seed names.
     pub seed: String,
     /// As asked (`seed`, `latest`, exact) and as resolved.
     pub asked: Vec<String>,
@@ -134,6 +138,7 @@ pub fn table(r: &VersionsRun) -> String {
 /// One bisect step.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Step {
+    /// The version judged.
     pub version: String,
     /// The verdict, or why this version could not be judged (then skipped).
     pub verdict: Result<Verdict, String>,
@@ -142,11 +147,15 @@ pub struct Step {
 /// The search's result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Found {
-    /// The last version with the old verdict, and the first with the new.
+    /// The last version with the old verdict, and the first with another.
     pub last_before: String,
     pub first_changed: String,
+    /// The verdicts judged at those two versions.
     pub before: Outcome,
     pub after: Outcome,
+    /// Versions between the two that could not be judged: the change may
+    /// lie at any of them, so the result is "between", not "at".
+    pub unjudged_between: Vec<String>,
 }
 
 fn decided(o: Outcome) -> bool {
@@ -177,6 +186,7 @@ pub fn search(versions: &[String], mut judge: impl FnMut(&str) -> Result<Verdict
         return (steps, Err(format!("the verdict is {} at both ends ({first}, {last})", a.as_str())));
     }
     let (mut lo, mut hi) = (0, cands.len() - 1);
+    let mut outcome_hi = b;
     while hi - lo > 1 {
         let mid = (lo + hi) / 2;
         let v = cands[mid].clone();
@@ -186,10 +196,16 @@ pub fn search(versions: &[String], mut judge: impl FnMut(&str) -> Result<Verdict
                 hi -= 1;
             }
             Some(o) if o == a => lo = mid,
-            Some(_) => hi = mid,
+            Some(o) => {
+                hi = mid;
+                outcome_hi = o;
+            }
         }
     }
-    (steps, Ok(Found { last_before: cands[lo].clone(), first_changed: cands[hi].clone(), before: a, after: b }))
+    let (last_before, first_changed) = (cands[lo].clone(), cands[hi].clone());
+    let position = |v: &str| versions.iter().position(|x| x == v).unwrap_or(0);
+    let unjudged_between = versions[position(&last_before) + 1..position(&first_changed)].to_vec();
+    (steps, Ok(Found { last_before, first_changed, before: a, after: outcome_hi, unjudged_between }))
 }
 
 /// The published versions from `from` to `to`, inclusive, oldest first;
@@ -202,6 +218,9 @@ pub fn range(published: &[String], krate: &str, from: &str, to: &str) -> Result<
             let tail = near.iter().rev().take(8).rev().cloned().collect::<Vec<_>>().join(", ");
             return Err(VersionsError::NotPublished { krate: krate.into(), version: v.into(), near: format!("... {tail}") });
         }
+    }
+    if ledger::cmp_versions(from, to) != std::cmp::Ordering::Less {
+        return Err(VersionsError::Nothing { detail: format!("--from {from} is not older than --to {to}") });
     }
     let mut r: Vec<String> = published
         .iter()
@@ -216,11 +235,16 @@ pub fn range(published: &[String], krate: &str, from: &str, to: &str) -> Result<
 /// What `harness bisect` did.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Bisection {
+    /// The claim and part searched.
     pub claim: String,
     pub part: String,
+    /// The upstream crate.
     pub krate: String,
+    /// The published versions searched, oldest first.
     pub range: Vec<String>,
+    /// Every version judged, in the order judged.
     pub steps: Vec<Step>,
+    /// Where the verdict changes, or why no change was found.
     pub found: Result<Found, String>,
 }
 
@@ -240,7 +264,8 @@ pub fn bisect(claim: &dyn Claim, part: &str, from: &str, to: &str, progress: &dy
 
 /// The bisect result as text.
 pub fn bisection_text(b: &Bisection) -> String {
-    let mut s = format!("{} {}: {} versions of {} searched ({} .. {})\n", b.claim, b.part, b.range.len(), b.krate, b.range[0], b.range[b.range.len() - 1]);
+    let (first, last) = (b.range.first().map_or("", String::as_str), b.range.last().map_or("", String::as_str));
+    let mut s = format!("{} {}: {} versions of {} searched ({first} .. {last})\n", b.claim, b.part, b.range.len(), b.krate);
     for st in &b.steps {
         match &st.verdict {
             Ok(v) => s += &format!("  {:<16} {:<13} {}\n", st.version, v.outcome.as_str(), v.figures),
@@ -248,14 +273,24 @@ pub fn bisection_text(b: &Bisection) -> String {
         }
     }
     match &b.found {
-        Ok(f) => {
+        Ok(f) if f.unjudged_between.is_empty() => {
             s += &format!(
-                "first version where it changes: {} ({} on {}, {} from {} on)\n",
+                "first version where it changes: {} ({} on {}, {} on {})\n",
                 f.first_changed,
                 f.before.as_str(),
                 f.last_before,
                 f.after.as_str(),
                 f.first_changed
+            )
+        }
+        Ok(f) => {
+            s += &format!(
+                "it changes between {} ({}) and {} ({}); not judged in between: {}\n",
+                f.last_before,
+                f.before.as_str(),
+                f.first_changed,
+                f.after.as_str(),
+                f.unjudged_between.join(", ")
             )
         }
         Err(e) => s += &format!("no change found: {e}\n"),
@@ -288,6 +323,7 @@ mod tests {
             assert_eq!(f.first_changed, format!("2.0.0-rc.{change_at}"));
             assert_eq!(f.last_before, format!("2.0.0-rc.{}", change_at - 1));
             assert_eq!((f.before, f.after), (Outcome::Refuted, Outcome::Confirmed));
+            assert!(f.unjudged_between.is_empty());
             assert!(steps.len() <= 2 + 4, "{} steps for 15 versions", steps.len());
         }
     }
@@ -301,7 +337,9 @@ mod tests {
             }
             Ok(Verdict::new("p", if i >= 10 { Outcome::Confirmed } else { Outcome::Refuted }, ""))
         });
-        assert_eq!(found.unwrap().first_changed, "2.0.0-rc.10");
+        let f = found.unwrap();
+        assert_eq!((f.last_before.as_str(), f.first_changed.as_str()), ("2.0.0-rc.6", "2.0.0-rc.10"));
+        assert_eq!(f.unjudged_between, ["2.0.0-rc.7", "2.0.0-rc.8", "2.0.0-rc.9"], "the change may be at any unjudged version: 'between', not 'at'");
         assert!(steps.iter().any(|s| s.verdict.is_err()), "a skipped build is kept as a step");
         let (_, same) = search(&vs(5), |_| Ok(Verdict::new("p", Outcome::Refuted, "")));
         assert!(same.unwrap_err().contains("refuted at both ends"));
@@ -313,6 +351,7 @@ mod tests {
     fn the_range_is_inclusive_in_semver_order_and_checks_its_ends() {
         let published: Vec<String> = ["2.0.0-rc.9", "2.0.0-rc.10", "1.16.3", "2.0.0-rc.15", "2.0.0-rc.11"].iter().map(|s| s.to_string()).collect();
         assert_eq!(range(&published, "ort", "2.0.0-rc.9", "2.0.0-rc.11").unwrap(), ["2.0.0-rc.9", "2.0.0-rc.10", "2.0.0-rc.11"]);
+        assert!(range(&published, "ort", "2.0.0-rc.11", "2.0.0-rc.9").unwrap_err().to_string().contains("not older than"));
         let e = range(&published, "ort", "2.0.0-rc.99", "2.0.0-rc.15").unwrap_err().to_string();
         assert!(e.contains("`2.0.0-rc.99` is not a published version") && e.contains("2.0.0-rc.15"), "{e}");
     }
@@ -323,5 +362,7 @@ mod tests {
         assert_eq!(seed_match(&published, "0.20").as_deref(), Some("0.20.3"));
         assert_eq!(seed_match(&published, "0.2").as_deref(), Some("0.2.9"), "0.2 is not a prefix of 0.20");
         assert_eq!(seed_match(&published, "0.19"), None);
+        let rc: Vec<String> = ["0.25.0", "0.25.1-rc.1"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(seed_match(&rc, "0.25").as_deref(), Some("0.25.0"), "a prerelease is not the seed's release");
     }
 }

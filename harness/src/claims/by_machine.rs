@@ -77,6 +77,7 @@ fn label_of_machine(env: &crate::evidence::environment::Environment, started_at:
 pub fn section(claim: &dyn Claim) -> Result<Option<String>, crate::claims::ClaimError> {
     let Some((experiment, pins)) = claim.evidence().iter().map(|e| (*e, store::pinned_all(e))).find(|(_, p)| p.len() > 1) else { return Ok(None) };
     let mut machines = Vec::new();
+    let mut envs = Vec::new();
     let mut verdicts = Vec::new();
     for p in &pins {
         let ev: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(p).map_err(crate::claims::error::io(p))?)
@@ -84,8 +85,15 @@ pub fn section(claim: &dyn Claim) -> Result<Option<String>, crate::claims::Claim
         let env: crate::evidence::environment::Environment = serde_json::from_value(ev["environment"].clone())
             .map_err(|e| crate::claims::ClaimError::Measurement { what: p.display().to_string(), problem: format!("environment: {e}") })?;
         machines.push(format!("{} (`{}`)", label(&env, ev["started_at"].as_str().unwrap_or("")), crate::report::markdown::data_path(p)));
+        envs.push(env);
         verdicts.push(claim.judge(&Sources::pinned(claim)?.with(experiment, p.clone()))?);
     }
+    // A profile of one machine (a name set, or the same CPU) is not another machine.
+    let profiles = if envs.iter().any(|e| e.profile.is_some()) || envs.windows(2).all(|w| w[0].cpu_model == w[1].cpu_model) {
+        " (the same CPU model on all: read \"machine\" as \"machine or profile\", not as different hardware)"
+    } else {
+        ""
+    };
     let mut header = vec!["part".to_string()];
     header.extend((1..=machines.len()).map(|i| format!("machine {i}")));
     header.push("holds on all?".into());
@@ -111,9 +119,10 @@ pub fn section(claim: &dyn Claim) -> Result<Option<String>, crate::claims::Claim
     let head: Vec<&str> = header.iter().map(String::as_str).collect();
     let list = machines.iter().enumerate().map(|(i, m)| format!("{}. {m}", i + 1)).collect::<Vec<_>>().join("\n");
     Ok(Some(format!(
-        "## Verdicts by machine\n\n`{experiment}` evidence is pinned from {} machines or machine profiles; each is judged by the same rules (the figures \
-         above are the last one's). Rule for the last column (`claims::by_machine::holds`): the same verdict everywhere; or the same where decided and \
+        "## Verdicts by machine\n\n`{experiment}` evidence is pinned from {} machines or machine profiles{profiles}; each is judged by the same rules (the figures \
+         above are machine {}'s, the last pinned). Rule for the last column (`claims::by_machine::holds`): the same verdict everywhere; or the same where decided and \
          undecided elsewhere; or it depends on the machine.\n\n{list}\n\n{}\n{figures}\n",
+        machines.len(),
         machines.len(),
         crate::report::markdown::table(&head, &rows)
     )))

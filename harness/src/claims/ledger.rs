@@ -50,8 +50,9 @@ pub enum Across {
     /// Every version that decided it gave this outcome (`undecided` lists
     /// the versions that did not decide).
     Holds { outcome: Outcome, undecided: Vec<String> },
-    /// It changes: the first change between consecutive decided versions.
-    Changes { before: String, was: Outcome, at: String, now: Outcome },
+    /// It changes: the first change between consecutive decided versions,
+    /// and every later one (`later`: a change back reads as such).
+    Changes { before: String, was: Outcome, at: String, now: Outcome, later: Vec<(String, Outcome)> },
 }
 
 fn decided(o: Outcome) -> bool {
@@ -92,7 +93,11 @@ pub fn across(by_version: &[(String, Outcome)]) -> Across {
     let undecided: Vec<String> = versions.iter().filter(|v| !decided(outcome_of(v))).cloned().collect();
     let Some((_, first)) = decided_ones.first() else { return Across::Undecided };
     match decided_ones.windows(2).find(|w| w[0].1 != w[1].1) {
-        Some(w) => Across::Changes { before: w[0].0.clone(), was: w[0].1, at: w[1].0.clone(), now: w[1].1 },
+        Some(w) => {
+            let at = decided_ones.iter().position(|(v, _)| *v == w[1].0).unwrap_or(0);
+            let later = decided_ones[at..].windows(2).filter(|p| p[0].1 != p[1].1).map(|p| (p[1].0.clone(), p[1].1)).collect();
+            Across::Changes { before: w[0].0.clone(), was: w[0].1, at: w[1].0.clone(), now: w[1].1, later }
+        }
         None => Across::Holds { outcome: *first, undecided },
     }
 }
@@ -103,7 +108,10 @@ pub fn finding(a: &Across) -> String {
         Across::Undecided => "undecided on every version measured".into(),
         Across::Holds { outcome, undecided } if undecided.is_empty() => format!("holds on every version: {}", outcome.label()),
         Across::Holds { outcome, undecided } => format!("{} wherever decided (undecided on {})", outcome.label(), undecided.join(", ")),
-        Across::Changes { before, was, at, now } => format!("changes between {before} and {at}: {} on {before}, {} on {at}", was.label(), now.label()),
+        Across::Changes { before, was, at, now, later } => {
+            let then: String = later.iter().map(|(v, o)| format!("; then {} from {v}", o.label())).collect();
+            format!("changes between {before} and {at}: {} on {before}, {} on {at}{then}", was.label(), now.label())
+        }
     }
 }
 
@@ -173,9 +181,11 @@ mod tests {
     #[test]
     fn a_change_names_the_first_pair_oldest_first_in_semver_order() {
         let a = across(&v(&[("2.0.0-rc.15", Confirmed), ("2.0.0-rc.9", Refuted), ("2.0.0-rc.10", Confirmed)]));
-        assert_eq!(a, Across::Changes { before: "2.0.0-rc.9".into(), was: Refuted, at: "2.0.0-rc.10".into(), now: Confirmed });
+        assert_eq!(a, Across::Changes { before: "2.0.0-rc.9".into(), was: Refuted, at: "2.0.0-rc.10".into(), now: Confirmed, later: vec![] });
         let b = across(&v(&[("0.24.9", Partly), ("0.25.10", Refuted)]));
-        assert_eq!(b, Across::Changes { before: "0.24.9".into(), was: Partly, at: "0.25.10".into(), now: Refuted });
+        assert_eq!(b, Across::Changes { before: "0.24.9".into(), was: Partly, at: "0.25.10".into(), now: Refuted, later: vec![] });
+        let back = across(&v(&[("1.0.0", Refuted), ("1.1.0", Confirmed), ("1.2.0", Refuted)]));
+        assert!(finding(&back).ends_with("then **Refuted** from 1.2.0"), "a change back is named: {}", finding(&back));
         assert!(finding(&b).contains("**Partly** on 0.24.9"), "{}", finding(&b));
     }
 

@@ -50,12 +50,14 @@ pub fn probes(sources: &Sources) -> Result<Vec<Probe>, crate::claims::ClaimError
 }
 
 /// The part's verdict for the report's verdict table: on the newest
-/// version probed (today's answer); the ledger shows the others.
+/// version probed that decided it (today's answer; a newer one that did not
+/// build is in the ledger); the ledger shows the others.
 pub fn verdict(probes: &[Probe]) -> Verdict {
-    let mut versions: Vec<String> = probes.iter().map(|p| p.version.clone()).collect();
-    super::ledger::sort_versions(&mut versions);
-    match versions.last().and_then(|v| probes.iter().find(|p| &p.version == v)) {
-        Some(p) => rule(p),
+    let mut judged: Vec<(&Probe, Verdict)> = probes.iter().map(|p| (p, rule(p))).collect();
+    judged.sort_by(|a, b| super::ledger::cmp_versions(&a.0.version, &b.0.version));
+    let decided = judged.iter().rev().find(|(_, v)| !matches!(v.outcome, Outcome::Inconclusive | Outcome::NotMeasured));
+    match decided.or(judged.last()) {
+        Some((_, v)) => v.clone(),
         None => Verdict::new(PART.id, Outcome::NotMeasured, "no ort version probed"),
     }
 }
@@ -137,6 +139,8 @@ mod tests {
         let ps = [probe("2.0.0-rc.15", rejected(NEEDS_MUT)), probe("2.0.0-rc.9", Ending::Compiled)];
         assert_eq!(verdict(&ps).outcome, Outcome::Confirmed);
         assert_eq!(verdict(&[]).outcome, Outcome::NotMeasured);
+        let newer_broken = [probe("2.0.0-rc.15", rejected(NEEDS_MUT)), probe("2.0.0-rc.16", Ending::DoesNotBuild { reason: "x".into() })];
+        assert_eq!(verdict(&newer_broken).outcome, Outcome::Confirmed, "the newest version that decided");
         assert_eq!(ledger(&ps).len(), 2);
     }
 }

@@ -74,6 +74,9 @@ impl Row {
 
 /// The table.
 pub fn table(rows: &[Row]) -> String {
+    if rows.is_empty() {
+        return "## The seed's figures\n\nNot judged: the builds they need did not complete (see Results).\n\n".into();
+    }
     let body: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {

@@ -19,8 +19,10 @@ use crate::process::cargo_output::{self, CompilerError};
 /// cargo would pair an old crate with a new -sys one).
 #[derive(Debug, Clone)]
 pub struct Target<'a> {
+    /// The upstream crate and its exact version.
     pub krate: &'a str,
     pub version: &'a str,
+    /// Its features, and whether its default ones are on.
     pub features: &'a [&'a str],
     pub default_features: bool,
     /// Crates pinned to the same exact version, without default features.

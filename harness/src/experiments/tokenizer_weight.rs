@@ -168,8 +168,13 @@ pub struct BuildResult {
     pub slowest_units: Vec<Unit>,
     /// Wall seconds of each clean `cargo build --release`.
     pub compile_s: Vec<f64>,
-    /// Packages in the lock file (the program's dependency count + 1).
+    /// Packages in the lock file: every platform's, so an upper bound on
+    /// what is compiled.
     pub packages: usize,
+    /// Packages compiled for this machine (`cargo tree -e normal,build` on
+    /// the host target, the program included); absent in older evidence.
+    #[serde(default)]
+    pub compiled_packages: Option<usize>,
     pub binary_bytes: u64,
     pub stripped_bytes: u64,
     /// Packages whose build scripts compiled C or C++ (object files in their OUT_DIR).
@@ -353,6 +358,24 @@ pub fn slowest_units(html: &str, n: usize) -> Vec<Unit> {
     units
 }
 
+/// Distinct packages `cargo tree` lists for the host target, normal and
+/// build dependencies, the program included (what a build compiles, unlike
+/// the lock file, which lists every platform's packages).
+fn compiled_packages(dir: &Path) -> Result<Option<usize>, ExperimentError> {
+    let host = format!("{}-unknown-linux-gnu", std::env::consts::ARCH);
+    let mut cmd = crate::process::cargo();
+    cmd.args(["tree", "--offline", "--target", &host, "-e", "normal,build", "--prefix", "none"]).current_dir(dir);
+    let o = crate::process::output(&mut cmd, crate::process::limit::TOOL)?;
+    if !o.status.success() {
+        return Ok(None);
+    }
+    let mut names: Vec<String> =
+        o.stdout_text().lines().map(|l| l.replace(" (*)", "").replace(" (proc-macro)", "").trim().to_string()).filter(|l| !l.is_empty()).collect();
+    names.sort();
+    names.dedup();
+    Ok(Some(names.len()))
+}
+
 /// A build in progress: its folder and what it measured so far.
 struct Building {
     build: Build,
@@ -378,6 +401,7 @@ fn prepare(b: &Build, progress: &dyn Fn(&str)) -> Result<Building, ExperimentErr
         slowest_units: vec![],
         compile_s: vec![],
         packages: 0,
+        compiled_packages: None,
         binary_bytes: 0,
         stripped_bytes: 0,
         native_packages: vec![],
@@ -429,6 +453,7 @@ fn finish(b: &mut Building) -> Result<PathBuf, ExperimentError> {
         });
     }
     b.result.packages = lock.packages.len();
+    b.result.compiled_packages = compiled_packages(&b.dir)?;
     b.result.binary_bytes = size(&exe)?;
     b.result.stripped_bytes = size(&stripped)?;
     b.result.native_packages = native_packages(&target);

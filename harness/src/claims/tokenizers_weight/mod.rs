@@ -46,8 +46,11 @@ pub struct Cost {
     pub builds: usize,
     pub stripped_bytes: u64,
     pub binary_bytes: u64,
-    /// Packages in the lock file, the program included.
-    pub packages: usize,
+    /// Packages compiled for the host (the program included), when the
+    /// evidence has it; older evidence only has the lock file's count.
+    pub compiled_packages: Option<usize>,
+    /// Whether its build compiled C or C++.
+    pub compiles_c: bool,
 }
 
 impl Cost {
@@ -57,7 +60,8 @@ impl Cost {
             builds: b.compile_s.len(),
             stripped_bytes: b.stripped_bytes,
             binary_bytes: b.binary_bytes,
-            packages: b.packages,
+            compiled_packages: b.compiled_packages,
+            compiles_c: !b.native_packages.is_empty(),
         }
     }
 }
@@ -103,6 +107,9 @@ pub fn rules(f: &Figures) -> Vec<Verdict> {
     let v = &f.version;
     let heavy = Verdict::new("heavy", yes_no(heavier(&f.full, &f.light)), vs(&f.full, &f.light, &format!("tokenizers {v} default vs bert_tokenizer")));
     let c_deps = match &f.lean {
+        Ok(_) if !f.full.compiles_c => {
+            Verdict::new("c-deps", Outcome::NotMeasured, format!("tokenizers {v}'s default build compiles no C/C++: there is no C weight to compare"))
+        }
         Ok(lean) => Verdict::new(
             "c-deps",
             yes_no(heavier(&f.full, lean)),
@@ -165,8 +172,12 @@ pub fn figures_for(d: &Data, rel: &str, version: &str) -> Result<Figures, crate:
     let full = build(d, rel, Kind::Default, Some(version))?;
     let lean = build(d, rel, Kind::Lean, Some(version))?;
     let light = build(d, rel, Kind::Light, None)?;
-    if let Some(e) = &full.error {
+    if let Some(e) = full.error_line() {
         return Err(crate::report::RenderError::missing(rel, format!("tokenizers {version} with default features did not build: {e}")));
+    }
+    // Every part compares with the light crate: without it nothing is judged.
+    if let Some(e) = light.error_line() {
+        return Err(crate::report::RenderError::missing(rel, format!("the light crate ({}) did not build: {e}", light.build)));
     }
     Ok(Figures {
         version: version.to_string(),
@@ -194,9 +205,12 @@ pub fn figures(d: &Data, rel: &str) -> Result<Figures, crate::report::RenderErro
 pub fn ledger(d: &Data, rel: &str) -> Vec<super::ledger::Entry> {
     versions(d)
         .iter()
-        .filter_map(|v| figures_for(d, rel, v).ok())
-        .flat_map(|f| {
-            rules(&f).into_iter().filter(|x| x.part != "lite-needed").map(move |x| super::ledger::Entry::new("tokenizers", &f.version, x)).collect::<Vec<_>>()
+        .flat_map(|v| match figures_for(d, rel, v) {
+            Ok(f) => rules(&f).into_iter().filter(|x| x.part != "lite-needed").map(|x| super::ledger::Entry::new("tokenizers", v, x)).collect::<Vec<_>>(),
+            // A version that does not build is in the ledger, with cargo's reason.
+            Err(e) => {
+                ["heavy", "c-deps"].iter().map(|p| super::ledger::Entry::new("tokenizers", v, Verdict::new(p, Outcome::NotMeasured, e.to_string()))).collect()
+            }
         })
         .collect()
 }
@@ -269,7 +283,7 @@ mod tests {
     use super::*;
 
     fn cost(compile_s: f64, mib: u64) -> Cost {
-        Cost { compile_s, builds: 3, stripped_bytes: mib << 20, binary_bytes: mib << 20, packages: 10 }
+        Cost { compile_s, builds: 3, stripped_bytes: mib << 20, binary_bytes: mib << 20, compiled_packages: Some(10), compiles_c: true }
     }
 
     fn fig() -> Figures {
@@ -300,5 +314,7 @@ mod tests {
         let v = rules(&no_lean);
         assert_eq!(v[1].outcome, Outcome::NotMeasured, "a lean build that does not compile decides nothing about the C weight");
         assert!(v[1].figures.contains("unresolved import `onig`"), "cargo's reason is kept: {}", v[1].figures);
+        let no_c = Figures { full: Cost { compiles_c: false, ..cost(36.0, 2) }, ..fig() };
+        assert_eq!(rules(&no_c)[1].outcome, Outcome::NotMeasured, "no C in the default build: nothing to test");
     }
 }

@@ -54,14 +54,21 @@ impl Rule {
 /// One cell as the rule sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cell {
+    /// Concurrent states.
     pub k: usize,
+    /// ggml threads per state.
     pub n_threads: usize,
+    /// The cell's class (only ok and slow are evidence).
     pub class: Class,
+    /// Trials the class rests on.
+    pub trials: usize,
 }
 
 /// The derivation's result.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Derived {
+    /// Fewest and most trials behind one judged cell.
+    pub trials: (usize, usize),
     /// The first candidate every cell agrees with; `None` when none does.
     pub rule: Option<Rule>,
     /// The cells judged (ok or slow).
@@ -75,40 +82,21 @@ pub fn derive(cells: &[Cell], cores: usize) -> Derived {
     let judged: Vec<Cell> = cells.iter().copied().filter(|c| matches!(c.class, Class::Ok | Class::Slow)).collect();
     let wrong = |r: Rule| judged.iter().copied().filter(|c| r.predicts(c.k, c.n_threads, cores) != (c.class == Class::Slow)).collect::<Vec<_>>();
     let rule = if judged.is_empty() { None } else { CANDIDATES.into_iter().find(|r| wrong(*r).is_empty()) };
-    Derived { rule, cells: judged.len(), against_simplest: wrong(CANDIDATES[0]) }
+    let trials = (judged.iter().map(|c| c.trials).min().unwrap_or(0), judged.iter().map(|c| c.trials).max().unwrap_or(0));
+    Derived { trials, rule, cells: judged.len(), against_simplest: wrong(CANDIDATES[0]) }
 }
 
 /// The derivation in words, naming the cells behind it.
 pub fn describe(d: &Derived, cores: usize) -> String {
-    let list = |cs: &[Cell]| {
-        let mut seen: Vec<(Cell, usize)> = Vec::new();
-        for c in cs {
-            match seen.iter_mut().find(|(s, _)| s == c) {
-                Some((_, n)) => *n += 1,
-                None => seen.push((*c, 1)),
-            }
-        }
-        seen.iter()
-            .map(|(c, n)| {
-                format!("K = {} with n_threads = {} ({}{})", c.k, c.n_threads, c.class.as_str(), if *n > 1 { format!(", {n} cells") } else { String::new() })
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let list = |cs: &[Cell]| cs.iter().map(|c| format!("K = {} with n_threads = {} ({})", c.k, c.n_threads, c.class.as_str())).collect::<Vec<_>>().join(", ");
+    let basis = format!("{} cells on {cores} cores, {}-{} trial(s) each", d.cells, d.trials.0, d.trials.1);
     match (d.rule, d.against_simplest.is_empty()) {
         (None, _) if d.cells == 0 => "no unlocked cell finished or slowed: nothing to derive a rule from".into(),
-        (None, _) => format!(
-            "no candidate rule fits all {} cells on {cores} cores; against the simplest (K x n_threads > cores): {}",
-            d.cells,
-            list(&d.against_simplest)
-        ),
-        (Some(r), true) => format!("{} (fits all {} cells on {cores} cores)", r.statement(), d.cells),
-        (Some(r), false) => format!(
-            "{} (fits all {} cells on {cores} cores; the simpler \"K x n_threads > cores\" does not: {})",
-            r.statement(),
-            d.cells,
-            list(&d.against_simplest)
-        ),
+        (None, _) => format!("no candidate rule is consistent with all {basis}; against the simplest (K x n_threads > cores): {}", list(&d.against_simplest)),
+        (Some(r), true) => format!("{} (consistent with all {basis})", r.statement()),
+        (Some(r), false) => {
+            format!("{} (consistent with all {basis}; the simpler \"K x n_threads > cores\" is not: {})", r.statement(), list(&d.against_simplest))
+        }
     }
 }
 
@@ -117,7 +105,7 @@ mod tests {
     use super::*;
 
     fn c(k: usize, n_threads: usize, class: Class) -> Cell {
-        Cell { k, n_threads, class }
+        Cell { k, n_threads, class, trials: 1 }
     }
 
     #[test]
@@ -128,7 +116,8 @@ mod tests {
         let d = derive(&cells, 2);
         assert_eq!(d.rule, Some(Rule::OverCoresWithPools));
         assert_eq!(d.against_simplest, vec![c(3, 1, Class::Ok), c(4, 1, Class::Ok)]);
-        assert!(describe(&d, 2).contains("does not: K = 3 with n_threads = 1 (ok)"), "{}", describe(&d, 2));
+        assert!(describe(&d, 2).contains("is not: K = 3 with n_threads = 1 (ok)"), "{}", describe(&d, 2));
+        assert!(describe(&d, 2).contains("7 cells on 2 cores, 1-1 trial(s) each"), "the basis is stated: {}", describe(&d, 2));
     }
 
     #[test]
@@ -142,7 +131,7 @@ mod tests {
     fn no_rule_when_the_cells_contradict_every_candidate_or_there_are_none() {
         let d = derive(&[c(1, 1, Class::Slow), c(2, 2, Class::Slow)], 2);
         assert_eq!(d.rule, None, "a slow cell within the cores fits no candidate");
-        assert!(describe(&d, 2).starts_with("no candidate rule fits"));
+        assert!(describe(&d, 2).starts_with("no candidate rule is consistent"));
         let none = derive(&[c(2, 2, Class::Crash)], 2);
         assert_eq!((none.rule, none.cells), (None, 0), "crashes are not throughput evidence");
     }

@@ -30,6 +30,10 @@ fn list(rows: &[&(&CellResult, Judged)], f: impl Fn(&CellResult, &Judged) -> Str
     rows.iter().map(|(c, j)| f(c, j)).collect::<Vec<_>>().join(", ")
 }
 
+/// Finished trials with states of one context running at once needed
+/// before their clean transcripts count against the unsoundness claim.
+pub const MIN_SHARING_TRIALS: usize = 5;
+
 /// One verdict per part, from every judged cell on `cores` cores.
 pub fn rules(rows: &[(&CellResult, Judged)], cores: usize) -> Vec<Verdict> {
     let unlocked = |ph: Phase| rows.iter().filter(move |(c, _)| c.cell.phase == ph && c.cell.guard == Guard::None).collect::<Vec<_>>();
@@ -69,6 +73,15 @@ pub fn rules(rows: &[(&CellResult, Judged)], cores: usize) -> Vec<Verdict> {
         Verdict::new("send-sync-unsound", Outcome::Confirmed, "failing cells above; the Send/Sync impls let that code compile")
     } else if sharing.is_empty() {
         Verdict::new("send-sync-unsound", Outcome::NotMeasured, "no cell ran states of one context at once")
+    } else if trials(&sharing) < MIN_SHARING_TRIALS {
+        Verdict::new(
+            "send-sync-unsound",
+            Outcome::Inconclusive,
+            format!(
+                "{} finished trial(s) where two or more states of one shared context ran `full` at once (the rest stalled): under the {MIN_SHARING_TRIALS} this rule needs",
+                trials(&sharing)
+            ),
+        )
     } else {
         Verdict::new(
             "send-sync-unsound",
@@ -81,7 +94,10 @@ pub fn rules(rows: &[(&CellResult, Judged)], cores: usize) -> Vec<Verdict> {
         )
     };
 
-    let plain: Vec<_> = rows.iter().filter(|(c, _)| c.cell.phase == Phase::Both && c.cell.guard == Guard::None && c.cell.variant.features.is_empty()).collect();
+    let plain: Vec<_> = rows
+        .iter()
+        .filter(|(c, _)| c.cell.phase == Phase::Both && c.cell.guard == Guard::None && c.cell.variant.features.is_empty() && c.cell.variant.source.is_none())
+        .collect();
     let over = |c: &CellResult| c.cell.k * c.cell.n_threads > cores;
     let slow_over: Vec<_> = plain.iter().copied().filter(|(c, j)| j.class == Class::Slow && over(c)).collect();
     let slow_within = plain.iter().filter(|(c, j)| j.class == Class::Slow && !over(c)).count();
@@ -97,9 +113,10 @@ pub fn rules(rows: &[(&CellResult, Judged)], cores: usize) -> Vec<Verdict> {
                 "no cell deadlocked; {} cell(s) where K x n_threads exceeded the {cores} cores were slow with threads still burning CPU ({}); within the cores {ok_within} cell(s) were ok and {slow_within} slow",
                 slow_over.len(),
                 list(&slow_over, |c, j| format!(
-                    "K={} n={}: {}",
+                    "K={} n={} (whisper-rs {}): {}",
                     c.cell.k,
                     c.cell.n_threads,
+                    c.cell.variant.whisper_rs,
                     if j.efficiency > 0.0 { format!("{:.0}% of attainable throughput", 100.0 * j.efficiency) } else { "stopped".into() }
                 ))
             ),
@@ -115,7 +132,9 @@ pub fn rules(rows: &[(&CellResult, Judged)], cores: usize) -> Vec<Verdict> {
         Verdict::new("mutex-fix-works", Outcome::NotMeasured, "no cell with the lock around create_state + full")
     } else if !fix_fit.is_empty() && fix_fit.iter().all(|(_, j)| j.class == Class::Ok) {
         let seed = fix_fit.iter().map(|(_, j)| j.audio_s_per_s).fold(0.0, f64::max);
-        let best = plain.iter().filter(|(c, j)| c.cell.k == 3 && j.class == Class::Ok).map(|(_, j)| j.audio_s_per_s).fold(0.0, f64::max);
+        // The same whisper-rs build as the locked cells: versions differ in speed.
+        let same_build = |c: &CellResult| fix_fit.iter().any(|(f, _)| f.cell.variant == c.cell.variant);
+        let best = plain.iter().filter(|(c, j)| c.cell.k == 3 && j.class == Class::Ok && same_build(c)).map(|(_, j)| j.audio_s_per_s).fold(0.0, f64::max);
         let rec = rows.iter().filter(|(c, j)| c.cell.guard == Guard::Create && j.class == Class::Ok).map(|(_, j)| j.audio_s_per_s).fold(0.0, f64::max);
         let starved = fix_over.iter().filter(|(_, j)| j.class != Class::Ok).count();
         Verdict::new(
@@ -246,6 +265,17 @@ mod tests {
             (cell(2, 2, Phase::Both, Guard::None, &["openmp"]), judged(Class::Slow, 0.2)),
         ];
         assert_eq!(outcomes(&rows), vec![Outcome::Confirmed, Outcome::Confirmed, Outcome::Confirmed, Outcome::Refuted, Outcome::Refuted]);
+    }
+
+    #[test]
+    fn too_few_finished_trials_of_shared_states_decide_nothing() {
+        let mut few = cell(3, 4, Phase::Both, Guard::None, &[]);
+        for t in few.trials.iter_mut().skip(1) {
+            t.ending = Ending::Stalled;
+        }
+        let single = cell(1, 1, Phase::Both, Guard::None, &[]);
+        let rows = vec![(few, judged(Class::Slow, 0.1)), (single, judged(Class::Ok, 1.0))];
+        assert_eq!(outcomes(&rows)[1], Outcome::Inconclusive, "1 finished trial, and a single-state cell shares nothing");
     }
 
     #[test]

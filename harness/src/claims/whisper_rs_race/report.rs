@@ -219,13 +219,17 @@ pub fn render(path: &Path) -> Result<crate::report::Page, crate::report::RenderE
     s += &crate::claims::ledger::section(super::parts::PARTS, &super::parts::by_version(&rows, n_cores), super::VERSIONS.seed);
     let plain: Vec<super::collapse::Cell> = rows
         .iter()
-        .filter(|(c, _)| c.cell.phase == Phase::Both && c.cell.guard == Guard::None && c.cell.variant.features.is_empty() && c.cell.variant.source.is_none())
-        .map(|(c, j)| super::collapse::Cell { k: c.cell.k, n_threads: c.cell.n_threads, class: j.class })
+        // One build (the workspace's whisper-rs): versions are not pooled.
+        .filter(|(c, _)| {
+            c.cell.phase == Phase::Both && c.cell.guard == Guard::None && c.cell.variant == crate::forks::variant::WhisperVariant::workspace_default()
+        })
+        .map(|(c, j)| super::collapse::Cell { k: c.cell.k, n_threads: c.cell.n_threads, class: j.class, trials: c.trials.len() })
         .collect();
     let derived = super::collapse::derive(&plain, n_cores);
     s += &format!(
-        "\n**Configuration rule**, derived from the unlocked cells (code: `claims::whisper_rs_race::collapse::derive`: candidate rules, simplest first, \
-         checked against every ok or slow cell): {}. whisper.cpp's default `n_threads` is min(4, cores), so K parallel files with default settings use 4K spinning threads.\n",
+        "\n**Configuration rule**, derived from the unlocked cells of whisper-rs {} (code: `claims::whisper_rs_race::collapse::derive`: candidate rules, simplest first, \
+         checked against every ok or slow cell; the oversubscribed cells ran once or twice each, so this is what the cells are consistent with, not a law): {}. whisper.cpp's default `n_threads` is min(4, cores), so K parallel files with default settings use 4K spinning threads.\n",
+        crate::forks::variant::WhisperVariant::workspace_default().whisper_rs,
         super::collapse::describe(&derived, n_cores)
     );
     s += "\n## What to file\n\n";
