@@ -20,6 +20,8 @@ pub enum Claimed {
     AtLeast(f64),
     /// "zero deps": at most this value.
     AtMost(f64),
+    /// "+50-100%": a range, here as a ratio (1.5 to 2.0); holds inside it.
+    Between(f64, f64),
 }
 
 impl Claimed {
@@ -28,12 +30,14 @@ impl Claimed {
             Claimed::About(x) => format!("about {x} (within {ABOUT_FACTOR}x either way)"),
             Claimed::AtLeast(x) => format!("at least {x}"),
             Claimed::AtMost(x) => format!("at most {x}"),
+            Claimed::Between(lo, hi) => format!("between {lo} and {hi}"),
         }
     }
 }
 
 /// The rule, pure: `About` holds within [`ABOUT_FACTOR`] either way,
-/// `AtLeast`/`AtMost` as stated; a measured value that is not a positive
+/// `AtLeast`/`AtMost`/`Between` as stated (a range is already the seed's
+/// own tolerance, so none is added); a measured value that is not a positive
 /// finite number (nothing measured) is "not measured".
 pub fn judge(claimed: Claimed, measured: Option<f64>) -> Outcome {
     let Some(m) = measured.filter(|m| m.is_finite() && *m >= 0.0) else { return Outcome::NotMeasured };
@@ -41,6 +45,7 @@ pub fn judge(claimed: Claimed, measured: Option<f64>) -> Outcome {
         Claimed::About(x) => m > 0.0 && m / x <= ABOUT_FACTOR && x / m <= ABOUT_FACTOR,
         Claimed::AtLeast(x) => m >= x,
         Claimed::AtMost(x) => m <= x,
+        Claimed::Between(lo, hi) => (lo..=hi).contains(&m),
     };
     if holds {
         Outcome::Confirmed
@@ -61,14 +66,21 @@ pub struct Row {
 }
 
 impl Row {
+    /// "measured / seed = r" for an "about" figure, the side a range was
+    /// missed on; empty otherwise.
+    fn note(&self) -> String {
+        match (self.claimed, self.measured) {
+            (Claimed::About(x), Some(m)) if m > 0.0 => format!("; measured / seed = {:.2}", m / x),
+            (Claimed::Between(_, hi), Some(m)) if m > hi => "; above the seed's range".to_string(),
+            (Claimed::Between(lo, _), Some(m)) if m < lo => "; below the seed's range".to_string(),
+            _ => String::new(),
+        }
+    }
+
     /// The row's verdict (its `part` is the quote).
     pub fn verdict(&self) -> Verdict {
         let o = judge(self.claimed, self.measured);
-        let ratio = match (self.claimed, self.measured) {
-            (Claimed::About(x), Some(m)) if m > 0.0 => format!("; measured / seed = {:.2}", m / x),
-            _ => String::new(),
-        };
-        Verdict::new(self.quote, o, format!("seed: {}; measured: {}{ratio}", self.claimed.describe(), self.shown))
+        Verdict::new(self.quote, o, format!("seed: {}; measured: {}{}", self.claimed.describe(), self.shown, self.note()))
     }
 }
 
@@ -81,12 +93,12 @@ pub fn table(rows: &[Row]) -> String {
         .iter()
         .map(|r| {
             let v = r.verdict();
-            vec![format!("\"{}\"", r.quote), r.shown.clone(), format!("{} ({})", v.outcome.label(), r.claimed.describe())]
+            vec![format!("\"{}\"", r.quote), r.shown.clone(), format!("{} ({}{})", v.outcome.label(), r.claimed.describe(), r.note())]
         })
         .collect();
     format!(
         "## The seed's figures\n\nEvery number the seed gives for this claim, against what was measured here (rule, code `claims::seed_figures::judge`: a figure \
-         \"about\" X holds within {ABOUT_FACTOR}x either way; \"X+\" holds at or above X; \"zero\" at or below it).\n\n{}\n",
+         \"about\" X holds within {ABOUT_FACTOR}x either way; \"X+\" holds at or above X; \"zero\" at or below it; a range \"A-B\" holds inside it).\n\n{}\n",
         crate::report::markdown::table(&["the seed says", "measured here", "verdict"], &body)
     )
 }
@@ -105,8 +117,19 @@ mod tests {
         assert_eq!(judge(Claimed::AtLeast(50.0), Some(7.0)), Outcome::Refuted);
         assert_eq!(judge(Claimed::AtMost(0.0), Some(0.0)), Outcome::Confirmed);
         assert_eq!(judge(Claimed::AtMost(0.0), Some(7.0)), Outcome::Refuted);
+        assert_eq!(judge(Claimed::Between(1.5, 2.0), Some(1.7)), Outcome::Confirmed);
+        assert_eq!(judge(Claimed::Between(1.5, 2.0), Some(1.2)), Outcome::Refuted, "below the range");
+        assert_eq!(judge(Claimed::Between(1.05, 1.1), Some(1.3)), Outcome::Refuted, "above the range: the figure is wrong either way");
         assert_eq!(judge(Claimed::About(5.0), None), Outcome::NotMeasured);
         assert_eq!(judge(Claimed::About(5.0), Some(f64::NAN)), Outcome::NotMeasured);
+    }
+
+    #[test]
+    fn a_range_says_which_side_it_missed() {
+        let r = |m| Row { quote: "+50-100%", claimed: Claimed::Between(1.5, 2.0), measured: Some(m), shown: String::new() }.verdict().figures;
+        assert!(r(2.2).ends_with("above the seed's range"));
+        assert!(r(1.2).ends_with("below the seed's range"));
+        assert!(!r(1.7).contains("range"));
     }
 
     #[test]
@@ -114,6 +137,6 @@ mod tests {
         let r = Row { quote: "150x smaller", claimed: Claimed::About(150.0), measured: Some(7.8), shown: "7.8x".into() };
         assert!(r.verdict().figures.contains("measured / seed = 0.05"));
         let t = table(&[r]);
-        assert!(t.contains("| \"150x smaller\" | 7.8x | **Refuted** (about 150 (within 1.5x either way)) |"), "{t}");
+        assert!(t.contains("| \"150x smaller\" | 7.8x | **Refuted** (about 150 (within 1.5x either way); measured / seed = 0.05) |"), "{t}");
     }
 }

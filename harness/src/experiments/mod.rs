@@ -4,6 +4,7 @@
 pub mod anchors;
 pub mod api_probe;
 pub mod error;
+pub mod fft_sizes;
 pub mod inputs;
 pub mod instructions;
 pub mod ort_api;
@@ -79,6 +80,13 @@ pub const ALL: &[Experiment] = &[
         report_grade: 10,
         fewer_because: None,
         run: transcription::run,
+    },
+    Experiment {
+        name: fft_sizes::EXPERIMENT,
+        about: "claim 3: FFTs of 512 to 16384 points, serial, rayon over frames and one transform split across threads, on rustfft 6.2 and the workspace's",
+        report_grade: 30,
+        fewer_because: None,
+        run: fft_sizes::run,
     },
     Experiment {
         name: thread_budget::EXPERIMENT,
