@@ -319,10 +319,11 @@ pub fn seed_row(f: &Figures) -> super::seed_figures::Row {
         quote: "+50-100% color conv",
         claimed: super::seed_figures::Claimed::Between(1.0 + CLAIMED_GAIN, 2.0),
         measured: f.peer_speedup.map(|e| e.median),
+        interval: f.peer_speedup.filter(|e| e.is_95()).map(|e| (e.ci_low, e.ci_high)),
         shown: match &f.peer_speedup {
             Some(e) => format!(
-                "{:.2}x: yuvutils-rs (CPU SIMD) against swscale on the same frame; no hardware path exists in libswscale to compare; in the pipeline conversion is {:.3}% of CPU time",
-                e.median,
+                "{}: yuvutils-rs (CPU SIMD) against swscale on the same frame; no hardware path exists in libswscale to compare; in the pipeline conversion is {:.3}% of CPU time",
+                crate::measure::stats::show(e, 2),
                 100.0 * f.pipeline_share.median
             ),
             None => "no accelerated converter in this evidence".into(),

@@ -37,20 +37,35 @@ impl Claimed {
 
 /// The rule, pure: `About` holds within [`ABOUT_FACTOR`] either way,
 /// `AtLeast`/`AtMost`/`Between` as stated (a range is already the seed's
-/// own tolerance, so none is added); a measured value that is not a positive
-/// finite number (nothing measured) is "not measured".
+/// own tolerance, so none is added); a value that is not a finite number
+/// (nothing measured) is "not measured".
 pub fn judge(claimed: Claimed, measured: Option<f64>) -> Outcome {
-    let Some(m) = measured.filter(|m| m.is_finite() && *m >= 0.0) else { return Outcome::NotMeasured };
-    let holds = match claimed {
-        Claimed::About(x) => m > 0.0 && m / x <= ABOUT_FACTOR && x / m <= ABOUT_FACTOR,
-        Claimed::AtLeast(x) => m >= x,
-        Claimed::AtMost(x) => m <= x,
-        Claimed::Between(lo, hi) => (lo..=hi).contains(&m),
+    match measured {
+        Some(m) => judge_interval(claimed, m, m),
+        None => Outcome::NotMeasured,
+    }
+}
+
+/// The same rule on a 95% interval `[lo, hi]`: confirmed when the whole
+/// interval satisfies the figure, refuted when none of it does, otherwise
+/// inconclusive at this resolution.
+pub fn judge_interval(claimed: Claimed, lo: f64, hi: f64) -> Outcome {
+    if !(lo.is_finite() && hi.is_finite()) || lo > hi {
+        return Outcome::NotMeasured;
+    }
+    // The set of values for which the figure holds, as [min, max].
+    let (min, max) = match claimed {
+        Claimed::About(x) => (x / ABOUT_FACTOR, x * ABOUT_FACTOR),
+        Claimed::AtLeast(x) => (x, f64::INFINITY),
+        Claimed::AtMost(x) => (f64::NEG_INFINITY, x),
+        Claimed::Between(a, b) => (a, b),
     };
-    if holds {
+    if lo >= min && hi <= max {
         Outcome::Confirmed
-    } else {
+    } else if hi < min || lo > max {
         Outcome::Refuted
+    } else {
+        Outcome::Inconclusive
     }
 }
 
@@ -62,6 +77,9 @@ pub struct Row {
     pub claimed: Claimed,
     /// The measured value (None: not measured), and how it reads.
     pub measured: Option<f64>,
+    /// Its 95% interval where it has one: the row is then judged on the
+    /// whole interval, not the point.
+    pub interval: Option<(f64, f64)>,
     pub shown: String,
 }
 
@@ -79,7 +97,10 @@ impl Row {
 
     /// The row's verdict (its `part` is the quote).
     pub fn verdict(&self) -> Verdict {
-        let o = judge(self.claimed, self.measured);
+        let o = match (self.measured, self.interval) {
+            (Some(_), Some((lo, hi))) => judge_interval(self.claimed, lo, hi),
+            (m, _) => judge(self.claimed, m),
+        };
         Verdict::new(self.quote, o, format!("seed: {}; measured: {}{}", self.claimed.describe(), self.shown, self.note()))
     }
 }
@@ -125,8 +146,21 @@ mod tests {
     }
 
     #[test]
+    fn an_interval_decides_only_when_it_lies_on_one_side() {
+        assert_eq!(judge_interval(Claimed::AtMost(1.0), -5.6, 3.3), Outcome::Inconclusive, "a point of 0.03% inside [-5.6, 3.3] decides nothing");
+        assert_eq!(judge_interval(Claimed::AtMost(1.0), 0.1, 0.4), Outcome::Confirmed);
+        assert_eq!(judge_interval(Claimed::AtMost(1.0), 1.2, 3.0), Outcome::Refuted);
+        assert_eq!(judge_interval(Claimed::Between(1.5, 2.0), 1.78, 2.56), Outcome::Inconclusive);
+        assert_eq!(judge_interval(Claimed::Between(1.5, 2.0), 2.1, 2.5), Outcome::Refuted);
+        assert_eq!(judge_interval(Claimed::About(4.0), 3.0, 5.0), Outcome::Confirmed);
+        assert_eq!(judge_interval(Claimed::AtLeast(1.5), 1.45, 1.72), Outcome::Inconclusive);
+        let r = Row { quote: "x", claimed: Claimed::AtMost(1.0), measured: Some(0.03), interval: Some((-5.6, 3.3)), shown: String::new() };
+        assert_eq!(r.verdict().outcome, Outcome::Inconclusive, "a row with an interval is judged on it");
+    }
+
+    #[test]
     fn a_range_says_which_side_it_missed() {
-        let r = |m| Row { quote: "+50-100%", claimed: Claimed::Between(1.5, 2.0), measured: Some(m), shown: String::new() }.verdict().figures;
+        let r = |m| Row { quote: "+50-100%", claimed: Claimed::Between(1.5, 2.0), measured: Some(m), interval: None, shown: String::new() }.verdict().figures;
         assert!(r(2.2).ends_with("above the seed's range"));
         assert!(r(1.2).ends_with("below the seed's range"));
         assert!(!r(1.7).contains("range"));
@@ -134,7 +168,7 @@ mod tests {
 
     #[test]
     fn the_table_quotes_the_seed_and_shows_the_ratio() {
-        let r = Row { quote: "150x smaller", claimed: Claimed::About(150.0), measured: Some(7.8), shown: "7.8x".into() };
+        let r = Row { quote: "150x smaller", claimed: Claimed::About(150.0), measured: Some(7.8), interval: None, shown: "7.8x".into() };
         assert!(r.verdict().figures.contains("measured / seed = 0.05"));
         let t = table(&[r]);
         assert!(t.contains("| \"150x smaller\" | 7.8x | **Refuted** (about 150 (within 1.5x either way); measured / seed = 0.05) |"), "{t}");

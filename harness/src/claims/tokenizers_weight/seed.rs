@@ -25,6 +25,7 @@ pub fn rows(d: &Data, rel: &str) -> Vec<Row> {
             quote: "5MB compiled size",
             claimed: Claimed::About(5.0),
             measured: Some(full_mb),
+            interval: None,
             shown: format!("{full_mb:.1} MB (tokenizers {v} default, release binary; {:.1} MB stripped)", mb(f.full.stripped_bytes)),
         },
         Row {
@@ -32,6 +33,7 @@ pub fn rows(d: &Data, rel: &str) -> Vec<Row> {
             claimed: Claimed::AtLeast(50.0),
             // The lock lists every platform's packages: an upper bound cannot confirm "at least".
             measured: f.full.compiled_packages.map(deps),
+            interval: None,
             shown: match f.full.compiled_packages {
                 Some(n) => format!("{} packages compiled besides the program (host target, normal and build dependencies)", deps(n)),
                 None => "not in this evidence: only the lock file's count, which lists every platform's packages".into(),
@@ -41,12 +43,14 @@ pub fn rows(d: &Data, rel: &str) -> Vec<Row> {
             quote: "90 second compile time",
             claimed: Claimed::About(90.0),
             measured: Some(f.full.compile_s),
+            interval: None,
             shown: format!("{:.0} s clean release build (median of {}; this machine's cores, see Environment)", f.full.compile_s, f.full.builds),
         },
         Row {
             quote: "Minimal WordPiece tokenizer (30KB",
             claimed: Claimed::About(0.03),
             measured: None,
+            interval: None,
             shown: format!(
                 "the seed's proposed crate does not exist; the smallest existing WordPiece program here (`bert_tokenizer` {}) is {light_mb:.2} MB, std and I/O included",
                 f.light_version
@@ -56,6 +60,7 @@ pub fn rows(d: &Data, rel: &str) -> Vec<Row> {
             quote: "zero deps",
             claimed: Claimed::AtMost(0.0),
             measured: None,
+            interval: None,
             shown: format!(
                 "the seed's proposed crate does not exist; `bert_tokenizer` {} compiles {}",
                 f.light_version,
@@ -66,6 +71,7 @@ pub fn rows(d: &Data, rel: &str) -> Vec<Row> {
             quote: "150x smaller (30KB vs 5MB)",
             claimed: Claimed::About(150.0),
             measured: Some(full_mb / light_mb),
+            interval: None,
             shown: format!(
                 "{:.1}x against the smallest existing WordPiece crate (tokenizers {v} default / `bert_tokenizer`, whole release binaries, std included)",
                 full_mb / light_mb
@@ -75,6 +81,7 @@ pub fn rows(d: &Data, rel: &str) -> Vec<Row> {
             quote: "180x faster compile (0.5s vs 90s)",
             claimed: Claimed::About(180.0),
             measured: Some(f.full.compile_s / f.light.compile_s),
+            interval: None,
             shown: format!(
                 "{:.1}x against the smallest existing WordPiece crate ({:.0} s vs {:.1} s)",
                 f.full.compile_s / f.light.compile_s,
