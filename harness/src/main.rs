@@ -108,6 +108,9 @@ enum Cmd {
     /// RSS after each of N sessions of a model, own or shared prepacked weights (what experiment ort-mutex runs).
     #[command(hide = true)]
     SessionMemory { model: String, n: usize, mode: String },
+    /// Peak memory of detecting FRAMES frames, the input copied or borrowed (what claim 6's bench import runs).
+    #[command(hide = true)]
+    InputMemory { mode: String, frames: usize },
     /// One instruction-count probe (what `experiment instruction-counts` runs under valgrind).
     #[command(hide = true)]
     InstrProbe { model: String, variant: String, calls: u64 },
@@ -408,6 +411,11 @@ run.json: {}",
         Cmd::SessionMemory { model, n, mode } => {
             let rss = harness::experiments::ort_mutex::session_memory(&model, n, mode == "prepacked")?;
             println!("{}", serde_json::to_string(&rss)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::InputMemory { mode, frames } => {
+            let peak = harness::experiments::input_memory::run_process(&mode, frames)?;
+            println!("{}", serde_json::to_string(&peak)?);
             Ok(ExitCode::SUCCESS)
         }
         Cmd::InstrProbe { model, variant, calls } => {

@@ -260,3 +260,23 @@ fn claim2_run_takes_mut_self_from_ort_rc10_found_by_bisect() {
     assert!(out.contains("2.0.0-rc.10") && out.contains("confirmed"), "the seed's version resolves and is judged: {out}");
     assert!(out.contains("9.9.9") && out.contains("not measured") && out.contains("failed to select a version"), "cargo's reason is kept: {out}");
 }
+
+/// Issue #12: every seed claim's report judges the seed's own figures, and
+/// every quoted figure is the seed's text verbatim.
+#[test]
+fn every_seed_claim_report_judges_the_seeds_figures_quoted_verbatim() {
+    let root = harness::paths::workspace_root();
+    let seed = std::fs::read_to_string(root.join(harness::claims::registry::SEED_FILE)).expect("the seed is readable");
+    for claim in harness::claims::registry::ALL.iter().filter(|c| c.seed_number().is_some()) {
+        // A claim's report is named after it.
+        let file = format!("{}.md", claim.id());
+        let report = std::fs::read_to_string(root.join("reports").join(&file)).unwrap();
+        let table = report.split("## The seed's figures").nth(1).unwrap_or_else(|| panic!("{file} has no table of the seed's figures"));
+        let rows: Vec<&str> = table.lines().take_while(|l| !l.starts_with("## ")).filter(|l| l.starts_with("| \"")).collect();
+        assert!(!rows.is_empty(), "{file}: the seed's figures table has no rows");
+        for r in rows {
+            let quote = r.trim_start_matches("| \"").split("\" |").next().unwrap();
+            assert!(seed.contains(quote), "{file}: {quote:?} is not verbatim in the seed");
+        }
+    }
+}

@@ -2,10 +2,15 @@
 //! inference); a zero-copy API would give +5-10% inference throughput".
 //!
 //! Evidence: `cargo bench --bench copy` (criterion `raw.csv`), imported by
-//! `harness bench import ort-tensor-copy`. Rule: the claim's numbers are
-//! refuted when the 95% interval of the whole-inference gain from the view
-//! lies below 5%; confirmed when it lies at or above 5%; otherwise
-//! undecided. The "needs a new API" part is decided by upstream fact:
+//! `harness bench import ort-tensor-copy`, with the peak memory of
+//! separate detecting processes (`experiments::input_memory`, the import's
+//! probe). Rules: the throughput figure is judged on the pipeline's real
+//! per-frame pattern (a fresh 4.9 MB input letterboxed per frame, then the
+//! inference and the box decoding), refuted when the 95% interval of the
+//! gain from the view lies below 5%, confirmed at or above, otherwise
+//! undecided; the tight loop over one buffer is shown as a floor. "-20-30%
+//! peak memory" by the same rule on the paired per-round saving against
+//! 20%. The "needs a new API" part is decided by upstream fact:
 //! `TensorRef::from_array_view` exists since ort 2.0.0-rc.10.
 
 use std::path::Path;
@@ -30,6 +35,8 @@ use crate::measure::stats::Estimate;
 
 /// The seed's lower bound for the throughput gain of a zero-copy API.
 pub const CLAIMED_GAIN: f64 = 0.05;
+/// The seed's lower bound for the peak memory saved ("-20-30%").
+pub const CLAIMED_SAVING: f64 = 0.20;
 /// The seed's size of one copy, bytes.
 pub const SEED_BYTES: f64 = 1.2e6;
 /// The input the bench copies: one 640x640x3 f32 tensor.
@@ -39,7 +46,8 @@ pub const INPUT_BYTES: usize = 640 * 640 * 3 * std::mem::size_of::<f32>();
 pub const PARTS: &[Part] = &[
     Part { id: "needs-api", question: "ort copies the input and needs a zero-copy API" },
     Part { id: "copy-size", question: "1.2 MB per inference" },
-    Part { id: "throughput", question: "+5-10% inference throughput" },
+    Part { id: "throughput", question: "+5-10% inference throughput (the pipeline's per-frame pattern)" },
+    Part { id: "peak-memory", question: "-20-30% peak memory" },
 ];
 
 /// What the rules look at.
@@ -50,8 +58,15 @@ pub struct Figures {
     /// ort's version in the measured build.
     pub ort_version: String,
     pub input_bytes: usize,
-    /// Run time with the owned copy / run time with the view.
+    /// Per frame (letterbox a fresh frame, run, decode) with the owned copy
+    /// / with the view; the tight loop's when the evidence predates it.
     pub gain: Estimate,
+    /// Whether `gain` is the per-frame pattern (false: the tight-loop floor).
+    pub per_frame: bool,
+    /// One buffer in a tight loop, copy / view: a floor.
+    pub floor: Estimate,
+    /// Peak memory saved by borrowing, per round (1 - view / copy).
+    pub peak_saving: Option<Estimate>,
 }
 
 /// The rules of claim 6, pure.
@@ -73,20 +88,85 @@ pub fn rules(f: &Figures) -> Vec<Verdict> {
     };
     let g = |x: f64| 100.0 * (x - 1.0);
     let figures = format!(
-        "avoiding the copy gains {:.2}% [{:.2}%, {:.2}%] (n = {}; resolves +/-{:.2}%) of inference time; the claim needs {:.0}%",
+        "avoiding the copy gains {:.2}% [{:.2}%, {:.2}%] (n = {}; resolves +/-{:.2}%) {}; the claim needs {:.0}% (one buffer in a tight loop, a floor: {:.2}%)",
         g(f.gain.median),
         g(f.gain.ci_low),
         g(f.gain.ci_high),
         f.gain.n,
         100.0 * f.gain.min_detectable_effect(),
-        100.0 * CLAIMED_GAIN
+        if f.per_frame { "per frame (fresh input letterboxed, inference, boxes decoded)" } else { "of inference time (tight loop only in this evidence)" },
+        100.0 * CLAIMED_GAIN,
+        g(f.floor.median)
     );
     let outcome = match side(&f.gain, 1.0 + CLAIMED_GAIN) {
         Side::Above => Outcome::Confirmed,
         Side::Below => Outcome::Refuted,
         Side::Straddles => Outcome::Inconclusive,
     };
-    vec![api, size, Verdict::new("throughput", outcome, figures)]
+    let memory = match &f.peak_saving {
+        None => Verdict::new("peak-memory", Outcome::NotMeasured, "no peak memory in this evidence"),
+        Some(e) => Verdict::new(
+            "peak-memory",
+            match side(e, CLAIMED_SAVING) {
+                Side::Above => Outcome::Confirmed,
+                Side::Below => Outcome::Refuted,
+                Side::Straddles => Outcome::Inconclusive,
+            },
+            format!(
+                "borrowing saves {:.1}% [{:.1}%, {:.1}%] (n = {} paired processes) of a detecting process's peak memory; the claim needs {:.0}%",
+                100.0 * e.median,
+                100.0 * e.ci_low,
+                100.0 * e.ci_high,
+                e.n,
+                100.0 * CLAIMED_SAVING
+            ),
+        ),
+    };
+    vec![api, size, Verdict::new("throughput", outcome, figures), memory]
+}
+
+/// The seed's figures for claim 6, each against what was measured.
+pub fn seed_rows(f: &Figures) -> Vec<super::seed_figures::Row> {
+    use super::seed_figures::{Claimed, Row};
+    let interval = |e: &Estimate| e.is_95().then_some((e.ci_low, e.ci_high));
+    let mb = f.input_bytes as f64 / 1e6;
+    vec![
+        Row {
+            quote: "640x640x3 = 1.2MB",
+            claimed: Claimed::About(1.2),
+            measured: Some(mb),
+            interval: None,
+            shown: format!("{mb:.2} MB: the f32 tensor the model takes (1.2 MB is the u8 frame)"),
+        },
+        Row {
+            quote: "36 MB/sec unnecessary copies",
+            claimed: Claimed::About(36.0),
+            measured: Some(30.0 * mb),
+            interval: None,
+            shown: format!("{:.0} MB/s at 30 frames per second: {mb:.2} MB copied per inference (counted by the detector)", 30.0 * mb),
+        },
+        Row {
+            quote: "+5-10% inference throughput",
+            claimed: Claimed::Between(1.0 + CLAIMED_GAIN, 1.10),
+            measured: Some(f.gain.median),
+            interval: interval(&f.gain),
+            shown: format!(
+                "{} x the throughput {}",
+                crate::measure::stats::show(&f.gain, 4),
+                if f.per_frame { "per frame, the pipeline's pattern" } else { "in a tight loop (a floor)" }
+            ),
+        },
+        Row {
+            quote: "-20-30% peak memory",
+            claimed: Claimed::Between(CLAIMED_SAVING, 0.30),
+            measured: f.peak_saving.map(|e| e.median),
+            interval: f.peak_saving.as_ref().and_then(interval),
+            shown: match &f.peak_saving {
+                Some(e) => format!("{} of a detecting process's peak resident memory saved (as a fraction)", crate::measure::stats::show(e, 3)),
+                None => "not in this evidence".into(),
+            },
+        },
+    ]
 }
 
 fn samples(d: &Data, rel: &str, f: &str) -> Result<Vec<f64>, crate::report::RenderError> {
@@ -97,11 +177,20 @@ fn samples(d: &Data, rel: &str, f: &str) -> Result<Vec<f64>, crate::report::Rend
 pub fn figures(ev: &Evidence<Data>, rel: &str) -> Result<Figures, crate::report::RenderError> {
     let d = &ev.data;
     let (run_copy, run_view) = (samples(d, rel, "run-owned-copy")?, samples(d, rel, "run-zero-copy-view")?);
+    let floor = ratio(&run_copy, &run_view);
+    let per_frame = match (d.samples("", "detect-owned-copy"), d.samples("", "detect-zero-copy-view")) {
+        (Some(c), Some(v)) => Some(ratio(c, v)),
+        _ => None,
+    };
+    let savings = crate::experiments::input_memory::savings(&d.extra);
     Ok(Figures {
         view_api_measured: d.samples("", "from_array_view").is_some(),
         ort_version: ev.environment.crates.get("ort").cloned().unwrap_or_else(|| "?".into()),
         input_bytes: INPUT_BYTES,
-        gain: ratio(&run_copy, &run_view),
+        gain: per_frame.unwrap_or(floor),
+        per_frame: per_frame.is_some(),
+        floor,
+        peak_saving: (!savings.is_empty()).then(|| estimate(&savings)),
     })
 }
 
@@ -120,6 +209,7 @@ pub const INFO: Info = Info {
         "let tensor = Value::from_array(pixels)?;",
         "- **+5-10% inference throughput** (memory bandwidth savings)",
         "- **-20-30% peak memory** (no duplicate buffers)",
+        "**Problem**: 1.2MB copy per inference √ó 30 FPS = 36 MB/sec unnecessary copies",
     ],
 };
 
@@ -176,9 +266,14 @@ pub fn render(path: &Path) -> Result<Page, crate::report::RenderError> {
             vec!["`TensorRef::from_array_view`".into(), format!("{} us", est(&estimate(&us(&view)), 3))],
             vec!["`run()` with the owned copy".into(), format!("{} ms", est(&estimate(&ms(&run_copy)), 2))],
             vec!["`run()` with the view".into(), format!("{} ms", est(&estimate(&ms(&run_view)), 2))],
-            vec!["run time, copy / view".into(), est(gain, 4)],
+            vec!["run time, copy / view (one buffer, tight loop: a floor)".into(), est(&fig.floor, 4)],
+            vec![
+                "per frame (fresh input letterboxed, run, boxes decoded), copy / view".into(),
+                if fig.per_frame { est(gain, 4) } else { "not in this evidence".into() },
+            ],
         ],
     );
+    s += &memory_table(d);
     let chart = bars(
         "ort-tensor-copy.svg",
         "YOLOv8n input: copy and view against one inference",
@@ -194,12 +289,15 @@ pub fn render(path: &Path) -> Result<Page, crate::report::RenderError> {
     )?;
     s += &format!("\n{}", chart.markdown("copy, view and inference times"));
     s += &format!("\nThe copy costs {share:.2}% of one YOLOv8n inference here (median copy time / median view run time).\n\n");
+    s += &super::seed_figures::table(&seed_rows(&fig));
     s += &format!(
         "## Verdict\n\nRules (code: `claims::ort_tensor_copy::rules`): the zero-copy API exists if the bench could borrow the input; the size \
-         is confirmed within 10% of 1.2 MB; the \"+5-10% throughput\" is confirmed when the 95% interval of (run with copy / run with view - 1) \
-         lies at or above {:.0}%, refuted when it lies below, inconclusive at this resolution when it contains {:.0}%.\n\n",
+         is confirmed within 10% of 1.2 MB; the \"+5-10% throughput\" is confirmed when the 95% interval of (time per frame with copy / with view - 1) \
+         lies at or above {:.0}%, refuted when it lies below, inconclusive at this resolution when it contains {:.0}% (the tight loop over one buffer \
+         is shown beside it as a floor, never judged); \"-20-30% peak memory\" the same way on the paired per-process saving against {:.0}%.\n\n",
         100.0 * CLAIMED_GAIN,
-        100.0 * CLAIMED_GAIN
+        100.0 * CLAIMED_GAIN,
+        100.0 * CLAIMED_SAVING
     );
     s += &super::verdict_table(PARTS, &verdicts);
     s += "\n## What to file\n\n";
@@ -216,12 +314,46 @@ pub fn render(path: &Path) -> Result<Page, crate::report::RenderError> {
     Ok(Page::new(s, vec![chart]))
 }
 
+/// The peak memory processes, per mode.
+fn memory_table(d: &Data) -> String {
+    let rows = d.extra["input_memory"].as_array().cloned().unwrap_or_default();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mib = |mode: &str, key: &str| {
+        let v: Vec<f64> = rows.iter().filter(|r| r["peak"]["mode"] == mode).filter_map(|r| r["peak"][key].as_f64()).map(|b| b / (1u64 << 20) as f64).collect();
+        est(&estimate(&v), 1)
+    };
+    let frames = rows.first().and_then(|r| r["peak"]["frames"].as_u64()).unwrap_or(0);
+    format!(
+        "\nPeak memory: separate processes (`harness input-memory copy|view {frames}`), alternately, each loading YOLOv8n and detecting on {frames} frames \
+         rotating over four real photos; MiB, median [95% CI]:\n\n{}",
+        table(
+            &["input", "resident after loading", "peak resident"],
+            &[
+                vec!["copied (`Tensor::from_array`)".into(), mib("copy", "after_load_bytes"), mib("copy", "peak_bytes")],
+                vec!["borrowed (`TensorRef::from_array_view`)".into(), mib("view", "after_load_bytes"), mib("view", "peak_bytes")],
+            ],
+        )
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn fig(lo: f64, hi: f64) -> Figures {
-        Figures { view_api_measured: true, ort_version: "2.0.0-rc.15".into(), input_bytes: INPUT_BYTES, gain: Estimate::at_95(10, (lo + hi) / 2.0, lo, hi) }
+        let e = Estimate::at_95(10, (lo + hi) / 2.0, lo, hi);
+        Figures { view_api_measured: true, ort_version: "2.0.0-rc.15".into(), input_bytes: INPUT_BYTES, gain: e, per_frame: true, floor: e, peak_saving: None }
+    }
+
+    #[test]
+    fn peak_memory_is_judged_on_the_paired_saving() {
+        let with = |lo: f64, hi: f64| Figures { peak_saving: Some(Estimate::at_95(6, (lo + hi) / 2.0, lo, hi)), ..fig(1.0, 1.0) };
+        assert_eq!(rules(&with(0.03, 0.05))[3].outcome, Outcome::Refuted);
+        assert_eq!(rules(&with(0.21, 0.28))[3].outcome, Outcome::Confirmed);
+        assert_eq!(rules(&with(0.15, 0.25))[3].outcome, Outcome::Inconclusive);
+        assert_eq!(rules(&fig(1.0, 1.0))[3].outcome, Outcome::NotMeasured);
     }
 
     #[test]

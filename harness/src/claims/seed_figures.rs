@@ -84,24 +84,28 @@ pub struct Row {
 }
 
 impl Row {
-    /// "measured / seed = r" for an "about" figure, the side a range was
-    /// missed on; empty otherwise.
+    /// "measured / seed = r" for an "about" figure, the side a refuted range
+    /// was missed on; empty otherwise.
     fn note(&self) -> String {
+        let refuted = self.outcome() == Outcome::Refuted;
         match (self.claimed, self.measured) {
             (Claimed::About(x), Some(m)) if m > 0.0 => format!("; measured / seed = {:.2}", m / x),
-            (Claimed::Between(_, hi), Some(m)) if m > hi => "; above the seed's range".to_string(),
-            (Claimed::Between(lo, _), Some(m)) if m < lo => "; below the seed's range".to_string(),
+            (Claimed::Between(_, hi), Some(m)) if refuted && m > hi => "; above the seed's range".to_string(),
+            (Claimed::Between(lo, _), Some(m)) if refuted && m < lo => "; below the seed's range".to_string(),
             _ => String::new(),
+        }
+    }
+
+    fn outcome(&self) -> Outcome {
+        match (self.measured, self.interval) {
+            (Some(_), Some((lo, hi))) => judge_interval(self.claimed, lo, hi),
+            (m, _) => judge(self.claimed, m),
         }
     }
 
     /// The row's verdict (its `part` is the quote).
     pub fn verdict(&self) -> Verdict {
-        let o = match (self.measured, self.interval) {
-            (Some(_), Some((lo, hi))) => judge_interval(self.claimed, lo, hi),
-            (m, _) => judge(self.claimed, m),
-        };
-        Verdict::new(self.quote, o, format!("seed: {}; measured: {}{}", self.claimed.describe(), self.shown, self.note()))
+        Verdict::new(self.quote, self.outcome(), format!("seed: {}; measured: {}{}", self.claimed.describe(), self.shown, self.note()))
     }
 }
 

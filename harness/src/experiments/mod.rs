@@ -5,6 +5,7 @@ pub mod anchors;
 pub mod api_probe;
 pub mod error;
 pub mod fft_sizes;
+pub mod input_memory;
 pub mod inputs;
 pub mod instructions;
 pub mod ort_api;

@@ -23,7 +23,9 @@ use crate::report::markdown::{est, table};
 /// after / before as a cost (above 1: the patch is slower). Both sides run
 /// alternately (before, after, before, ...), so equal-length samples are
 /// analysed as pairs; unequal ones (a trial that did not finish) unpaired.
-fn cost(b: &BenchPair) -> Estimate {
+/// A benchmark's cost, patched over unpatched (paired when it can be):
+/// above 1 = the patch is slower.
+pub fn cost(b: &BenchPair) -> Estimate {
     if b.higher_is_better {
         paired_or_not(&b.before, &b.after)
     } else {

@@ -14,6 +14,7 @@ pub mod judge;
 pub mod matrix;
 pub mod parts;
 pub mod report;
+pub mod seed;
 pub mod trial;
 
 use crate::claims::ClaimError;

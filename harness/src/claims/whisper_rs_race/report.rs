@@ -210,6 +210,13 @@ pub fn render(path: &Path) -> Result<crate::report::Page, crate::report::RenderE
 
     let verdicts = super::parts::rules(&rows, n_cores);
     let outcome = |id: &str| verdicts.iter().find(|v| v.part == id).map(|v| v.outcome);
+    let fork: Option<Evidence<crate::forks::check::Data>> = match store::pinned(super::seed::INTERNAL_MUTEX) {
+        Some(p) => Some(store::read(&p)?),
+        None => None,
+    };
+    s += "
+";
+    s += &crate::claims::seed_figures::table(&super::seed::rows(&rows, fork.as_ref().map(|e| &e.data)));
     s += "\n## Verdict\n\nRules (code: `claims::whisper_rs_race::parts`, over the cells as classified above): the race is confirmed when an unlocked \
           create_state cell crashed, hung asleep or gave a wrong transcript, refuted when all ran clean; the hang was a deadlock when a cell stalled \
           with its threads asleep, refuted when the only trouble was slow cells with K x n_threads over the cores; the seed's fix works when every \

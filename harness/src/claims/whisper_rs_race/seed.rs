@@ -1,0 +1,71 @@
+//! Claim 1's figures from the seed, each against the matrix's cells and the
+//! internal-mutex fork check, by `claims::seed_figures::judge`.
+
+use super::judge::{Class, Judged};
+use super::matrix::CellResult;
+use super::matrix::{Guard, Phase};
+use crate::claims::seed_figures::{Claimed, Row};
+use crate::forks::check::Data as ForkData;
+
+/// The fork check whose benchmark measures the seed's Option 2 ("internal
+/// Mutex ... <1% overhead").
+pub const INTERNAL_MUTEX: &str = "fork-whisper-rs-internal-mutex";
+
+/// The internal mutex's cost, in percent of the unpatched time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overhead {
+    pub median: f64,
+    /// The 95% interval, when there is one.
+    pub interval: Option<(f64, f64)>,
+    pub pairs: usize,
+    /// The benchmark it comes from.
+    pub bench: String,
+}
+
+/// The "<1% overhead" benchmark of the internal-mutex fork check.
+pub fn mutex_overhead(fork: &ForkData) -> Option<Overhead> {
+    let b = fork.measured.bench.iter().find(|b| b.overhead_limit.is_some())?;
+    let e = crate::forks::report::cost(b);
+    let pct = |x: f64| 100.0 * (x - 1.0);
+    Some(Overhead { median: pct(e.median), interval: e.is_95().then_some((pct(e.ci_low), pct(e.ci_high))), pairs: e.n, bench: b.name.clone() })
+}
+
+/// One row per figure of the seed's claim 1.
+pub fn rows(cells: &[(&CellResult, Judged)], fork: Option<&ForkData>) -> Vec<Row> {
+    let k3: Vec<&(&CellResult, Judged)> =
+        cells.iter().filter(|(c, _)| c.cell.k == 3 && c.cell.guard == Guard::None && matches!(c.cell.phase, Phase::Both | Phase::Full)).collect();
+    let trials: usize = k3.iter().map(|(c, _)| c.trials.len()).sum();
+    let finished: usize = k3.iter().map(|(_, j)| j.finished).sum();
+    let stalled: usize = k3.iter().map(|(_, j)| j.stalled).sum();
+    let asleep: usize = k3.iter().filter(|(_, j)| j.class == Class::Deadlock).map(|(_, j)| j.stalled).sum();
+    let overhead = fork.and_then(mutex_overhead);
+    vec![
+        Row {
+            quote: "Bulk mode with 3 parallel files: 2 complete, 1 hangs indefinitely",
+            claimed: Claimed::AtLeast(1.0),
+            measured: (trials > 0).then_some(asleep as f64),
+            interval: None,
+            shown: format!(
+                "{asleep} trial(s) hung with threads asleep, in the unlocked K = 3 cells: {trials} trials in {} cells, {finished} finished, {stalled} stalled \
+                 (a stall still burning CPU is slow, not hung: see `hang-is-deadlock`)",
+                k3.len()
+            ),
+        },
+        Row {
+            quote: "non-breaking, correct, <1% overhead",
+            claimed: Claimed::AtMost(1.0),
+            measured: overhead.as_ref().map(|o| o.median),
+            interval: overhead.as_ref().and_then(|o| o.interval),
+            shown: match &overhead {
+                Some(o) => format!(
+                    "{:.1}%{} (n = {} pairs) added by the internal-mutex patch: {} (the fork check below)",
+                    o.median,
+                    o.interval.map_or(String::new(), |(lo, hi)| format!(" [{lo:.1}%, {hi:.1}%]")),
+                    o.pairs,
+                    o.bench
+                ),
+                None => format!("no `{INTERNAL_MUTEX}` evidence pinned: `harness fork check whisper-rs --patch internal-mutex`"),
+            },
+        },
+    ]
+}

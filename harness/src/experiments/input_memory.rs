@@ -1,0 +1,103 @@
+//! Claim 6's "-20-30% peak memory" (issue #12): the peak resident memory of
+//! a process detecting objects frame after frame, the input tensor copied
+//! (`Tensor::from_array`, the seed's path) or borrowed
+//! (`TensorRef::from_array_view`). Peak memory is per process, so each
+//! measurement is its own `harness input-memory MODE FRAMES` process;
+//! `probe` runs them alternately, copy then view, and the bench import of
+//! claim 6 stores what they print.
+
+use serde::{Deserialize, Serialize};
+
+use super::error::ExperimentError;
+use crate::models::{catalog::id, locate};
+use crate::stages::detect::{DecodeParams, Detector, TensorInput};
+use crate::stages::onnx::SessionThreads;
+
+/// The real photos the frames rotate over, so each frame writes a fresh
+/// 4.9 MB input as the pipeline's keyframes do.
+pub const PHOTOS: [&str; 4] = [id::PHOTO_ROCKET, id::PHOTO_HUBBLE, id::PHOTO_RETINA, id::PHOTO_COFFEE];
+/// Frames per process.
+pub const FRAMES: usize = 24;
+/// Processes per mode.
+pub const ROUNDS: usize = 6;
+
+/// What one process prints.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Peak {
+    pub mode: String,
+    pub frames: usize,
+    /// Resident memory after the model and photos are loaded, before the first frame.
+    pub after_load_bytes: u64,
+    /// Peak resident memory of the whole process.
+    pub peak_bytes: u64,
+    /// Bytes copied into the input per frame (0 when borrowed).
+    pub bytes_copied_per_frame: usize,
+}
+
+fn resident_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    // SAFETY: sysconf has no preconditions.
+    pages * unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as u64
+}
+
+/// Detects on `frames` frames (rotating over [`PHOTOS`]) in this process,
+/// the input copied or borrowed; what `harness input-memory` runs.
+pub fn run_process(mode: &str, frames: usize) -> Result<Peak, ExperimentError> {
+    let input = match mode {
+        "copy" => TensorInput::OwnedCopy,
+        "view" => TensorInput::ZeroCopyView,
+        other => return Err(ExperimentError::Unknown { kind: "input mode", name: other.into(), known: "copy, view".into() }),
+    };
+    let mut det = Detector::from_catalog(SessionThreads::default()).map_err(|e| ExperimentError::Onnx(Box::new(e)))?;
+    let photos: Vec<image::RgbImage> = PHOTOS.iter().map(|p| Ok(image::open(locate::require(p)?)?.to_rgb8())).collect::<Result<_, ExperimentError>>()?;
+    let after_load_bytes = resident_bytes();
+    let mut copied = 0;
+    for i in 0..frames {
+        let out = det.detect(&photos[i % photos.len()], input, DecodeParams::default()).map_err(|e| ExperimentError::Onnx(Box::new(e)))?;
+        copied = out.bytes_copied;
+    }
+    Ok(Peak { mode: mode.into(), frames, after_load_bytes, peak_bytes: crate::measure::clock::peak_rss_bytes(), bytes_copied_per_frame: copied })
+}
+
+/// Runs [`ROUNDS`] processes per mode, alternating; for claim 6's bench
+/// import (`claims::BENCH_CLAIMS`). A failed process is recorded, not fatal.
+pub fn probe() -> serde_json::Value {
+    let exe = super::harness_exe();
+    let mut peaks = Vec::new();
+    let mut errors = Vec::new();
+    for round in 0..ROUNDS {
+        for mode in ["copy", "view"] {
+            let mut cmd = std::process::Command::new(&exe);
+            cmd.args(["input-memory", mode, &FRAMES.to_string()]);
+            match crate::process::checked(&mut cmd, crate::process::limit::PROBE) {
+                Ok(o) => match serde_json::from_slice::<Peak>(&o.stdout) {
+                    Ok(p) => peaks.push(serde_json::json!({ "round": round, "peak": p })),
+                    Err(e) => errors.push(format!("{mode} round {round}: unreadable output: {e}")),
+                },
+                Err(e) => errors.push(format!("{mode} round {round}: {e}")),
+            }
+        }
+    }
+    serde_json::json!({ "input_memory": peaks, "input_memory_errors": errors, "input_memory_photos": PHOTOS })
+}
+
+/// The paired peak-memory saving of borrowing, per round: 1 - view / copy.
+pub fn savings(extra: &serde_json::Value) -> Vec<f64> {
+    let rows = extra["input_memory"].as_array().cloned().unwrap_or_default();
+    let peak = |round: u64, mode: &str| {
+        rows.iter().find(|r| r["round"].as_u64() == Some(round) && r["peak"]["mode"] == mode).and_then(|r| r["peak"]["peak_bytes"].as_f64())
+    };
+    (0..ROUNDS as u64).filter_map(|r| Some(1.0 - peak(r, "view")? / peak(r, "copy")?)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn savings_pair_each_round() {
+        let p = |round: u64, mode: &str, bytes: u64| serde_json::json!({ "round": round, "peak": { "mode": mode, "peak_bytes": bytes } });
+        let extra = serde_json::json!({ "input_memory": [p(0, "copy", 200), p(0, "view", 150), p(1, "copy", 100), p(1, "view", 100), p(2, "view", 1)] });
+        assert_eq!(super::savings(&extra), vec![0.25, 0.0], "round 2 has no copy to pair with");
+        assert!(super::savings(&serde_json::json!({})).is_empty());
+    }
+}
