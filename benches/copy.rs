@@ -45,7 +45,7 @@ fn copies(c: &mut Criterion) {
     g.bench_function(BenchmarkId::from_parameter("from_array_view"), |b| {
         b.iter(|| TensorRef::from_array_view((shape, std::hint::black_box(&input[..]))).expect("tensor"))
     });
-    let photos: Vec<image::RgbImage> = harness::experiments::input_memory::PHOTOS.iter().map(|p| image::open(asset(p)).expect("photo").to_rgb8()).collect();
+    let photos: Vec<image::RgbImage> = harness::experiments::tensor_input::PHOTOS.iter().map(|p| image::open(asset(p)).expect("photo").to_rgb8()).collect();
     let params = detect::DecodeParams::default();
     for p in &photos {
         let (a, b) = (det.detect(p, TensorInput::OwnedCopy, params).expect("detect"), det.detect(p, TensorInput::ZeroCopyView, params).expect("detect"));

@@ -414,7 +414,7 @@ run.json: {}",
             Ok(ExitCode::SUCCESS)
         }
         Cmd::InputMemory { mode, frames } => {
-            let peak = harness::experiments::input_memory::run_process(&mode, frames)?;
+            let peak = harness::experiments::tensor_input::run_process(&mode, frames)?;
             println!("{}", serde_json::to_string(&peak)?);
             Ok(ExitCode::SUCCESS)
         }

@@ -113,7 +113,7 @@ pub struct BenchClaim {
 pub const BENCH_CLAIMS: &[BenchClaim] = &[
     BenchClaim { claim: rustfft_parallel::CLAIM, bench: "fft", prefix: rustfft_parallel::PREFIX, probe: Some(rustfft_parallel::probe) },
     BenchClaim { claim: image_jpeg::CLAIM, bench: "jpeg", prefix: image_jpeg::PREFIX, probe: Some(image_jpeg::probe) },
-    BenchClaim { claim: ort_tensor_copy::CLAIM, bench: "copy", prefix: ort_tensor_copy::PREFIX, probe: Some(crate::experiments::input_memory::probe) },
+    BenchClaim { claim: ort_tensor_copy::CLAIM, bench: "copy", prefix: ort_tensor_copy::PREFIX, probe: Some(crate::experiments::tensor_input::probe) },
     BenchClaim { claim: ffmpeg_swscale::CLAIM, bench: "swscale", prefix: ffmpeg_swscale::PREFIX, probe: Some(ffmpeg_swscale::probe) },
 ];
 
