@@ -8,10 +8,12 @@
 //! sizes and variants are timed. For each size, after checking that the
 //! variants agree, it times each variant once (after one untimed warm-up)
 //! and prints one JSON object:
-//! - `frames-serial` / `frames-rayon`: a Hann-windowed STFT of the whole
-//!   speech (hop n/4), each frame reduced to 64 band energies as a mel
-//!   front end would, `passes` times per sample, serially and with rayon
-//!   over frames on THREADS (four blocks of frames per thread);
+//! - `frames-1` / `frames-n`: a Hann-windowed STFT of the whole speech
+//!   (hop n/4), each frame reduced to 64 band energies as a mel front end
+//!   would, `passes` times per sample, in four blocks of frames per thread
+//!   with buffers allocated before timing, on a rayon pool of 1 thread and
+//!   of THREADS (the same code; `frames_limit` is the most THREADS can gain
+//!   with those blocks);
 //! - `single-serial`: `reps` single transforms of the first n samples;
 //! - `split-1` / `split-n`: the same transforms split four-step
 //!   (`split.rs`) on a pool of 1 and of THREADS threads.
@@ -47,42 +49,42 @@ fn hann(n: usize) -> Vec<f32> {
 /// made, so the STFT is bound by the FFTs, not by writing spectra to memory.
 const BANDS: usize = 64;
 
+/// One task's buffers: the frame and the FFT's scratch.
+type Bufs = (Vec<C>, Vec<C>);
+
 /// The STFT of `audio` (frames of n, hop n/4) reduced to [`BANDS`] power
-/// bands per frame, frame-major into `out`, serially or on the current
-/// rayon pool in `tasks` blocks of frames.
-fn stft(audio: &[f32], window: &[f32], fft: &dyn rustfft::Fft<f32>, tasks: Option<usize>, out: &mut [f32]) {
+/// bands per frame, frame-major into `out`, on the current rayon pool in
+/// one block of frames per buffer pair in `bufs` (allocated by the caller,
+/// outside any timing). The 1-thread and the N-thread runs take the same
+/// path, so they differ only in the threads that run it.
+fn stft(audio: &[f32], window: &[f32], fft: &dyn rustfft::Fft<f32>, bufs: &mut [Bufs], out: &mut [f32]) {
     let n = window.len();
     let hop = n / 4;
     let bins = n / 2 + 1;
-    let frame = |t: usize, buf: &mut [C], scratch: &mut [C], bands: &mut [f32]| {
-        for (i, b) in buf.iter_mut().enumerate() {
-            *b = C::new(audio[t * hop + i] * window[i], 0.0);
-        }
-        fft.process_with_scratch(buf, scratch);
-        bands.fill(0.0);
-        for (k, c) in buf[..bins].iter().enumerate() {
-            bands[k * BANDS / bins] += c.norm_sqr();
-        }
-    };
-    let new_bufs = || (vec![C::default(); n], vec![C::default(); fft.get_inplace_scratch_len()]);
-    match tasks {
-        None => {
-            let (mut buf, mut scratch) = new_bufs();
-            for (t, bands) in out.chunks_mut(BANDS).enumerate() {
-                frame(t, &mut buf, &mut scratch, bands);
+    let frames = out.len() / BANDS;
+    // ceil(frames / ceil(frames / tasks)) <= tasks: every block gets buffers.
+    let per = frames.div_ceil(bufs.len()).max(1);
+    out.par_chunks_mut(per * BANDS).zip(bufs.par_iter_mut()).enumerate().for_each(|(i, (block, (buf, scratch)))| {
+        for (k, bands) in block.chunks_mut(BANDS).enumerate() {
+            let t = i * per + k;
+            for (j, b) in buf.iter_mut().enumerate() {
+                *b = C::new(audio[t * hop + j] * window[j], 0.0);
+            }
+            fft.process_with_scratch(buf, scratch);
+            bands.fill(0.0);
+            for (k, c) in buf[..bins].iter().enumerate() {
+                bands[k * BANDS / bins] += c.norm_sqr();
             }
         }
-        Some(tasks) => {
-            let frames = out.len() / BANDS;
-            let per = frames.div_ceil(tasks).max(1);
-            out.par_chunks_mut(per * BANDS).enumerate().for_each(|(i, block)| {
-                let (mut buf, mut scratch) = new_bufs();
-                for (k, bands) in block.chunks_mut(BANDS).enumerate() {
-                    frame(i * per + k, &mut buf, &mut scratch, bands);
-                }
-            });
-        }
-    }
+    });
+}
+
+/// The most an STFT of `frames` frames in `blocks` blocks can gain on
+/// `threads` threads: the frames over the frames of the busiest thread.
+fn block_limit(frames: usize, blocks: usize, threads: usize) -> f64 {
+    let per = frames.div_ceil(blocks).max(1);
+    let nblocks = frames.div_ceil(per);
+    frames as f64 / (nblocks.div_ceil(threads) * per) as f64
 }
 
 fn pool(threads: usize) -> rayon::ThreadPool {
@@ -106,14 +108,15 @@ fn measure(audio: &[f32], n: usize, threads: usize, round: usize) -> serde_json:
     let passes = (2 * POINTS_PER_SAMPLE).div_ceil(frames * n).max(1);
     let input: Vec<C> = audio[..n].iter().zip(&window).map(|(x, w)| C::new(x * w, 0.0)).collect();
 
-    // Correctness first: rayon frames bit-identical to serial; the split transforms within f32 rounding of rustfft's.
-    let (mut serial, mut parallel) = (vec![0f32; frames * BANDS], vec![0f32; frames * BANDS]);
-    stft(audio, &window, &*fft, None, &mut serial);
+    // Correctness first: the STFT on N threads bit-identical to the one on 1; the split transforms within f32 rounding of rustfft's.
     // Several blocks per thread, as the harness's log-mel does: a thread that is descheduled for a while leaves blocks to steal.
     let tasks = 4 * threads;
-    many.install(|| stft(audio, &window, &*fft, Some(tasks), &mut parallel));
+    let mut bufs: Vec<Bufs> = (0..tasks).map(|_| (vec![C::default(); n], vec![C::default(); fft.get_inplace_scratch_len()])).collect();
+    let (mut serial, mut parallel) = (vec![0f32; frames * BANDS], vec![0f32; frames * BANDS]);
+    one.install(|| stft(audio, &window, &*fft, &mut bufs, &mut serial));
+    many.install(|| stft(audio, &window, &*fft, &mut bufs, &mut parallel));
     if serial != parallel {
-        die(format!("n = {n}: the rayon STFT differs from the serial one"));
+        die(format!("n = {n}: the STFT on {threads} threads differs from the one on 1"));
     }
     let mut reference = input.clone();
     fft.process(&mut reference);
@@ -131,19 +134,21 @@ fn measure(audio: &[f32], n: usize, threads: usize, round: usize) -> serde_json:
 
     let mut ns = serde_json::Map::new();
     let mut scratch = vec![C::default(); fft.get_inplace_scratch_len()];
-    let variants = ["frames-serial", "frames-rayon", "single-serial", "split-1", "split-n"];
+    let variants = ["frames-1", "frames-n", "single-serial", "split-1", "split-n"];
     for k in 0..variants.len() {
         let v = variants[(k + round) % variants.len()];
         let t = match v {
-            "frames-serial" => time(|| {
-                for _ in 0..passes {
-                    stft(audio, &window, &*fft, None, &mut serial)
-                }
+            "frames-1" => time(|| {
+                one.install(|| {
+                    for _ in 0..passes {
+                        stft(audio, &window, &*fft, &mut bufs, &mut serial)
+                    }
+                })
             }),
-            "frames-rayon" => time(|| {
+            "frames-n" => time(|| {
                 many.install(|| {
                     for _ in 0..passes {
-                        stft(audio, &window, &*fft, Some(tasks), &mut parallel)
+                        stft(audio, &window, &*fft, &mut bufs, &mut parallel)
                     }
                 })
             }),
@@ -174,6 +179,7 @@ fn measure(audio: &[f32], n: usize, threads: usize, round: usize) -> serde_json:
     }
     serde_json::json!({
         "n": n, "factors": split.factors(), "frames": frames, "reps": reps, "passes": passes,
+        "frames_limit": block_limit(frames, tasks, threads),
         "split_error_1": error_1, "split_error_n": error_n, "ns": ns,
     })
 }

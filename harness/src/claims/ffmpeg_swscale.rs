@@ -88,14 +88,17 @@ pub fn probe() -> serde_json::Value {
 pub const CLAIMED_GAIN: f64 = 0.5;
 
 /// A conversion twice as fast (the seed's +100%) must save at least this
-/// share of the pipeline's CPU time to count as a win for it: below 1%
-/// the pipeline's own run-to-run spread hides it.
+/// share of the pipeline's CPU time to count as a win for it: a threshold
+/// chosen here (not derived), stated in the report beside the share.
 pub const WIN_SHARE: f64 = 0.01;
 
 /// The parts of claim 7.
 pub const PARTS: &[Part] = &[
     Part { id: "hw-accel", question: "swscale has hardware acceleration to expose" },
-    Part { id: "gain", question: "\"+50-100% color conv\": an accelerated converter converts at least 1.5x as fast" },
+    Part {
+        id: "gain",
+        question: "\"+50-100% color conv\": an accelerated converter converts at least 1.5x as fast (CPU SIMD here: libswscale has no hardware path)",
+    },
     Part { id: "pipeline-share", question: "\"Quick win for our video processing\": a twice-as-fast conversion saves at least 1% of the pipeline" },
 ];
 
@@ -159,7 +162,8 @@ pub fn gain_rule(peer: Option<&Estimate>) -> Verdict {
 pub fn share_rule(share: &Estimate) -> Verdict {
     let saved = Estimate { median: share.median / 2.0, ci_low: share.ci_low / 2.0, ci_high: share.ci_high / 2.0, ..*share };
     let figures = format!(
-        "colour conversion takes {:.3}% [{:.3}%, {:.3}%] of the pipeline's CPU time (n = {} runs); twice as fast saves {:.3}%; a win needs {:.0}%",
+        "colour conversion takes {:.3}% [{:.3}%, {:.3}%] of the pipeline's CPU time (`large` scenario one file at a time, n = {} runs; keyframes only, the video \
+         pictures SYNTHETIC); twice as fast saves {:.3}%; a win needs {:.0}% (a threshold chosen here)",
         100.0 * share.median,
         100.0 * share.ci_low,
         100.0 * share.ci_high,
@@ -177,11 +181,11 @@ pub fn share_rule(share: &Estimate) -> Verdict {
 
 /// The colour stage's share of process CPU in each pipeline run.
 pub fn pipeline_share(d: &crate::experiments::pipeline_perf::Data) -> Estimate {
+    // One configuration: the `large` scenario one file at a time.
     let shares: Vec<f64> = d
         .scaling
         .iter()
-        .chain(&d.memory)
-        .filter(|r| r.process_cpu_s > 0.0)
+        .filter(|r| r.files_parallel == 1 && r.process_cpu_s > 0.0)
         .filter_map(|r| r.stages.get("colour").map(|c| c.thread_cpu_s / r.process_cpu_s))
         .collect();
     estimate(&shares)
@@ -262,7 +266,8 @@ pub fn render(path: &Path, pipeline_path: &Path) -> Result<Page, crate::report::
           converted by yuvutils-rs (Rust, SIMD chosen at run time; BT.601 limited range, swscale's default) into the same RGB24 image; before timing, the two \
           converters' outputs must agree to within 6 per channel (fixed-point rounding and chroma placement differ). The probe converts one frame per \
           format pair with the ffmpeg CLI at debug log level and looks for the warning. The pipeline's share comes from `harness experiment pipeline-perf` \
-          (every run's colour stage CPU time over the process's CPU time; the pipeline converts keyframes only).\n\n## Results\n\n";
+          (the `large` scenario one file at a time: each run's colour stage CPU time over the process's CPU time; the pipeline converts keyframes only, \
+          and how many depends on the scene changes of the videos, whose pictures are SYNTHETIC).\n\n## Results\n\n";
     s += &table(
         &["per frame", "median [95% CI] (n)"],
         &[
@@ -317,12 +322,12 @@ pub fn render(path: &Path, pipeline_path: &Path) -> Result<Page, crate::report::
 pub fn seed_row(f: &Figures) -> super::seed_figures::Row {
     super::seed_figures::Row {
         quote: "+50-100% color conv",
-        claimed: super::seed_figures::Claimed::Between(1.0 + CLAIMED_GAIN, 2.0),
+        claimed: super::seed_figures::Claimed::Gain(1.0 + CLAIMED_GAIN, 2.0),
         measured: f.peer_speedup.map(|e| e.median),
-        interval: f.peer_speedup.filter(|e| e.is_95()).map(|e| (e.ci_low, e.ci_high)),
+        interval: f.peer_speedup.as_ref().and_then(super::seed_figures::interval),
         shown: match &f.peer_speedup {
             Some(e) => format!(
-                "{}: yuvutils-rs (CPU SIMD) against swscale on the same frame; no hardware path exists in libswscale to compare; in the pipeline conversion is {:.3}% of CPU time",
+                "{}: yuvutils-rs (CPU SIMD) against swscale on the same frame (SYNTHETIC picture); no hardware path exists in libswscale to compare; in the pipeline conversion is {:.3}% of CPU time",
                 crate::measure::stats::show(e, 2),
                 100.0 * f.pipeline_share.median
             ),

@@ -171,7 +171,7 @@ pub fn ledger(f: &Figures) -> Vec<super::ledger::Entry> {
 pub fn seed_rows(f: &Figures) -> Vec<super::seed_figures::Row> {
     use super::seed_figures::{Claimed, Row};
     let mut rows = Vec::new();
-    for (quote, claimed) in [("+2-3x JPEG decode speed", Claimed::Between(2.0, 3.0)), ("+3-5x decode", Claimed::Between(3.0, 5.0))] {
+    for (quote, claimed) in [("+2-3x JPEG decode speed", Claimed::Gain(2.0, 3.0)), ("+3-5x decode", Claimed::Gain(3.0, 5.0))] {
         for (prefix, per_image) in [("0.24", &f.slowdown_024), ("0.25", &f.slowdown)] {
             let version = version_of(&f.image_version, prefix);
             for (img, e) in per_image {
@@ -179,7 +179,7 @@ pub fn seed_rows(f: &Figures) -> Vec<super::seed_figures::Row> {
                     quote,
                     claimed,
                     measured: Some(e.median),
-                    interval: e.is_95().then_some((e.ci_low, e.ci_high)),
+                    interval: super::seed_figures::interval(e),
                     shown: format!("image {version}, {img}: libjpeg-turbo (mozjpeg) decodes {} x as fast", crate::measure::stats::show(e, 2)),
                 });
             }

@@ -20,8 +20,12 @@ pub enum Claimed {
     AtLeast(f64),
     /// "zero deps": at most this value.
     AtMost(f64),
-    /// "+50-100%": a range, here as a ratio (1.5 to 2.0); holds inside it.
+    /// "4-8 optimal": a range that is the figure itself; holds inside it.
     Between(f64, f64),
+    /// "+50-100%", "2-3x faster": a gain the seed promises, as a ratio
+    /// (1.5 to 2.0). It holds at or above the lower end: more than the
+    /// seed promised does not make the promise wrong (the row says so).
+    Gain(f64, f64),
 }
 
 impl Claimed {
@@ -31,6 +35,7 @@ impl Claimed {
             Claimed::AtLeast(x) => format!("at least {x}"),
             Claimed::AtMost(x) => format!("at most {x}"),
             Claimed::Between(lo, hi) => format!("between {lo} and {hi}"),
+            Claimed::Gain(lo, hi) => format!("a gain of {lo}-{hi}x: at least {lo}"),
         }
     }
 }
@@ -59,6 +64,7 @@ pub fn judge_interval(claimed: Claimed, lo: f64, hi: f64) -> Outcome {
         Claimed::AtLeast(x) => (x, f64::INFINITY),
         Claimed::AtMost(x) => (f64::NEG_INFINITY, x),
         Claimed::Between(a, b) => (a, b),
+        Claimed::Gain(a, _) => (a, f64::INFINITY),
     };
     if lo >= min && hi <= max {
         Outcome::Confirmed
@@ -67,6 +73,13 @@ pub fn judge_interval(claimed: Claimed, lo: f64, hi: f64) -> Outcome {
     } else {
         Outcome::Inconclusive
     }
+}
+
+/// The interval a row is judged on, from an estimate: its interval at
+/// whatever level it has (fewer than 6 samples give under 95%, and the
+/// table shows the level); none for a single sample.
+pub fn interval(e: &crate::measure::stats::Estimate) -> Option<(f64, f64)> {
+    (e.n >= 2 && e.level > 0.0 && e.ci_low.is_finite() && e.ci_high.is_finite()).then_some((e.ci_low, e.ci_high))
 }
 
 /// One figure of the seed.
@@ -92,6 +105,7 @@ impl Row {
             (Claimed::About(x), Some(m)) if m > 0.0 => format!("; measured / seed = {:.2}", m / x),
             (Claimed::Between(_, hi), Some(m)) if refuted && m > hi => "; above the seed's range".to_string(),
             (Claimed::Between(lo, _), Some(m)) if refuted && m < lo => "; below the seed's range".to_string(),
+            (Claimed::Gain(_, hi), Some(m)) if m > hi => "; more than the seed's range".to_string(),
             _ => String::new(),
         }
     }
@@ -123,7 +137,9 @@ pub fn table(rows: &[Row]) -> String {
         .collect();
     format!(
         "## The seed's figures\n\nEvery number the seed gives for this claim, against what was measured here (rule, code `claims::seed_figures::judge`: a figure \
-         \"about\" X holds within {ABOUT_FACTOR}x either way; \"X+\" holds at or above X; \"zero\" at or below it; a range \"A-B\" holds inside it).\n\n{}\n",
+         \"about\" X holds within {ABOUT_FACTOR}x either way; \"X+\" holds at or above X; \"zero\" at or below it; a promised gain \"+A-B\" \
+         holds at or above A; a range that is the figure itself holds inside it. A row with a 95% interval is judged on the whole interval: confirmed when \
+         all of it satisfies the figure, refuted when none of it does, inconclusive at this resolution otherwise).\n\n{}\n",
         crate::report::markdown::table(&["the seed says", "measured here", "verdict"], &body)
     )
 }
@@ -160,6 +176,16 @@ mod tests {
         assert_eq!(judge_interval(Claimed::AtLeast(1.5), 1.45, 1.72), Outcome::Inconclusive);
         let r = Row { quote: "x", claimed: Claimed::AtMost(1.0), measured: Some(0.03), interval: Some((-5.6, 3.3)), shown: String::new() };
         assert_eq!(r.verdict().outcome, Outcome::Inconclusive, "a row with an interval is judged on it");
+    }
+
+    #[test]
+    fn a_promised_gain_holds_from_its_lower_end_up() {
+        assert_eq!(judge(Claimed::Gain(1.5, 2.0), Some(2.6)), Outcome::Confirmed, "more than promised is not a wrong promise");
+        assert_eq!(judge(Claimed::Gain(1.5, 2.0), Some(1.2)), Outcome::Refuted);
+        assert_eq!(judge_interval(Claimed::Gain(1.5, 2.0), 1.78, 2.56), Outcome::Confirmed);
+        assert_eq!(judge_interval(Claimed::Gain(1.5, 2.0), 1.4, 1.7), Outcome::Inconclusive);
+        let r = Row { quote: "+50-100%", claimed: Claimed::Gain(1.5, 2.0), measured: Some(2.6), interval: None, shown: String::new() };
+        assert!(r.verdict().figures.ends_with("more than the seed's range"));
     }
 
     #[test]

@@ -64,8 +64,9 @@ pub fn run_process(mode: &str, frames: usize) -> Result<Peak, ExperimentError> {
     Ok(Peak { mode: mode.into(), frames, after_load_bytes, peak_bytes: crate::measure::clock::peak_rss_bytes(), bytes_copied_per_frame: copied })
 }
 
-/// Frames timed in pairs by [`paired_frames`].
-pub const PAIRED_FRAMES: usize = 60;
+/// Frames timed in pairs by [`paired_frames`] (a multiple of twice the
+/// photos, so each photo gets both orders equally).
+pub const PAIRED_FRAMES: usize = 64;
 
 /// Per frame, nanoseconds of `detect` with the copy and with the view
 /// (alternating which goes first), after checking both detect the same
@@ -89,7 +90,8 @@ pub fn paired_frames(frames: usize) -> Result<Vec<(f64, f64)>, ExperimentError> 
     (0..frames)
         .map(|i| {
             let p = &photos[i % photos.len()];
-            if i % 2 == 0 {
+            // The order flips every full turn of the photos, so each photo is timed copy-first and view-first equally often.
+            if (i / photos.len()) % 2 == 0 {
                 let c = time(p, TensorInput::OwnedCopy)?;
                 Ok((c, time(p, TensorInput::ZeroCopyView)?))
             } else {

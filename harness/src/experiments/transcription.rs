@@ -204,7 +204,7 @@ fn rs_engine(label: &'static str, asset: &str) -> Result<Engine, ExperimentError
 
 /// A venv with faster-whisper and CTranslate2 at the versions of
 /// `../shared/models.md`.
-fn python_with_faster_whisper() -> Result<PathBuf, ExperimentError> {
+pub fn python_with_faster_whisper() -> Result<PathBuf, ExperimentError> {
     let venv = paths::cache_dir().join("anchors/fw-venv");
     let py = venv.join("bin/python3");
     let probe = "import faster_whisper, ctranslate2; assert faster_whisper.__version__ == '1.2.1' and ctranslate2.__version__ == '4.8.5'";

@@ -9,13 +9,21 @@ use crate::measure::stats::{estimate, paired_ratio, side, Estimate, Side};
 
 /// The seed's threshold: "For n > 4096".
 pub const SEED_THRESHOLD: usize = 4096;
+/// The split prototype decides the seed's idea only when, on one thread, it
+/// costs at most this much more than serial rustfft (whole interval):
+/// a prototype several times slower than rustfft before any parallelism
+/// could not reach +50% on 2 cores whatever the idea is worth.
+pub const COMPETITIVE_COST: f64 = 1.2;
 
 /// One size's figures on one version.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SizeFigures {
     pub n: usize,
-    /// Serial STFT / rayon STFT over frames (no rustfft change).
+    /// STFT on 1 thread / on all threads, rayon over frames, same code (no rustfft change).
     pub frames_speedup: Estimate,
+    /// The most the STFT's blocks of frames can gain on those threads; a
+    /// speed-up above it means biased timing, and the size is not used.
+    pub frames_limit: f64,
     /// Serial rustfft / the split transform on all the threads.
     pub split_speedup: Estimate,
     /// The split on 1 thread / on all the threads.
@@ -28,10 +36,11 @@ pub struct SizeFigures {
 
 fn figures_of(s: &SizeSamples) -> Option<SizeFigures> {
     let g = |v: &str| s.ns.get(v).filter(|x| !x.is_empty());
-    let (fs, fr, ss, s1, sn) = (g("frames-serial")?, g("frames-rayon")?, g("single-serial")?, g("split-1")?, g("split-n")?);
+    let (fs, fr, ss, s1, sn) = (g("frames-1")?, g("frames-n")?, g("single-serial")?, g("split-1")?, g("split-n")?);
     Some(SizeFigures {
         n: s.n,
         frames_speedup: paired_ratio(fs, fr),
+        frames_limit: s.frames_limit,
         split_speedup: paired_ratio(ss, sn),
         split_scaling: paired_ratio(s1, sn),
         split_overhead: paired_ratio(s1, ss),
@@ -51,33 +60,61 @@ pub fn versions(d: &Data) -> Vec<String> {
     v
 }
 
+/// Whether the prototype is fit to decide at this size: on one thread it
+/// costs at most [`COMPETITIVE_COST`] x serial rustfft (whole interval).
+pub fn competitive(s: &SizeFigures) -> bool {
+    side(&s.split_overhead, COMPETITIVE_COST) == Side::Below
+}
+
 /// The rule on the seed's "for n > 4096, use Rayon to parallelize
 /// butterfly operations ... +50-100%", pure: confirmed when the split
 /// transform reaches the seed's +50% ([`NO_CHANGE_NEEDED`]) over serial
 /// rustfft at some size above 4096 (whole interval); refuted when every
-/// size above 4096 stays below it (whole interval); otherwise inconclusive.
+/// size above 4096 stays below it (whole interval) although the prototype
+/// was competitive there ([`competitive`]); otherwise inconclusive: a slow
+/// prototype shows nothing about the idea.
 pub fn split_rule(sizes: &[SizeFigures], threads: usize, version: &str) -> Verdict {
     let large: Vec<&SizeFigures> = sizes.iter().filter(|s| s.n > SEED_THRESHOLD).collect();
     if large.is_empty() {
         return Verdict::new(super::SPLIT_PART, Outcome::NotMeasured, format!("no size above {SEED_THRESHOLD} measured on rustfft {version}"));
     }
-    let shown: Vec<String> = large.iter().map(|s| format!("n = {}: {}", s.n, crate::claims::verdict::comparison(&s.split_speedup, 2))).collect();
-    let figures = format!("one transform split four-step over {threads} threads, against serial rustfft {version} (x times as fast): {}", shown.join("; "));
+    let shown: Vec<String> = large
+        .iter()
+        .map(|s| {
+            format!("n = {}: {} (on 1 thread it costs {:.2}x rustfft)", s.n, crate::claims::verdict::comparison(&s.split_speedup, 2), s.split_overhead.median)
+        })
+        .collect();
+    let figures = format!(
+        "this prototype, one transform split four-step over {threads} logical cores, against serial rustfft {version} (x times as fast): {}",
+        shown.join("; ")
+    );
     let outcome = if large.iter().any(|s| side(&s.split_speedup, NO_CHANGE_NEEDED) == Side::Above) {
         Outcome::Confirmed
-    } else if large.iter().all(|s| side(&s.split_speedup, NO_CHANGE_NEEDED) == Side::Below) {
+    } else if large.iter().all(|s| side(&s.split_speedup, NO_CHANGE_NEEDED) == Side::Below && competitive(s)) {
         Outcome::Refuted
     } else {
         Outcome::Inconclusive
     };
-    Verdict::new(super::SPLIT_PART, outcome, figures)
+    let why = if outcome == Outcome::Inconclusive && !large.iter().any(|s| competitive(s)) {
+        format!("; the prototype costs over {COMPETITIVE_COST}x serial rustfft on one thread at every size, so it cannot decide the idea")
+    } else {
+        String::new()
+    };
+    Verdict::new(super::SPLIT_PART, outcome, format!("{figures}{why}"))
+}
+
+/// Whether the frames speed-up at this size is within what its blocks
+/// allow (a larger one means the timing is biased).
+pub fn frames_plausible(s: &SizeFigures) -> bool {
+    !s.frames_limit.is_finite() || s.frames_speedup.median <= s.frames_limit * 1.02
 }
 
 /// The threshold `T` in "n > T" as measured: the largest size at which the
 /// split does not beat serial rustfft (its whole interval above 1) while
 /// every larger size does; `None` when it beats it at no size (the
 /// threshold is then above the largest size measured), `Some(0)` when it
-/// beats it at every size.
+/// beats it at every size. Meaningful only where the prototype is
+/// [`competitive`].
 pub fn measured_threshold(sizes: &[SizeFigures]) -> Option<usize> {
     let wins = |s: &SizeFigures| side(&s.split_speedup, 1.0) == Side::Above;
     let last = sizes.last()?;
@@ -93,12 +130,6 @@ pub fn parallel_fraction_needed(s: f64, p: f64) -> f64 {
     (1.0 - 1.0 / s) / (1.0 - 1.0 / p)
 }
 
-/// The parallel fraction a measured 1 -> `p` scaling `s` implies (Amdahl),
-/// clamped to [0, 1].
-pub fn parallel_fraction_of(s: f64, p: f64) -> f64 {
-    parallel_fraction_needed(s, p).clamp(0.0, 1.0)
-}
-
 /// The results table: per version and size.
 pub fn table(d: &Data) -> String {
     let mut rows = Vec::new();
@@ -108,7 +139,12 @@ pub fn table(d: &Data) -> String {
                 v.clone(),
                 s.n.to_string(),
                 crate::report::markdown::est(&s.serial_us, 1),
-                crate::report::markdown::est(&s.frames_speedup, 2),
+                format!(
+                    "{}{}",
+                    crate::report::markdown::est(&s.frames_speedup, 2),
+                    if frames_plausible(&s) { String::new() } else { format!(" (above the blocks' limit of {:.2}: not used)", s.frames_limit) }
+                ),
+                if s.frames_limit.is_finite() { format!("{:.2}", s.frames_limit) } else { "-".into() },
                 crate::report::markdown::est(&s.split_speedup, 2),
                 crate::report::markdown::est(&s.split_scaling, 2),
                 crate::report::markdown::est(&s.split_overhead, 2),
@@ -120,7 +156,8 @@ pub fn table(d: &Data) -> String {
             "rustfft",
             "points",
             "serial rustfft, us per transform",
-            "rayon over STFT frames / serial",
+            "STFT, rayon over frames: 1 thread / all threads",
+            "limit of its blocks",
             "split on all threads / serial rustfft",
             "split: 1 thread / all threads",
             "split on 1 thread: cost vs serial rustfft",
@@ -142,9 +179,10 @@ mod tests {
         SizeFigures {
             n,
             frames_speedup: e(1.8, 1.9),
+            frames_limit: 2.0,
             split_speedup: e(split.0, split.1),
             split_scaling: e(1.0, 1.1),
-            split_overhead: e(2.0, 2.2),
+            split_overhead: e(1.05, 1.15),
             serial_us: e(10.0, 11.0),
         }
     }
@@ -159,6 +197,17 @@ mod tests {
         assert_eq!(split_rule(&unsure, 2, "6.4.1").outcome, Outcome::Inconclusive);
         assert_eq!(split_rule(&[size(2048, (3.0, 3.1))], 2, "6.4.1").outcome, Outcome::NotMeasured);
         assert!(split_rule(&confirmed, 2, "6.4.1").figures.contains("n = 8192: 1.70"), "{}", split_rule(&confirmed, 2, "6.4.1").figures);
+        let slow = |n| SizeFigures { split_overhead: Estimate::at_95(20, 2.2, 2.1, 2.3), ..size(n, (0.4, 0.5)) };
+        let v = split_rule(&[slow(8192), slow(16384)], 2, "6.4.1");
+        assert_eq!(v.outcome, Outcome::Inconclusive, "a prototype slower than rustfft on one thread decides nothing");
+        assert!(v.figures.contains("cannot decide the idea"), "{}", v.figures);
+    }
+
+    #[test]
+    fn a_frames_speed_up_above_its_blocks_limit_is_not_used() {
+        assert!(frames_plausible(&size(4096, (1.0, 1.0))));
+        let biased = SizeFigures { frames_limit: 1.5, ..size(262144, (1.0, 1.0)) };
+        assert!(!frames_plausible(&biased), "1.85x from blocks that allow 1.5x");
     }
 
     #[test]
@@ -173,8 +222,5 @@ mod tests {
     fn amdahl_says_what_eight_cores_would_need() {
         assert!((parallel_fraction_needed(2.0, 8.0) - 4.0 / 7.0).abs() < 1e-12);
         assert!((parallel_fraction_needed(4.0, 8.0) - 6.0 / 7.0).abs() < 1e-12);
-        assert_eq!(parallel_fraction_of(1.0, 2.0), 0.0);
-        assert_eq!(parallel_fraction_of(2.0, 2.0), 1.0);
-        assert_eq!(parallel_fraction_of(0.8, 2.0), 0.0, "a slow-down implies nothing parallel");
     }
 }

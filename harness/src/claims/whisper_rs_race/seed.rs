@@ -27,7 +27,12 @@ pub fn mutex_overhead(fork: &ForkData) -> Option<Overhead> {
     let b = fork.measured.bench.iter().find(|b| b.overhead_limit.is_some())?;
     let e = crate::forks::report::cost(b);
     let pct = |x: f64| 100.0 * (x - 1.0);
-    Some(Overhead { median: pct(e.median), interval: e.is_95().then_some((pct(e.ci_low), pct(e.ci_high))), pairs: e.n, bench: b.name.clone() })
+    Some(Overhead {
+        median: pct(e.median),
+        interval: crate::claims::seed_figures::interval(&e).map(|(lo, hi)| (pct(lo), pct(hi))),
+        pairs: e.n,
+        bench: b.name.clone(),
+    })
 }
 
 /// One row per figure of the seed's claim 1.
@@ -38,17 +43,25 @@ pub fn rows(cells: &[(&CellResult, Judged)], fork: Option<&ForkData>) -> Vec<Row
     let finished: usize = k3.iter().map(|(_, j)| j.finished).sum();
     let stalled: usize = k3.iter().map(|(_, j)| j.stalled).sum();
     let asleep: usize = k3.iter().filter(|(_, j)| j.class == Class::Deadlock).map(|(_, j)| j.stalled).sum();
+    let versions: Vec<String> = {
+        let mut v: Vec<String> = k3.iter().filter(|(_, j)| j.stalled > 0).map(|(c, _)| c.cell.variant.whisper_rs.clone()).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
     let overhead = fork.and_then(mutex_overhead);
     vec![
         Row {
             quote: "Bulk mode with 3 parallel files: 2 complete, 1 hangs indefinitely",
+            // The seed reports a symptom (a file never finishes); its cause is `hang-is-deadlock`'s question.
             claimed: Claimed::AtLeast(1.0),
-            measured: (trials > 0).then_some(asleep as f64),
+            measured: (trials > 0).then_some(stalled as f64),
             interval: None,
             shown: format!(
-                "{asleep} trial(s) hung with threads asleep, in the unlocked K = 3 cells: {trials} trials in {} cells, {finished} finished, {stalled} stalled \
-                 (a stall still burning CPU is slow, not hung: see `hang-is-deadlock`)",
-                k3.len()
+                "{stalled} of {trials} trials in the {} unlocked K = 3 cells did not finish within their limit ({finished} finished; whisper-rs {} for the stalled); \
+                 {asleep} of the stalls had their threads asleep, the others were still burning CPU (the cause: `hang-is-deadlock`)",
+                k3.len(),
+                if versions.is_empty() { "-".to_string() } else { versions.join(", ") }
             ),
         },
         Row {
