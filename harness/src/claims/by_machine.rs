@@ -121,7 +121,7 @@ pub fn section(claim: &dyn Claim) -> Result<Option<String>, crate::claims::Claim
     Ok(Some(format!(
         "## Verdicts by machine\n\n`{experiment}` evidence is pinned from {} machines or machine profiles{profiles}; each is judged by the same rules (the figures \
          above are machine {}'s, the last pinned). Rule for the last column (`claims::by_machine::holds`): the same verdict everywhere; or the same where decided and \
-         undecided elsewhere; or it depends on the machine.\n\n{list}\n\n{}\n{figures}\n",
+         undecided elsewhere; or it depends on the machine. Any other evidence the claim reads is its last pin, the same for every machine.\n\n{list}\n\n{}\n{figures}\n",
         machines.len(),
         machines.len(),
         crate::report::markdown::table(&head, &rows)

@@ -52,6 +52,8 @@ pub enum ExperimentError {
     Ort(#[from] crate::models::onnxruntime::OrtSetupError),
     #[error(transparent)]
     Image(#[from] image::ImageError),
+    #[error(transparent)]
+    Jpeg(#[from] crate::stages::jpeg::JpegError),
 }
 
 // Boxed: ONNX Runtime's errors are large, and every experiment function

@@ -6,8 +6,10 @@ pub mod api_probe;
 pub mod batched_peer;
 pub mod error;
 pub mod fft_sizes;
+pub mod full_parallel;
 pub mod inputs;
 pub mod instructions;
+pub mod jpeg_tjbench;
 pub mod ort_api;
 pub mod ort_mutex;
 pub mod pipeline_perf;
@@ -98,6 +100,20 @@ pub const ALL: &[Experiment] = &[
         run: batched_peer::run,
     },
     Experiment {
+        name: jpeg_tjbench::EXPERIMENT,
+        about: "claim 4: libjpeg-turbo's tjbench (Debian's) interleaved with mozjpeg-sys, image 0.25 and image 0.24 on the same images, one thread each",
+        report_grade: 10,
+        fewer_because: None,
+        run: jpeg_tjbench::run,
+    },
+    Experiment {
+        name: full_parallel::EXPERIMENT,
+        about: "claim 5: whisper.cpp's own whisper_full_parallel (one audio split across processors) against whisper_full with every thread",
+        report_grade: 10,
+        fewer_because: None,
+        run: full_parallel::run,
+    },
+    Experiment {
         name: thread_budget::EXPERIMENT,
         about: "concurrency.mode = \"auto\" against every hand-set cell of files x threads (issue #15)",
         report_grade: 10,
@@ -105,6 +121,13 @@ pub const ALL: &[Experiment] = &[
         run: thread_budget::run,
     },
 ];
+
+/// The order of `ways` ways in round `round` (indices): rotated by the
+/// round, so over a multiple of `ways` rounds every way is timed first,
+/// second, ... equally often and slow drift spreads over them.
+pub fn rotated_order(ways: usize, round: usize) -> Vec<usize> {
+    (0..ways).map(|k| (k + round) % ways).collect()
+}
 
 /// Looks an experiment up by name.
 pub fn get(name: &str) -> Result<&'static Experiment, ExperimentError> {
@@ -178,5 +201,19 @@ mod tests {
         for e in ALL {
             assert!(e.report_grade >= 10 || e.fewer_because.is_some(), "{} takes {} repeats without a reason", e.name, e.report_grade);
         }
+    }
+
+    #[test]
+    fn every_way_takes_every_position_equally_often() {
+        let ways = 4;
+        let mut first = vec![0; ways];
+        for round in 0..2 * ways {
+            let order = rotated_order(ways, round);
+            let mut sorted = order.clone();
+            sorted.sort();
+            assert_eq!(sorted, (0..ways).collect::<Vec<_>>(), "each round times every way once");
+            first[order[0]] += 1;
+        }
+        assert_eq!(first, vec![2; ways]);
     }
 }

@@ -122,17 +122,16 @@ pub fn build_race_cell(variant: &WhisperVariant, progress: &dyn Fn(&str)) -> Res
     let name = variant.name();
     if *variant == WhisperVariant::workspace_default() {
         // The workspace member, against the workspace's own lock file.
+        // Always through cargo (a no-op when fresh): an existing binary may
+        // predate the cell's source.
         let exe = root.join("target/release/whisper-race-cell");
-        if !exe.is_file() {
-            progress("building the race cell (workspace)");
-            let mut cmd = crate::process::cargo();
-            cmd.args(["build", "--release", "--quiet", "--message-format=json", "-p", "whisper-race-cell"]).current_dir(&root);
-            let out =
-                crate::process::output(&mut cmd, crate::process::limit::BUILD).map_err(|e| VariantError::Io { name: name.clone(), reason: e.to_string() })?;
-            if !out.status.success() {
-                let first_error = crate::process::cargo_output::first_error_json(&out.stdout, &out.stderr_text(), 12);
-                return Err(VariantError::Build { name, log: root.join("target"), first_error });
-            }
+        progress("building the race cell (workspace)");
+        let mut cmd = crate::process::cargo();
+        cmd.args(["build", "--release", "--quiet", "--message-format=json", "-p", "whisper-race-cell"]).current_dir(&root);
+        let out = crate::process::output(&mut cmd, crate::process::limit::BUILD).map_err(|e| VariantError::Io { name: name.clone(), reason: e.to_string() })?;
+        if !out.status.success() {
+            let first_error = crate::process::cargo_output::first_error_json(&out.stdout, &out.stderr_text(), 12);
+            return Err(VariantError::Build { name, log: root.join("target"), first_error });
         }
         return Ok(exe);
     }

@@ -12,4 +12,5 @@ pub mod tokenize;
 pub mod transcribe;
 pub mod vad;
 pub mod vad_gate;
+pub mod whisper_parallel;
 pub mod wordpiece;

@@ -12,12 +12,16 @@
 //! held around `create_state` and `full`: the seed's fix).
 //!
 //! Prints one JSON object per line: `start`, `created`, `progress`, `done`,
-//! `end`. The parent watches these lines as heartbeats; a crash shows as the
-//! process dying, a hang as the lines stopping.
+//! `end`, and every second a `tick` with the encoder and decoder passes
+//! completed so far (counted by the abort callback, which whisper.cpp calls
+//! after each pass). The parent watches these lines: a crash shows as the
+//! process dying, a hang as the pass count and the events stopping while
+//! ticks go on (a livelock if CPU still burns, a deadlock if it sleeps).
 
 use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState};
 
@@ -32,7 +36,26 @@ fn read_wav(path: &str) -> Vec<f32> {
     r.samples::<i16>().map(|s| s.expect("sample") as f32 / 32768.0).collect()
 }
 
-/// Greedy English decoding; with `worker`, progress is reported as heartbeats.
+/// Encoder and decoder passes completed by every worker's `full` so far.
+static PASSES: AtomicU64 = AtomicU64::new(0);
+
+/// The abort callback: counts a pass, never aborts.
+// SAFETY: reads none of its arguments.
+unsafe extern "C" fn count_pass(_: *mut std::ffi::c_void) -> bool {
+    PASSES.fetch_add(1, Ordering::Relaxed);
+    false
+}
+
+/// Emits a `tick` with the pass count every second, for the whole run.
+fn start_ticks(t0: Instant) {
+    std::thread::spawn(move || loop {
+        std::thread::sleep(Duration::from_secs(1));
+        emit(serde_json::json!({"event": "tick", "passes": PASSES.load(Ordering::Relaxed), "ms": t0.elapsed().as_secs_f64() * 1e3}));
+    });
+}
+
+/// Greedy English decoding; with `worker`, progress is reported as
+/// heartbeats and encoder and decoder passes are counted.
 fn params<'a, 'b>(n_threads: i32, worker: Option<usize>) -> FullParams<'a, 'b> {
     let mut p = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
     p.set_n_threads(n_threads);
@@ -43,6 +66,10 @@ fn params<'a, 'b>(n_threads: i32, worker: Option<usize>) -> FullParams<'a, 'b> {
     p.set_print_special(false);
     if let Some(worker) = worker {
         p.set_progress_callback_safe(move |pct: i32| emit(serde_json::json!({"event": "progress", "worker": worker, "pct": pct})));
+        // Not `set_abort_callback_safe` (see `abort_callback_check`): the raw
+        // API with a plain function and no user data.
+        // SAFETY: `count_pass` is a valid `extern "C"` function for the whole run and reads no user data.
+        unsafe { p.set_abort_callback(Some(count_pass)) };
     }
     p
 }
@@ -149,6 +176,7 @@ fn main() {
     let guard = args.get(6).expect(usage).clone();
     let t0 = Instant::now();
     emit(serde_json::json!({"event": "start", "k": k, "n_threads": n_threads, "phase": phase, "guard": guard, "samples": pcm.len()}));
+    start_ticks(t0);
     let ctx = Arc::new(WhisperContext::new_with_params(&model, WhisperContextParameters::default()).expect("model loads"));
     let lock = Arc::new(Mutex::new(()));
     let mut premade: Vec<Option<WhisperState>> =

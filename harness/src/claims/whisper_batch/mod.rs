@@ -14,6 +14,7 @@
 //! figure); then a batch API has nothing left to add on CPU. GPU: not
 //! measured here (needs a GPU).
 
+pub mod full_parallel;
 pub mod peer;
 
 use std::path::Path;
@@ -37,10 +38,13 @@ pub const FILE: &str = "whisper-rs-batch.md";
 pub const CLAIMED_CPU_GAIN: f64 = 1.10;
 
 /// The parts of claim 5.
-pub const PARTS: &[Part] = &[Part { id: "cpu-gain", question: "CPU: +10-15% from a batch API" }, peer::PART, Part { id: "gpu-gain", question: "GPU: +30-40%" }];
+pub const PARTS: &[Part] =
+    &[Part { id: "cpu-gain", question: "CPU: +10-15% from a batch API" }, peer::PART, full_parallel::PART, Part { id: "gpu-gain", question: "GPU: +30-40%" }];
 
 /// The batched peer's evidence.
 pub const PEER: &str = crate::experiments::batched_peer::EXPERIMENT;
+/// whisper.cpp's `whisper_full_parallel` evidence.
+pub const OWN_PARALLEL: &str = crate::experiments::full_parallel::EXPERIMENT;
 
 /// What the rules look at.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +57,8 @@ pub struct Figures {
     pub gpu_measured: bool,
     /// The batched peer (None: not in the evidence).
     pub peer: Option<peer::PeerFigures>,
+    /// whisper.cpp's own parallel path (None: not measured).
+    pub own_parallel: Option<full_parallel::ParallelFigures>,
 }
 
 /// The rules of claim 5, pure. CPU: refuted as a needed API when K states at
@@ -76,7 +82,7 @@ pub fn rules(f: &Figures) -> Vec<Verdict> {
     } else {
         Verdict::new("gpu-gain", Outcome::NotMeasured, "this evidence has no GPU cell: it needs a whisper.cpp build with a GPU backend on a machine with a GPU")
     };
-    vec![cpu, peer::rule(f.peer.as_ref(), CLAIMED_CPU_GAIN), gpu]
+    vec![cpu, peer::rule(f.peer.as_ref(), CLAIMED_CPU_GAIN), full_parallel::rule(f.own_parallel.as_ref(), CLAIMED_CPU_GAIN), gpu]
 }
 
 /// The seed's figures for claim 5. The CPU figures are judged on the
@@ -171,7 +177,7 @@ pub fn figures(d: &Data, cores: usize, rel: &str) -> Result<Figures, crate::repo
         .map(|(k, n, j)| (k, n, j.audio_s_per_s))
         .collect();
     let gpu_measured = cells.iter().any(|c| c.cell.variant.name().contains("cuda") || c.cell.variant.name().contains("vulkan"));
-    Ok(Figures { one_at_a_time, concurrent, gpu_measured, peer: None })
+    Ok(Figures { one_at_a_time, concurrent, gpu_measured, peer: None, own_parallel: None })
 }
 
 /// What the claim is, for the registry.
@@ -181,7 +187,7 @@ pub const INFO: Info = Info {
     seed: Some(5),
     upstream: "whisper-rs / whisper.cpp",
     method: Method::Derived(RACE),
-    evidence: &[RACE, PEER],
+    evidence: &[RACE, PEER, OWN_PARALLEL],
     parts: PARTS,
     seed_quote: &[
         "**Package**: whisper-rs v0.15",
@@ -201,25 +207,30 @@ impl Claim for BatchClaim {
     }
     fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, crate::claims::ClaimError> {
         // The K-states side is derived: `harness check` reuses the race matrix's fresh evidence.
-        Ok(vec![(PEER.to_string(), crate::experiments::run_named(PEER, quick, progress)?)])
+        let peer = crate::experiments::run_named(PEER, quick, progress)?;
+        let own = crate::experiments::run_named(OWN_PARALLEL, quick, progress)?;
+        Ok(vec![(PEER.to_string(), peer), (OWN_PARALLEL.to_string(), own)])
     }
     fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, crate::claims::ClaimError> {
         let path = sources.get(RACE)?;
         let ev: Evidence<Data> = store::read(path)?;
         let peer: Evidence<crate::experiments::batched_peer::Data> = store::read(sources.get(PEER)?)?;
+        let own: Evidence<crate::experiments::full_parallel::Data> = store::read(sources.get(OWN_PARALLEL)?)?;
         let mut f = figures(&ev.data, ev.environment.logical_cores.max(1), &crate::report::markdown::data_path(path))?;
         f.peer = peer::figures(&peer.data);
+        f.own_parallel = full_parallel::figures(&own.data);
         Ok(rules(&f))
     }
     fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, crate::claims::ClaimError> {
-        Ok(vec![(FILE.to_string(), render(sources.get(RACE)?, sources.get(PEER)?)?)])
+        Ok(vec![(FILE.to_string(), render(sources.get(RACE)?, sources.get(PEER)?, sources.get(OWN_PARALLEL)?)?)])
     }
 }
 
-/// Renders the report from race evidence and the batched peer's.
-pub fn render(path: &Path, peer_path: &Path) -> Result<Page, crate::report::RenderError> {
+/// Renders the report from race evidence, the batched peer's and whisper.cpp's own parallel path's.
+pub fn render(path: &Path, peer_path: &Path, own_path: &Path) -> Result<Page, crate::report::RenderError> {
     let ev: Evidence<Data> = store::read(path)?;
     let peer_ev: Evidence<crate::experiments::batched_peer::Data> = store::read(peer_path)?;
+    let own_ev: Evidence<crate::experiments::full_parallel::Data> = store::read(own_path)?;
     let rel = crate::report::markdown::data_path(path);
     let cores = ev.environment.logical_cores.max(1);
     let cells = &ev.data.cells;
@@ -269,6 +280,8 @@ pub fn render(path: &Path, peer_path: &Path) -> Result<Page, crate::report::Rend
     let mut fig = figures(&ev.data, cores, &rel)?;
     fig.peer = peer::figures(&peer_ev.data);
     s += &peer_section(fig.peer.as_ref(), &crate::report::markdown::data_path(peer_path));
+    fig.own_parallel = full_parallel::figures(&own_ev.data);
+    s += &full_parallel::section(fig.own_parallel.as_ref(), &own_ev.data, &crate::report::markdown::data_path(own_path));
     let verdicts = rules(&fig);
     s += "\n";
     s += &super::seed_figures::table(&seed_rows(&fig));
@@ -281,8 +294,14 @@ pub fn render(path: &Path, peer_path: &Path) -> Result<Page, crate::report::Rend
         "The peer's rule (code: `claims::whisper_batch::peer::rule`): confirmed when some batch size gains at least {CLAIMED_CPU_GAIN:.2}x over batch size 1 of \
          the same pipeline (whole 95% interval, paired by round), refuted when every batch size stays below, inconclusive otherwise.\n\n"
     );
+    s += &format!(
+        "whisper.cpp's own parallel path (code: `claims::whisper_batch::full_parallel::rule`): \"only a batch API gives +10-15%\" is refuted when one state per \
+         core on chunks of the audio reaches {CLAIMED_CPU_GAIN:.2}x one state with every thread (whole 95% interval, paired by round) with at most {:.0} points \
+         more word errors; inconclusive otherwise, since a split is not a batch.\n\n",
+        100.0 * full_parallel::MAX_WER_LOSS
+    );
     s += &super::verdict_table(PARTS, &verdicts);
-    s += &what_to_file(verdicts[0].outcome, verdicts[1].outcome);
+    s += &what_to_file(verdicts[0].outcome, verdicts[1].outcome, verdicts[2].outcome);
     s += &environment(&ev.environment, &rel);
     Ok(Page::new(s, vec![chart]))
 }
@@ -305,8 +324,13 @@ fn peer_section(f: Option<&peer::PeerFigures>, rel: &str) -> String {
     )
 }
 
-/// What to file, from the K-states part and the peer's.
-fn what_to_file(cpu: Outcome, peer: Outcome) -> String {
+/// What to file, from the K-states part, the peer's and whisper.cpp's own parallel path's.
+fn what_to_file(cpu: Outcome, peer: Outcome, own: Outcome) -> String {
+    let own_line = if own == Outcome::Refuted {
+        " whisper.cpp's own `whisper_full_parallel` already reaches the seed's CPU gain on one long audio (`own-parallel`)."
+    } else {
+        ""
+    };
     let peer_line = match peer {
         Outcome::Refuted => " The engine that batches Whisper on CPU today gained under the seed's +10% from batching here (`peer-batching`).",
         Outcome::Confirmed => " The engine that batches Whisper on CPU today did gain +10% or more from batching here (`peer-batching`): a whisper.cpp batch path could be argued from that, with a whisper.cpp prototype first.",
@@ -315,9 +339,9 @@ fn what_to_file(cpu: Outcome, peer: Outcome) -> String {
     match cpu {
         Outcome::Refuted => format!(
             "\n## What to file\n\n**Do not file** on CPU grounds: run one state per file in parallel with n_threads = cores / K (see the configuration rule in \
-             `whisper-rs-race.md`).{peer_line} A GPU measurement is needed before any batch request.\n\n"
+             `whisper-rs-race.md`).{own_line}{peer_line} A GPU measurement is needed before any batch request.\n\n"
         ),
-        _ => format!("\n## What to file\n\n**Do not file yet**: concurrent states do not settle the CPU part here.{peer_line}\n\n"),
+        _ => format!("\n## What to file\n\n**Do not file yet**: concurrent states do not settle the CPU part here.{own_line}{peer_line}\n\n"),
     }
 }
 
@@ -327,17 +351,24 @@ mod tests {
 
     #[test]
     fn what_to_file_follows_both_cpu_parts() {
-        assert!(what_to_file(Outcome::Refuted, Outcome::Refuted).contains("**Do not file** on CPU grounds"));
-        assert!(what_to_file(Outcome::Refuted, Outcome::Refuted).contains("gained under the seed's +10%"));
-        assert!(what_to_file(Outcome::Refuted, Outcome::Confirmed).contains("could be argued"));
-        assert!(what_to_file(Outcome::Inconclusive, Outcome::NotMeasured).contains("Do not file yet"));
+        use Outcome::*;
+        assert!(what_to_file(Refuted, Refuted, Inconclusive).contains("**Do not file** on CPU grounds"));
+        assert!(what_to_file(Refuted, Refuted, Inconclusive).contains("gained under the seed's +10%"));
+        assert!(what_to_file(Refuted, Confirmed, Inconclusive).contains("could be argued"));
+        assert!(what_to_file(Inconclusive, NotMeasured, NotMeasured).contains("Do not file yet"));
+        assert!(what_to_file(Inconclusive, NotMeasured, Refuted).contains("`whisper_full_parallel` already reaches"));
+        assert!(!what_to_file(Refuted, Refuted, Inconclusive).contains("whisper_full_parallel"));
     }
 
     #[test]
     fn concurrent_states_reaching_the_claimed_gain_refute_the_cpu_part() {
-        let f = Figures { one_at_a_time: 10.0, concurrent: vec![(2, 5, 12.0), (3, 5, 10.5)], gpu_measured: false, peer: None };
+        let f = Figures { one_at_a_time: 10.0, concurrent: vec![(2, 5, 12.0), (3, 5, 10.5)], gpu_measured: false, peer: None, own_parallel: None };
         let v = rules(&f);
-        assert_eq!((v[0].outcome, v[1].outcome, v[2].outcome), (Outcome::Refuted, Outcome::NotMeasured, Outcome::NotMeasured));
+        assert_eq!(v.iter().map(|v| v.part.as_str()).collect::<Vec<_>>(), PARTS.iter().map(|p| p.id).collect::<Vec<_>>());
+        assert_eq!(
+            (v[0].outcome, v[1].outcome, v[2].outcome, v[3].outcome),
+            (Outcome::Refuted, Outcome::NotMeasured, Outcome::NotMeasured, Outcome::NotMeasured)
+        );
         let slow = Figures { concurrent: vec![(2, 5, 10.5)], ..f.clone() };
         assert_eq!(rules(&slow)[0].outcome, Outcome::Inconclusive);
         let none = Figures { concurrent: vec![], ..f };

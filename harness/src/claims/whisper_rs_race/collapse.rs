@@ -79,8 +79,8 @@ pub struct Derived {
 
 /// The rule, pure: only ok and slow cells are evidence about throughput.
 pub fn derive(cells: &[Cell], cores: usize) -> Derived {
-    let judged: Vec<Cell> = cells.iter().copied().filter(|c| matches!(c.class, Class::Ok | Class::Slow)).collect();
-    let wrong = |r: Rule| judged.iter().copied().filter(|c| r.predicts(c.k, c.n_threads, cores) != (c.class == Class::Slow)).collect::<Vec<_>>();
+    let judged: Vec<Cell> = cells.iter().copied().filter(|c| c.class == Class::Ok || c.class.is_collapse()).collect();
+    let wrong = |r: Rule| judged.iter().copied().filter(|c| r.predicts(c.k, c.n_threads, cores) != c.class.is_collapse()).collect::<Vec<_>>();
     let rule = if judged.is_empty() { None } else { CANDIDATES.into_iter().find(|r| wrong(*r).is_empty()) };
     let trials = (judged.iter().map(|c| c.trials).min().unwrap_or(0), judged.iter().map(|c| c.trials).max().unwrap_or(0));
     Derived { trials, rule, cells: judged.len(), against_simplest: wrong(CANDIDATES[0]) }

@@ -17,7 +17,7 @@ pub const PARTS: &[Part] = &[
 ];
 
 fn bad(j: &Judged) -> bool {
-    matches!(j.class, Class::Crash | Class::Deadlock | Class::WrongOutput)
+    j.class.is_race_symptom()
 }
 
 /// Trials that finished (every worker done, exit 0): a stalled or crashed
@@ -99,18 +99,29 @@ pub fn rules(rows: &[(&CellResult, Judged)], cores: usize) -> Vec<Verdict> {
         .filter(|(c, _)| c.cell.phase == Phase::Both && c.cell.guard == Guard::None && c.cell.variant.features.is_empty() && c.cell.variant.source.is_none())
         .collect();
     let over = |c: &CellResult| c.cell.k * c.cell.n_threads > cores;
-    let slow_over: Vec<_> = plain.iter().copied().filter(|(c, j)| j.class == Class::Slow && over(c)).collect();
-    let slow_within = plain.iter().filter(|(c, j)| j.class == Class::Slow && !over(c)).count();
+    let slow_over: Vec<_> = plain.iter().copied().filter(|(c, j)| j.class.is_collapse() && over(c)).collect();
+    let slow_within = plain.iter().filter(|(c, j)| j.class.is_collapse() && !over(c)).count();
+    let livelocks: Vec<_> = rows.iter().filter(|(_, j)| j.class == Class::Livelock).collect();
     let ok_within = plain.iter().filter(|(c, j)| j.class == Class::Ok && !over(c)).count();
     let deadlocks: Vec<_> = rows.iter().filter(|(_, j)| j.class == Class::Deadlock).collect();
     let hang = if !deadlocks.is_empty() {
         Verdict::new("hang-is-deadlock", Outcome::Confirmed, format!("{} cell(s) stalled with threads asleep", deadlocks.len()))
+    } else if !livelocks.is_empty() {
+        Verdict::new(
+            "hang-is-deadlock",
+            Outcome::Refuted,
+            format!(
+                "no cell deadlocked; a hang, but a livelock: in {} cell(s) threads burned CPU with no encoder or decoder pass completed for the stall window ({})",
+                livelocks.len(),
+                list(&livelocks, |c, j| format!("K={} n={} (whisper-rs {}, guard {}): {} of {} trials stalled", c.cell.k, c.cell.n_threads, c.cell.variant.whisper_rs, c.cell.guard.as_str(), j.stalled, c.trials.len()))
+            ),
+        )
     } else if !slow_over.is_empty() {
         Verdict::new(
             "hang-is-deadlock",
             Outcome::Refuted,
             format!(
-                "no cell deadlocked; {} cell(s) where K x n_threads exceeded the {cores} cores were slow with threads still burning CPU ({}); within the cores {ok_within} cell(s) were ok and {slow_within} slow",
+                "no cell deadlocked or livelocked; {} cell(s) where K x n_threads exceeded the {cores} cores were slow with threads still burning CPU ({}); within the cores {ok_within} cell(s) were ok and {slow_within} slow",
                 slow_over.len(),
                 list(&slow_over, |c, j| format!(
                     "K={} n={} (whisper-rs {}): {}",
@@ -231,6 +242,8 @@ mod tests {
             texts: vec![],
             stall: None,
             stderr_tail: String::new(),
+            ticks: vec![],
+            passes_advancing: None,
         };
         CellResult { cell: Cell { group: "t".into(), variant, k, n_threads: n, phase, guard, trials: 5 }, audio_s: 3.0, trials: vec![trial; 5], error: None }
     }
@@ -282,5 +295,19 @@ mod tests {
     fn nothing_run_is_not_measured_and_no_hang_is_inconclusive() {
         let rows = vec![(cell(2, 1, Phase::Both, Guard::None, &[]), judged(Class::Ok, 1.0))];
         assert_eq!(outcomes(&rows), vec![Outcome::NotMeasured, Outcome::Refuted, Outcome::Inconclusive, Outcome::NotMeasured, Outcome::NotMeasured]);
+    }
+
+    #[test]
+    fn a_burning_stall_without_progress_is_a_livelock_not_a_deadlock() {
+        let rows = vec![
+            (cell(4, 1, Phase::Create, Guard::None, &[]), judged(Class::Ok, 0.0)),
+            (cell(3, 4, Phase::Both, Guard::None, &[]), judged(Class::Livelock, 0.0)),
+        ];
+        let refs: Vec<(&CellResult, Judged)> = rows.iter().map(|(c, j)| (c, j.clone())).collect();
+        let v = rules(&refs, 2);
+        assert_eq!(v[2].outcome, Outcome::Refuted);
+        assert!(v[2].figures.contains("a livelock"), "{}", v[2].figures);
+        let create_livelock = vec![(cell(4, 1, Phase::Create, Guard::None, &[]), judged(Class::Livelock, 0.0))];
+        assert_eq!(outcomes(&create_livelock)[0], Outcome::Confirmed, "a livelock inside concurrent create_state is a race symptom");
     }
 }

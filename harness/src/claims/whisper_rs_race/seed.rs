@@ -42,7 +42,13 @@ pub fn rows(cells: &[(&CellResult, Judged)], fork: Option<&ForkData>) -> Vec<Row
     let trials: usize = k3.iter().map(|(c, _)| c.trials.len()).sum();
     let finished: usize = k3.iter().map(|(_, j)| j.finished).sum();
     let stalled: usize = k3.iter().map(|(_, j)| j.stalled).sum();
-    let asleep: usize = k3.iter().filter(|(_, j)| j.class == Class::Deadlock).map(|(_, j)| j.stalled).sum();
+    // Each stalled trial by its own class (a cell's class is its worst trial's).
+    let stall_classes: Vec<Class> = k3
+        .iter()
+        .flat_map(|(c, _)| c.trials.iter().filter(|t| t.ending == super::trial::Ending::Stalled).map(|t| super::judge::stalled_trial(t, c.cell.k).0))
+        .collect();
+    let asleep = stall_classes.iter().filter(|c| **c == Class::Deadlock).count();
+    let livelocked = stall_classes.iter().filter(|c| **c == Class::Livelock).count();
     let versions: Vec<String> = {
         let mut v: Vec<String> = k3.iter().filter(|(_, j)| j.stalled > 0).map(|(c, _)| c.cell.variant.whisper_rs.clone()).collect();
         v.sort();
@@ -59,7 +65,8 @@ pub fn rows(cells: &[(&CellResult, Judged)], fork: Option<&ForkData>) -> Vec<Row
             interval: None,
             shown: format!(
                 "{stalled} of {trials} trials in the {} unlocked K = 3 cells did not finish within their limit ({finished} finished; whisper-rs {} for the stalled); \
-                 {asleep} of the stalls had their threads asleep, the others were still burning CPU (the cause: `hang-is-deadlock`)",
+                 of the stalls, {asleep} had their threads asleep, {livelocked} burned CPU without completing an encoder or decoder pass, the others were starved \
+                 (the cause: `hang-is-deadlock`)",
                 k3.len(),
                 if versions.is_empty() { "-".to_string() } else { versions.join(", ") }
             ),

@@ -1,8 +1,13 @@
-//! One trial: run the race cell in its own process, watch its JSON lines as
-//! heartbeats, and record what happened: finished, crashed (signal or
-//! abort), or stalled. On a stall, before killing it, record whether its
-//! threads were burning CPU (spinning: progress possible, just starved) or
-//! asleep (blocked: a deadlock), with gdb's stacks.
+//! One trial: run the race cell in its own process, watch its JSON lines,
+//! and record what happened: finished, crashed (signal or abort), or
+//! stalled. Progress is an event (a state created, a progress callback, a
+//! worker done) or a rise in the encoder and decoder passes the cell's `tick`
+//! lines count;
+//! a trial without progress for the stall limit, or over the time limit, is
+//! stopped. Before killing it, record whether its threads were burning CPU
+//! or asleep (blocked: a deadlock), with gdb's stacks, and whether passes
+//! were still completing (starved but progressing) or not (a livelock
+//! when CPU burns).
 
 use std::path::Path;
 use std::process::Command;
@@ -56,6 +61,22 @@ pub struct Trial {
     pub texts: Vec<String>,
     pub stall: Option<StallSnapshot>,
     pub stderr_tail: String,
+    /// `(seconds, encoder and decoder passes completed)` once a second (empty in evidence
+    /// from before the cell counted passes).
+    #[serde(default)]
+    pub ticks: Vec<(f64, u64)>,
+    /// For a stalled trial with ticks: whether passes were still
+    /// completing in the last stall window before it was stopped.
+    #[serde(default)]
+    pub passes_advancing: Option<bool>,
+}
+
+/// Whether the pass count rose within the last `window_s` seconds of `ticks`
+/// (`None` without ticks: nothing to tell progress from).
+pub fn advancing(ticks: &[(f64, u64)], window_s: f64) -> Option<bool> {
+    let &(t_end, n_end) = ticks.last()?;
+    let before = ticks.iter().rev().find(|(t, _)| *t <= t_end - window_s).or(ticks.first())?;
+    Some(n_end > before.1)
 }
 
 /// `exit N` or `signal N`.
@@ -87,11 +108,23 @@ pub fn run(exe: &Path, model: &Path, clip: &Path, cell: &Cell, limit: Duration, 
     let t0 = Instant::now();
     let last_beat = Arc::new(AtomicU64::new(0));
     let counts = Arc::new(Mutex::new((0usize, 0usize, 0usize, Vec::<String>::new())));
+    let ticks = Arc::new(Mutex::new(Vec::<(f64, u64)>::new()));
     let on_line: crate::process::OnLine = {
-        let (last_beat, counts) = (Arc::clone(&last_beat), Arc::clone(&counts));
+        let (last_beat, counts, ticks) = (Arc::clone(&last_beat), Arc::clone(&counts), Arc::clone(&ticks));
         Some(Box::new(move |line: &str| {
-            last_beat.store(t0.elapsed().as_millis() as u64, Ordering::Relaxed);
+            let now = t0.elapsed();
             let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { return };
+            if v["event"] == "tick" {
+                // A tick is progress only when the pass count rose.
+                let passes = v["passes"].as_u64().unwrap_or(0);
+                let mut t = ticks.lock().expect("ticks");
+                if t.last().is_none_or(|(_, n)| passes > *n) {
+                    last_beat.store(now.as_millis() as u64, Ordering::Relaxed);
+                }
+                t.push((now.as_secs_f64(), passes));
+                return;
+            }
+            last_beat.store(now.as_millis() as u64, Ordering::Relaxed);
             let mut c = counts.lock().expect("counts");
             match v["event"].as_str() {
                 Some("created") => c.0 += 1,
@@ -127,6 +160,8 @@ pub fn run(exe: &Path, model: &Path, clip: &Path, cell: &Cell, limit: Duration, 
                 texts: vec![],
                 stall: None,
                 stderr_tail: String::new(),
+                ticks: vec![],
+                passes_advancing: None,
             }
         }
     };
@@ -143,7 +178,7 @@ pub fn run(exe: &Path, model: &Path, clip: &Path, cell: &Cell, limit: Duration, 
         if idle > stall || t0.elapsed() > limit {
             let snap = snapshot(pid, Duration::from_secs(20));
             let f = child.kill();
-            let why = if t0.elapsed() > limit { format!("over the {} s limit", limit.as_secs()) } else { format!("no heartbeat for {} s", stall.as_secs()) };
+            let why = if t0.elapsed() > limit { format!("over the {} s limit", limit.as_secs()) } else { format!("no progress for {} s", stall.as_secs()) };
             break (Ending::Stalled, format!("killed: {why}"), Some(snap), Some(f));
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -152,5 +187,35 @@ pub fn run(exe: &Path, model: &Path, clip: &Path, cell: &Cell, limit: Duration, 
     let cpu_s = crate::measure::clock::children_cpu_s() - cpu0;
     let stderr_tail = finished.map(|f| crate::process::Finished { stdout: vec![], ..f }.tail(6)).unwrap_or_default();
     let c = counts.lock().expect("counts").clone();
-    Trial { ending, exit, wall_s, cpu_s, states_created: c.0, workers_done: c.1, progress_events: c.2, texts: c.3, stall: snap, stderr_tail }
+    let ticks = ticks.lock().expect("ticks").clone();
+    let passes_advancing = if ending == Ending::Stalled { advancing(&ticks, stall.as_secs_f64()) } else { None };
+    Trial {
+        ending,
+        exit,
+        wall_s,
+        cpu_s,
+        states_created: c.0,
+        workers_done: c.1,
+        progress_events: c.2,
+        texts: c.3,
+        stall: snap,
+        stderr_tail,
+        ticks,
+        passes_advancing,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::advancing;
+
+    #[test]
+    fn passes_advancing_looks_at_the_last_window_only() {
+        let rising: Vec<(f64, u64)> = (1..=40).map(|s| (s as f64, 100 * s)).collect();
+        assert_eq!(advancing(&rising, 30.0), Some(true));
+        let flat_at_end: Vec<(f64, u64)> = (1..=40).map(|s| (s as f64, 100 * s.min(5))).collect();
+        assert_eq!(advancing(&flat_at_end, 30.0), Some(false), "passes stopped after 5 s");
+        assert_eq!(advancing(&flat_at_end[..20], 30.0), Some(true), "a window longer than the run starts at its first tick");
+        assert_eq!(advancing(&[], 30.0), None, "no ticks: evidence from before passes were counted");
+    }
 }

@@ -10,6 +10,12 @@
 //! same rule is applied to image 0.24 (jpeg-decoder inside, the decoder the
 //! claim describes) and to 0.25 (zune-jpeg), measured in the same bench:
 //! a verdict per version, shown by the version ledger (`ledger`).
+//!
+//! libjpeg-turbo's own `tjbench` (Debian's build) is timed interleaved
+//! with the Rust decoders by `harness experiment jpeg-tjbench`, and the
+//! same rule is applied against it (`tjbench`).
+
+pub mod tjbench;
 
 use std::path::Path;
 
@@ -17,9 +23,10 @@ use super::registry::{Claim, Info, Method, Part, Sources};
 use super::verdict::{comparison, side, Outcome, Side, Verdict};
 use super::BenchData as Data;
 use crate::evidence::store::{self, Evidence};
+use crate::experiments::jpeg_tjbench::Data as TjData;
 use crate::measure::stats::{estimate, ratio, Estimate};
 use crate::report::chart::{bars, Bar};
-use crate::report::goal::{figure_at_least, Goal};
+use crate::report::goal::Goal;
 use crate::report::markdown::{environment, est, table};
 use crate::report::Page;
 
@@ -36,58 +43,11 @@ pub const FILE: &str = "image-jpeg.md";
 
 const DECODERS: [&str; 5] = ["image", "image-0.24", "jpeg-decoder", "jpeg-decoder-rayon", "mozjpeg"];
 
-/// The bench's images as files: the photos as shipped, the re-encodes made
-/// again with the same mozjpeg settings (deterministic).
-fn image_files() -> Result<Vec<(String, std::path::PathBuf)>, crate::claims::ClaimError> {
-    use crate::models::{catalog::id, locate};
-    use crate::stages::jpeg::{encode_rgb, EncodeOptions, Subsampling};
-    let mut v = Vec::new();
-    for (name, aid) in [("rocket-640x427", id::PHOTO_ROCKET), ("hubble-1000x872", id::PHOTO_HUBBLE), ("retina-1411x1411", id::PHOTO_RETINA)] {
-        v.push((name.to_string(), locate::require(aid)?));
-    }
-    let coffee = image::open(locate::require(id::PHOTO_COFFEE)?)?.to_rgb8();
-    let dir = crate::paths::cache_dir().join("anchors");
-    std::fs::create_dir_all(&dir).map_err(super::error::io(&dir))?;
-    for (name, opts) in [
-        ("coffee-q85-420-baseline", EncodeOptions { quality: 85.0, subsampling: Subsampling::S420, progressive: false }),
-        ("coffee-q85-444-progressive", EncodeOptions { quality: 85.0, subsampling: Subsampling::S444, progressive: true }),
-    ] {
-        let bytes = encode_rgb(coffee.as_raw(), coffee.width() as usize, coffee.height() as usize, opts)?;
-        let p = dir.join(format!("{name}.jpg"));
-        std::fs::write(&p, bytes).map_err(super::error::io(&p))?;
-        v.push((name.to_string(), p));
-    }
-    let quality = crate::scenario::Jpeg::default().quality;
-    let video = locate::require(id::VIDEO_MP4)?;
-    if let Some((_, bytes)) = crate::pipeline::keyframes::pipeline_keyframes(&video, quality, 1)?.pop() {
-        let p = dir.join(format!("{KEYFRAME}.jpg"));
-        std::fs::write(&p, bytes).map_err(super::error::io(&p))?;
-        v.push((KEYFRAME.to_string(), p));
-    }
-    Ok(v)
-}
-
-/// libjpeg-turbo's own benchmark (Debian `libjpeg-turbo-progs`), one thread,
-/// decoding each image to RGB: megapixels per second as tjbench reports it.
+/// What the bench import records beside criterion's samples: the
+/// pipeline's default decoder when the bench ran (libjpeg-turbo's own
+/// tjbench is timed interleaved by `experiments::jpeg_tjbench` instead).
 pub fn probe() -> serde_json::Value {
-    let files = match image_files() {
-        Ok(f) => f,
-        Err(e) => return serde_json::json!({ "tjbench_error": e.to_string() }),
-    };
-    let mut out = serde_json::Map::new();
-    for (name, path) in files {
-        let o = crate::process::output(
-            std::process::Command::new("tjbench").arg(&path).args(["-rgb", "-benchtime", "2", "-warmup", "1"]),
-            crate::process::limit::TOOL,
-        );
-        let mps = o.ok().and_then(|o| {
-            let text = String::from_utf8_lossy(&o.stdout).into_owned();
-            let after = text.split("Decompress").nth(1)?.to_string();
-            after.lines().find(|l| l.contains("Throughput"))?.split_whitespace().find_map(|w| w.parse::<f64>().ok())
-        });
-        out.insert(name, serde_json::json!(mps));
-    }
-    serde_json::json!({ "tjbench_mpixels_per_s": out, "pipeline_default_decoder": crate::scenario::Jpeg::default().decoder.name() })
+    serde_json::json!({ "pipeline_default_decoder": crate::scenario::Jpeg::default().decoder.name() })
 }
 
 /// "2-3x slower": image taking at least this many times libjpeg-turbo's time.
@@ -102,6 +62,14 @@ pub const PARTS: &[Part] = &[
     Part { id: "no-simd", question: "\"pure Rust without SIMD\"" },
     Part { id: "slowdown", question: "\"2-3x slower than libjpeg-turbo\", on image 0.25 (the version the seed names)" },
     Part { id: "slowdown-0.24", question: "\"2-3x slower than libjpeg-turbo\", on image 0.24 (jpeg-decoder inside: the decoder the claim describes)" },
+    Part {
+        id: "slowdown-tjbench",
+        question: "\"2-3x slower than libjpeg-turbo\", image 0.25 against libjpeg-turbo's own tjbench (Debian's build), interleaved",
+    },
+    Part {
+        id: "slowdown-0.24-tjbench",
+        question: "\"2-3x slower than libjpeg-turbo\", image 0.24 against libjpeg-turbo's own tjbench (Debian's build), interleaved",
+    },
 ];
 
 /// What the rules look at.
@@ -113,6 +81,8 @@ pub struct Figures {
     pub slowdown: Vec<(String, Estimate)>,
     /// The same with image 0.24 (empty in evidence from before it was measured).
     pub slowdown_024: Vec<(String, Estimate)>,
+    /// Against tjbench, interleaved (None: not measured).
+    pub tjbench: Option<tjbench::TjFigures>,
 }
 
 /// The version of `image` in `versions` (Cargo.lock's, joined) starting with `prefix`.
@@ -121,7 +91,7 @@ fn version_of(versions: &str, prefix: &str) -> String {
 }
 
 /// The slowdown rule on one version's per-image intervals.
-fn slowdown_verdict(part: &'static str, version: &str, slowdown: &[(String, Estimate)]) -> Verdict {
+fn slowdown_verdict(part: &'static str, version: &str, reference: &str, slowdown: &[(String, Estimate)]) -> Verdict {
     let sides: Vec<Side> = slowdown.iter().map(|(_, e)| side(e, CLAIMED_SLOWDOWN)).collect();
     let (above, below) = (sides.iter().filter(|s| **s == Side::Above).count(), sides.iter().filter(|s| **s == Side::Below).count());
     let outcome = if sides.is_empty() {
@@ -137,7 +107,7 @@ fn slowdown_verdict(part: &'static str, version: &str, slowdown: &[(String, Esti
     };
     let per_image = slowdown.iter().map(|(img, e)| format!("{img} {}", comparison(e, 2))).collect::<Vec<_>>().join("; ");
     let figures = format!(
-        "image {version}: time image / libjpeg-turbo (mozjpeg) is under {CLAIMED_SLOWDOWN}x on {below}, at least {CLAIMED_SLOWDOWN}x on {above} of {} images: {per_image}",
+        "image {version}: time image / {reference} is under {CLAIMED_SLOWDOWN}x on {below}, at least {CLAIMED_SLOWDOWN}x on {above} of {} images: {per_image}",
         sides.len()
     );
     Verdict::new(part, outcome, figures)
@@ -201,10 +171,16 @@ pub fn rules(f: &Figures) -> Vec<Verdict> {
             version_of(&f.image_version, "0.25")
         ),
     );
+    const MOZJPEG: &str = "libjpeg-turbo (mozjpeg)";
+    const TJBENCH: &str = "libjpeg-turbo (tjbench, Debian's)";
+    let (v025, v024) = (version_of(&f.image_version, "0.25"), version_of(&f.image_version, "0.24"));
+    let tj = |way: &str| f.tjbench.as_ref().map_or(&[][..], |t| t.of(way));
     vec![
         simd,
-        slowdown_verdict("slowdown", &version_of(&f.image_version, "0.25"), &f.slowdown),
-        slowdown_verdict("slowdown-0.24", &version_of(&f.image_version, "0.24"), &f.slowdown_024),
+        slowdown_verdict("slowdown", &v025, MOZJPEG, &f.slowdown),
+        slowdown_verdict("slowdown-0.24", &v024, MOZJPEG, &f.slowdown_024),
+        slowdown_verdict("slowdown-tjbench", &v025, TJBENCH, tj("image")),
+        slowdown_verdict("slowdown-0.24-tjbench", &v024, TJBENCH, tj("image-0.24")),
     ]
 }
 
@@ -215,8 +191,8 @@ fn decoded_images(d: &Data) -> Vec<String> {
     images
 }
 
-/// The figures of an evidence file.
-pub fn figures(ev: &Evidence<Data>) -> Figures {
+/// The figures of the bench's evidence and the interleaved tjbench run's.
+pub fn figures(ev: &Evidence<Data>, tj: Option<&Evidence<TjData>>) -> Figures {
     let against_mozjpeg = |decoder: &str| -> Vec<(String, Estimate)> {
         decoded_images(&ev.data)
             .into_iter()
@@ -231,6 +207,7 @@ pub fn figures(ev: &Evidence<Data>) -> Figures {
         image_version: ev.environment.crates.get("image").cloned().unwrap_or_else(|| "?".into()),
         slowdown: against_mozjpeg("image"),
         slowdown_024: against_mozjpeg("image-0.24"),
+        tjbench: tj.map(|t| tjbench::figures(&t.data)),
     }
 }
 
@@ -241,7 +218,7 @@ pub const INFO: Info = Info {
     seed: Some(4),
     upstream: "image",
     method: Method::Bench("jpeg"),
-    evidence: &[CLAIM],
+    evidence: &[CLAIM, tjbench::EVIDENCE],
     parts: PARTS,
     seed_quote: &[
         "**Package**: image v0.25",
@@ -259,30 +236,63 @@ impl Claim for ImageJpegClaim {
         &INFO
     }
     fn measure(&self, quick: bool, progress: &dyn Fn(&str)) -> Result<Vec<(String, std::path::PathBuf)>, crate::claims::ClaimError> {
-        Ok(vec![(CLAIM.to_string(), super::measure_bench(CLAIM, quick, progress)?)])
+        let bench = super::measure_bench(CLAIM, quick, progress)?;
+        let tj = crate::experiments::run_named(tjbench::EVIDENCE, quick, progress)?;
+        Ok(vec![(CLAIM.to_string(), bench), (tjbench::EVIDENCE.to_string(), tj)])
     }
     fn judge(&self, sources: &Sources) -> Result<Vec<Verdict>, crate::claims::ClaimError> {
-        let ev: Evidence<Data> = store::read(sources.get(CLAIM)?)?;
-        Ok(rules(&figures(&ev)))
+        let (ev, tj) = read_sources(sources)?;
+        Ok(rules(&figures(&ev, Some(&tj))))
     }
     fn render(&self, sources: &Sources) -> Result<Vec<(String, Page)>, crate::claims::ClaimError> {
-        Ok(vec![(FILE.to_string(), render(sources.get(CLAIM)?)?)])
+        Ok(vec![(FILE.to_string(), render(sources.get(CLAIM)?, sources.get(tjbench::EVIDENCE)?)?)])
     }
     fn versions(&self) -> Option<&'static super::registry::Versions> {
         Some(&VERSIONS)
     }
     fn ledger(&self, sources: &Sources) -> Result<Vec<super::ledger::Entry>, crate::claims::ClaimError> {
-        let ev: Evidence<Data> = store::read(sources.get(CLAIM)?)?;
-        Ok(ledger(&figures(&ev)))
+        let (ev, tj) = read_sources(sources)?;
+        Ok(ledger(&figures(&ev, Some(&tj))))
     }
 }
 
-/// Renders the report.
-pub fn render(path: &Path) -> Result<Page, crate::report::RenderError> {
+fn read_sources(sources: &Sources) -> Result<(Evidence<Data>, Evidence<TjData>), crate::claims::ClaimError> {
+    Ok((store::read(sources.get(CLAIM)?)?, store::read(sources.get(tjbench::EVIDENCE)?)?))
+}
+
+/// All images' goals as one: met when met on every image, not met when
+/// not met on any, undecided otherwise.
+pub fn every_image(goals: &[Goal]) -> Goal {
+    if goals.contains(&Goal::NotMet) {
+        Goal::NotMet
+    } else if goals.is_empty() || goals.contains(&Goal::Undecided) {
+        Goal::Undecided
+    } else {
+        Goal::Met
+    }
+}
+
+/// The "what to file" text: do not file when image 0.25 is refuted
+/// against both libjpeg-turbo builds (the tjbench part may be missing from
+/// older evidence, then mozjpeg's decides).
+pub fn what_to_file(verdicts: &[Verdict]) -> &'static str {
+    let outcome = |part: &str| verdicts.iter().find(|v| v.part == part).map_or(Outcome::NotMeasured, |v| v.outcome);
+    let tj = outcome("slowdown-tjbench");
+    if outcome("slowdown") == Outcome::Refuted && matches!(tj, Outcome::Refuted | Outcome::NotMeasured) {
+        "**Do not file** a `jpeg-simd` feature request with image: the SIMD decoder is already there. A pipeline that needs the last few percent can call mozjpeg directly (the harness's `jpeg.decoder = \"mozjpeg\"`).\n\n"
+    } else {
+        "Not refuted on every image against both libjpeg-turbo builds: before filing, compare against zune-jpeg directly and report per-image numbers; the request would go to zune-jpeg, not image.\n\n"
+    }
+}
+
+/// Renders the report from the bench's evidence and the interleaved tjbench run's.
+pub fn render(path: &Path, tj_path: &Path) -> Result<Page, crate::report::RenderError> {
     let ev: Evidence<Data> = store::read(path)?;
+    let tj: Evidence<TjData> = store::read(tj_path)?;
     let rel = crate::report::markdown::data_path(path);
     let images = decoded_images(&ev.data);
-    let verdicts = rules(&figures(&ev));
+    let f = figures(&ev, Some(&tj));
+    let verdicts = rules(&f);
     let mut s = String::from("# image: JPEG decoding speed (claim 4)\n\n## The claim\n\n");
     s += &super::registry::seed_section(&INFO);
     s += "## What upstream says\n\n- image 0.25.0 switched its JPEG decoder to zune-jpeg (image CHANGES.md, PR #2141); zune-jpeg has AVX2 (runtime-detected) and NEON paths \
@@ -334,69 +344,28 @@ pub fn render(path: &Path) -> Result<Page, crate::report::RenderError> {
     );
     let chart = bars("image-jpeg.svg", "JPEG decoding to RGB8 from memory", "megapixels per second (median, 95% CI)", &chart_bars, None)?;
     s += &format!("\n{}", chart.markdown("decoding throughput per image and decoder"));
-    let tj = ev.data.extra.get("tjbench_mpixels_per_s").and_then(|v| v.as_object()).cloned().unwrap_or_default();
-    let mut tj_ok = !tj.is_empty();
-    let mut image_ok = true;
     // The default when the evidence was taken (older evidence: today's).
     let default = ev.data.extra.get("pipeline_default_decoder").and_then(|v| v.as_str()).unwrap_or(crate::scenario::Jpeg::default().decoder.name());
-    if !tj.is_empty() {
-        s += &format!("\nThe pipeline's default decoder (`jpeg.decoder = \"{default}\"`) against libjpeg-turbo's own `tjbench -rgb` (one thread, 2 s per image), goal >= {TJBENCH_GOAL}; image (zune-jpeg) alongside:\n\n");
-        let mut tj_rows = Vec::new();
-        for img in &images {
-            let t = tj.get(img).and_then(|v| v.as_f64());
-            let px = ev
-                .data
-                .benches
-                .iter()
-                .find(|b| b.group.ends_with(&format!("{DECODE}{img}")))
-                .and_then(|b| b.throughput.as_ref())
-                .and_then(|(n, _)| n.parse::<f64>().ok())
-                .unwrap_or(f64::NAN);
-            let mps = |d: &str| {
-                ev.data
-                    .samples(&format!("{DECODE}{img}"), d)
-                    .map(|v| crate::measure::stats::median(&v.iter().map(|ns| px / (ns / 1e9) / 1e6).collect::<Vec<_>>()))
-            };
-            if let (Some(t), Some(m), Some(i)) = (t, mps(default), mps("image")) {
-                let goal = figure_at_least(m / t, TJBENCH_GOAL);
-                tj_ok &= goal == Goal::Met;
-                image_ok &= figure_at_least(i / t, TJBENCH_GOAL) == Goal::Met;
-                tj_rows.push(vec![img.clone(), format!("{m:.1}"), format!("{t:.1}"), format!("{:.3}", m / t), goal.label().into(), format!("{:.3}", i / t)]);
-            }
-        }
-        s += &table(&["image", &format!("{default} Mpx/s (median)"), "tjbench Mpx/s", "ratio", "goal", "image / tjbench"], &tj_rows);
-    }
     s += "\nimage against libjpeg-turbo, same thread count (one):\n\n";
     s += &table(&["image", "throughput image 0.25 / mozjpeg", "time image 0.25 / mozjpeg", "time image 0.24 / mozjpeg"], &rel_rows);
-    s += &format!("\n{}", super::seed_figures::table(&seed_rows(&figures(&ev))));
+    s += &format!("\n{}", tjbench::section(&tj, &crate::report::markdown::data_path(tj_path), default, TJBENCH_GOAL));
+    s += &format!("\n{}", super::seed_figures::table(&seed_rows(&f)));
     s += &format!(
-        "\n## Verdict\n\nRule (code: `claims::image_jpeg::rules`): per image, the 95% interval of time(image) / time(mozjpeg) against {CLAIMED_SLOWDOWN}; \
+        "\n## Verdict\n\nRule (code: `claims::image_jpeg::rules`): per image, the 95% interval of time(image) / time(libjpeg-turbo) against {CLAIMED_SLOWDOWN}, \
+         with libjpeg-turbo as mozjpeg-sys in the bench and as Debian's `tjbench` in the interleaved run; \
          \"2-3x slower\" is refuted when it lies below on every image, confirmed when at or above on every image, partly when some images are each, \
          inconclusive otherwise.\n\n"
     );
     s += &super::verdict_table(PARTS, &verdicts);
     s += "\n";
-    s += &super::ledger::section(LEDGER_PARTS, &ledger(&figures(&ev)), VERSIONS.seed);
+    s += &super::ledger::section(LEDGER_PARTS, &ledger(&f), VERSIONS.seed);
     s += "\n## What to file\n\n";
-    s += if verdicts[1].outcome == Outcome::Refuted {
-        "**Do not file** a `jpeg-simd` feature request with image: the SIMD decoder is already there. A pipeline that needs the last few percent can call mozjpeg directly (the harness's `jpeg.decoder = \"mozjpeg\"`).\n\n"
-    } else {
-        "Not refuted on every image: before filing, compare against zune-jpeg directly and report per-image numbers; the request would go to zune-jpeg, not image.\n\n"
-    };
-    if !tj.is_empty() {
-        s += &if tj_ok {
-            format!(
-                "The pipeline's default decode path (`{default}`) reaches {TJBENCH_GOAL}x of `tjbench` on every image{}.\n\n",
-                match (default != "image", image_ok) {
-                    (true, false) => "; image (zune-jpeg), the default before this measurement, does not on every image (last column)",
-                    (true, true) => "; so does image (zune-jpeg), the default before this measurement (last column)",
-                    (false, _) => "",
-                }
-            )
-        } else {
-            format!("The pipeline's default decode path (`{default}`) does not reach {TJBENCH_GOAL}x of `tjbench` on every image (table above).\n\n")
-        };
-    }
+    s += what_to_file(&verdicts);
+    let goals: Vec<Goal> = tjbench::default_against_goal(&tj.data, default, TJBENCH_GOAL).into_iter().map(|(_, _, g)| g).collect();
+    s += &format!(
+        "The pipeline's default decode path (`{default}`) against `tjbench`, goal at least {TJBENCH_GOAL}x its throughput on every image: {} (last column of the tjbench table).\n\n",
+        every_image(&goals).label()
+    );
     let enc: Vec<_> = ev.data.benches.iter().filter(|b| b.group.starts_with(ENCODE)).collect();
     if !enc.is_empty() {
         s += "## Encoding keyframes (mozjpeg)\n\nThe pipeline encodes each keyframe with mozjpeg at quality 85 (`jpeg.quality`); each output was decoded and checked against the source pixels (PSNR >= 25 dB: q85 at 4:2:0 gives about 29 dB on the synthetic picture's sharp colour edges) before timing:\n\n";
@@ -431,12 +400,12 @@ mod tests {
     }
 
     fn fig(intervals: &[(f64, f64)]) -> Figures {
-        Figures { image_version: "0.24.9, 0.25.10".into(), slowdown: est_list(intervals), slowdown_024: vec![] }
+        Figures { image_version: "0.24.9, 0.25.10".into(), slowdown: est_list(intervals), slowdown_024: vec![], tjbench: None }
     }
 
     #[test]
     fn each_version_is_judged_by_the_same_rule_and_the_finding_names_both() {
-        let f = Figures { image_version: "0.24.9, 0.25.10".into(), slowdown: est_list(&[(1.1, 1.3)]), slowdown_024: est_list(&[(2.2, 2.8)]) };
+        let f = Figures { image_version: "0.24.9, 0.25.10".into(), slowdown: est_list(&[(1.1, 1.3)]), slowdown_024: est_list(&[(2.2, 2.8)]), tjbench: None };
         let v = rules(&f);
         assert_eq!((v[1].outcome, v[2].outcome), (Outcome::Refuted, Outcome::Confirmed));
         assert!(v[1].figures.starts_with("image 0.25.10:") && v[2].figures.starts_with("image 0.24.9:"), "{v:?}");
@@ -457,5 +426,38 @@ mod tests {
         assert_eq!(rules(&fig(&[(2.1, 2.6), (1.0, 1.2)]))[1].outcome, Outcome::Partly);
         assert_eq!(rules(&fig(&[(1.8, 2.2), (1.0, 1.2)]))[1].outcome, Outcome::Inconclusive);
         assert_eq!(rules(&fig(&[]))[1].outcome, Outcome::NotMeasured);
+    }
+
+    #[test]
+    fn tjbench_parts_use_the_same_rule_and_are_not_measured_without_the_run() {
+        let mut f = fig(&[(1.1, 1.3)]);
+        let v = rules(&f);
+        assert_eq!((v[3].outcome, v[4].outcome), (Outcome::NotMeasured, Outcome::NotMeasured));
+        let mut slowdown = std::collections::BTreeMap::new();
+        slowdown.insert("image".to_string(), est_list(&[(1.0, 1.2), (2.1, 2.4)]));
+        slowdown.insert("image-0.24".to_string(), est_list(&[(2.1, 2.4)]));
+        f.tjbench = Some(tjbench::TjFigures { debian: "d".into(), mozjpeg_sys: "m".into(), slowdown });
+        let v = rules(&f);
+        assert_eq!((v[3].part.as_str(), v[3].outcome), ("slowdown-tjbench", Outcome::Partly));
+        assert_eq!((v[4].part.as_str(), v[4].outcome), ("slowdown-0.24-tjbench", Outcome::Confirmed));
+        assert!(v[3].figures.contains("tjbench"), "{}", v[3].figures);
+    }
+
+    #[test]
+    fn do_not_file_needs_both_libjpeg_turbo_builds_to_refute() {
+        let v = |a, b| vec![Verdict::new("slowdown", a, String::new()), Verdict::new("slowdown-tjbench", b, String::new())];
+        assert!(what_to_file(&v(Outcome::Refuted, Outcome::Refuted)).starts_with("**Do not file**"));
+        assert!(what_to_file(&v(Outcome::Refuted, Outcome::NotMeasured)).starts_with("**Do not file**"), "older evidence: mozjpeg's decides");
+        assert!(!what_to_file(&v(Outcome::Refuted, Outcome::Partly)).starts_with("**Do not file**"));
+        assert!(!what_to_file(&v(Outcome::Inconclusive, Outcome::Refuted)).starts_with("**Do not file**"));
+    }
+
+    #[test]
+    fn every_image_goal_is_met_only_when_met_on_each() {
+        use Goal::*;
+        assert_eq!(every_image(&[Met, Met]), Met);
+        assert_eq!(every_image(&[Met, Undecided]), Undecided);
+        assert_eq!(every_image(&[Undecided, NotMet]), NotMet);
+        assert_eq!(every_image(&[]), Undecided);
     }
 }
