@@ -4,10 +4,12 @@
 //! audio with every thread. One process loads the model once, warms every
 //! way up, then times one transcription per way per round (transcription
 //! alone, no model loading), the ways' order rotating by round so each
-//! round's passes pair up. The audio is the five librivox clips repeated
-//! [`REPEAT`] times (about 99 s), long enough that each chunk holds several
-//! 30 s windows; chunk boundaries can cut words, so every way's word error
-//! rate against the reference transcripts is recorded beside its time.
+//! round's passes pair up; rounds are a multiple of the ways, so each way
+//! is timed first equally often. The audio is the five librivox clips
+//! repeated [`REPEAT`] times (about 99 s: on 2 cores each chunk holds about
+//! 50 s, on 4 about 25 s). Chunk boundaries can cut words, so every way's
+//! word error rate against the reference transcripts (one transcription,
+//! no interval) is recorded beside its time.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -84,12 +86,12 @@ fn audio() -> Result<(Vec<f32>, String), ExperimentError> {
 /// Runs the experiment: `repeats` rounds (2 with `quick`).
 pub fn run(repeats: usize, quick: bool, progress: &dyn Fn(&str)) -> Result<PathBuf, ExperimentError> {
     let started_at = crate::evidence::run::now_utc();
-    let rounds = if quick { 2 } else { repeats.max(2) };
     let cores = crate::scenario::budget::available_cores().max(1);
+    let ways = ways(cores);
+    let rounds = super::balanced_rounds(if quick { 2 } else { repeats.max(2) }, ways.len());
     let model = locate::require(catalog::id::WHISPER_GGML)?;
     let mut w = RawWhisper::load(&model).map_err(|e| ExperimentError::Input { input: model.display().to_string(), problem: e.to_string() })?;
     let (samples, reference) = audio()?;
-    let ways = ways(cores);
     let full = |w: &mut RawWhisper, way: Way| {
         w.full_parallel(&samples, way.threads, way.processors)
             .map_err(|e| ExperimentError::Failed { command: format!("whisper_full_parallel {}", way.key()), stderr: e.to_string() })

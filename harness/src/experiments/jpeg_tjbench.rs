@@ -162,12 +162,20 @@ fn time_decoder(decoder: JpegDecoder, jpeg: &[u8], out: &mut Vec<u8>) -> Result<
 fn check_agreement(name: &str, path: &std::path::Path, jpeg: &[u8]) -> Result<ImageInfo, ExperimentError> {
     let mut reference = Vec::new();
     let d = decode_rgb(JpegDecoder::Mozjpeg, jpeg, &mut reference)?;
+    // Different sizes are a disagreement of their own (psnr needs equal sizes).
+    let against = |way: &str, px: &[u8]| {
+        if px.len() == reference.len() {
+            Ok(psnr(px, &reference))
+        } else {
+            Err(ExperimentError::Disagree { what: format!("{name}: {way} gives {} bytes of RGB, mozjpeg-sys {}", px.len(), reference.len()) })
+        }
+    };
     let mut psnr_db = BTreeMap::new();
-    psnr_db.insert(TJBENCH.to_string(), psnr(&djpeg_pixels(path)?, &reference));
+    psnr_db.insert(TJBENCH.to_string(), against("Debian's djpeg", &djpeg_pixels(path)?)?);
     for dec in DECODERS.iter().filter(|d| **d != JpegDecoder::Mozjpeg) {
         let mut out = Vec::new();
         decode_rgb(*dec, jpeg, &mut out)?;
-        psnr_db.insert(dec.name().to_string(), psnr(&out, &reference));
+        psnr_db.insert(dec.name().to_string(), against(dec.name(), &out)?);
     }
     if let Some((way, db)) = psnr_db.iter().find(|(_, db)| **db < MIN_PSNR_DB) {
         let who = if way == TJBENCH { "Debian's djpeg (the libjpeg-turbo tjbench runs)".to_string() } else { way.clone() };
@@ -193,7 +201,7 @@ fn versions(lock: &crate::lockfile::Lock, name: &str) -> String {
 /// Runs the experiment: `repeats` rounds (2 with `quick`).
 pub fn run(repeats: usize, quick: bool, progress: &dyn Fn(&str)) -> Result<PathBuf, ExperimentError> {
     let started_at = crate::evidence::run::now_utc();
-    let rounds = if quick { 2 } else { repeats.max(2) };
+    let rounds = super::balanced_rounds(if quick { 2 } else { repeats.max(2) }, Data::default().ways().len());
     let lock = crate::lockfile::Lock::read(&crate::paths::workspace_root().join("Cargo.lock"))?;
     let files = image_files()?;
     let mut images = Vec::new();

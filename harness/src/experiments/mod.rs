@@ -129,6 +129,12 @@ pub fn rotated_order(ways: usize, round: usize) -> Vec<usize> {
     (0..ways).map(|k| (k + round) % ways).collect()
 }
 
+/// `rounds` rounded up to a multiple of `ways`, so [`rotated_order`] puts
+/// every way in every position equally often.
+pub fn balanced_rounds(rounds: usize, ways: usize) -> usize {
+    rounds.div_ceil(ways.max(1)) * ways.max(1)
+}
+
 /// Looks an experiment up by name.
 pub fn get(name: &str) -> Result<&'static Experiment, ExperimentError> {
     ALL.iter().find(|e| e.name == name).ok_or_else(|| ExperimentError::Unknown { kind: "experiment", name: name.to_string(), known: names().join(", ") })
@@ -215,5 +221,14 @@ mod tests {
             first[order[0]] += 1;
         }
         assert_eq!(first, vec![2; ways]);
+        assert_eq!((balanced_rounds(10, 4), balanced_rounds(10, 3), balanced_rounds(12, 4), balanced_rounds(2, 1)), (12, 12, 12, 2));
+        // Over balanced rounds, every way takes every position equally often.
+        let mut at = vec![vec![0; ways]; ways];
+        for round in 0..balanced_rounds(5, ways) {
+            for (pos, w) in rotated_order(ways, round).into_iter().enumerate() {
+                at[w][pos] += 1;
+            }
+        }
+        assert!(at.iter().flatten().all(|n| *n == 2), "{at:?}");
     }
 }

@@ -127,7 +127,10 @@ pub fn build_race_cell(variant: &WhisperVariant, progress: &dyn Fn(&str)) -> Res
         let exe = root.join("target/release/whisper-race-cell");
         progress("building the race cell (workspace)");
         let mut cmd = crate::process::cargo();
-        cmd.args(["build", "--release", "--quiet", "--message-format=json", "-p", "whisper-race-cell"]).current_dir(&root);
+        // The target folder named, so `exe` is where cargo writes it whatever the user's config says.
+        cmd.args(["build", "--release", "--quiet", "--message-format=json", "-p", "whisper-race-cell"])
+            .current_dir(&root)
+            .env("CARGO_TARGET_DIR", root.join("target"));
         let out = crate::process::output(&mut cmd, crate::process::limit::BUILD).map_err(|e| VariantError::Io { name: name.clone(), reason: e.to_string() })?;
         if !out.status.success() {
             let first_error = crate::process::cargo_output::first_error_json(&out.stdout, &out.stderr_text(), 12);

@@ -2,9 +2,12 @@
 //! whisper-rs-sys: whisper-rs 0.16 does not wrap it. It splits one audio
 //! into `n_processors` chunks, transcribes each on its own state and
 //! thread(s), and merges the segments into the context's default state.
-//! With one processor it is `whisper_full`. Decoding is set as
-//! `transcribe::Transcriber` sets it (greedy, best of 1, English), so the
-//! two paths do the same work per window.
+//! With one processor it is `whisper_full`; with more, every call makes one
+//! new state per extra processor, and the chunks' own return codes are not
+//! passed back (a failed chunk shows only as missing words). The context is
+//! set up as whisper-rs 0.16's defaults set it for a CPU build (no GPU, no
+//! flash attention: whisper.cpp's own defaults differ) and decoding as
+//! `transcribe::Transcriber` sets it (greedy, best of 1, English).
 
 use std::ffi::{CStr, CString};
 use std::path::{Path, PathBuf};
@@ -20,6 +23,8 @@ pub enum ParallelError {
     Load { path: PathBuf },
     #[error("whisper_full_parallel returned {code} ({processors} processors, {threads} threads each)")]
     Full { code: i32, processors: i32, threads: i32 },
+    #[error("no samples to transcribe (whisper.cpp may crash on empty input)")]
+    Empty,
 }
 
 /// A whisper.cpp context owned through the C API.
@@ -40,8 +45,13 @@ impl RawWhisper {
         super::transcribe::route_logs_to_tracing();
         ggml::check_header(path)?;
         let c_path = CString::new(path.as_os_str().as_encoded_bytes()).map_err(|_| ParallelError::Load { path: path.to_path_buf() })?;
-        // SAFETY: c_path is a valid NUL-terminated string for the call; the params are whisper.cpp's defaults.
-        let ctx = unsafe { whisper_rs_sys::whisper_init_from_file_with_params(c_path.as_ptr(), whisper_rs_sys::whisper_context_default_params()) };
+        // SAFETY: plain constructor of a params struct.
+        let mut params = unsafe { whisper_rs_sys::whisper_context_default_params() };
+        // As `WhisperContextParameters::default()` in whisper-rs 0.16 without a GPU feature.
+        params.use_gpu = false;
+        params.flash_attn = false;
+        // SAFETY: c_path is a valid NUL-terminated string for the call.
+        let ctx = unsafe { whisper_rs_sys::whisper_init_from_file_with_params(c_path.as_ptr(), params) };
         if ctx.is_null() {
             return Err(ParallelError::Load { path: path.to_path_buf() });
         }
@@ -51,6 +61,9 @@ impl RawWhisper {
     /// Transcribes 16 kHz mono samples split across `processors` chunks of
     /// `threads` threads each; returns the segments' texts in order.
     pub fn full_parallel(&mut self, samples: &[f32], threads: usize, processors: usize) -> Result<Vec<String>, ParallelError> {
+        if samples.is_empty() {
+            return Err(ParallelError::Empty);
+        }
         let language = c"en";
         // SAFETY: plain constructor of a params struct.
         let mut params = unsafe { whisper_rs_sys::whisper_full_default_params(whisper_rs_sys::whisper_sampling_strategy_WHISPER_SAMPLING_GREEDY) };

@@ -175,12 +175,15 @@ pub fn rules(f: &Figures) -> Vec<Verdict> {
     const TJBENCH: &str = "libjpeg-turbo (tjbench, Debian's)";
     let (v025, v024) = (version_of(&f.image_version, "0.25"), version_of(&f.image_version, "0.24"));
     let tj = |way: &str| f.tjbench.as_ref().map_or(&[][..], |t| t.of(way));
+    // The tjbench run names the versions it decoded with.
+    let tj_version =
+        |prefix: &str| f.tjbench.as_ref().map_or_else(|| version_of(&f.image_version, prefix), |t| version_of(&t.image_versions.replace("image ", ""), prefix));
     vec![
         simd,
         slowdown_verdict("slowdown", &v025, MOZJPEG, &f.slowdown),
         slowdown_verdict("slowdown-0.24", &v024, MOZJPEG, &f.slowdown_024),
-        slowdown_verdict("slowdown-tjbench", &v025, TJBENCH, tj("image")),
-        slowdown_verdict("slowdown-0.24-tjbench", &v024, TJBENCH, tj("image-0.24")),
+        slowdown_verdict("slowdown-tjbench", &tj_version("0.25"), TJBENCH, tj("image")),
+        slowdown_verdict("slowdown-0.24-tjbench", &tj_version("0.24"), TJBENCH, tj("image-0.24")),
     ]
 }
 
@@ -436,11 +439,12 @@ mod tests {
         let mut slowdown = std::collections::BTreeMap::new();
         slowdown.insert("image".to_string(), est_list(&[(1.0, 1.2), (2.1, 2.4)]));
         slowdown.insert("image-0.24".to_string(), est_list(&[(2.1, 2.4)]));
-        f.tjbench = Some(tjbench::TjFigures { debian: "d".into(), mozjpeg_sys: "m".into(), slowdown });
+        f.tjbench = Some(tjbench::TjFigures { debian: "d".into(), mozjpeg_sys: "m".into(), image_versions: "image 0.24.9, image 0.25.10".into(), slowdown });
         let v = rules(&f);
         assert_eq!((v[3].part.as_str(), v[3].outcome), ("slowdown-tjbench", Outcome::Partly));
         assert_eq!((v[4].part.as_str(), v[4].outcome), ("slowdown-0.24-tjbench", Outcome::Confirmed));
         assert!(v[3].figures.contains("tjbench"), "{}", v[3].figures);
+        assert!(v[3].figures.starts_with("image 0.25.10:") && v[4].figures.starts_with("image 0.24.9:"), "the run's own versions: {v:?}");
     }
 
     #[test]

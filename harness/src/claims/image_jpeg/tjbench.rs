@@ -21,6 +21,8 @@ pub struct TjFigures {
     pub debian: String,
     /// The mozjpeg-sys crate decoding in the harness.
     pub mozjpeg_sys: String,
+    /// The image versions the run decoded with (Cargo.lock's, joined).
+    pub image_versions: String,
     /// By way (`mozjpeg`, `image`, `image-0.24`), per image: time(way) /
     /// time(tjbench), the median of per-round ratios with its interval.
     pub slowdown: BTreeMap<String, Vec<(String, Estimate)>>,
@@ -36,7 +38,7 @@ pub fn figures(d: &Data) -> TjFigures {
             slowdown.entry(way.clone()).or_default().push((image.clone(), paired_ratio(tj, mps)));
         }
     }
-    TjFigures { debian: d.debian_libjpeg_turbo.clone(), mozjpeg_sys: d.mozjpeg_sys.clone(), slowdown }
+    TjFigures { debian: d.debian_libjpeg_turbo.clone(), mozjpeg_sys: d.mozjpeg_sys.clone(), image_versions: d.image_versions.clone(), slowdown }
 }
 
 impl TjFigures {
@@ -71,13 +73,21 @@ pub fn section(ev: &Evidence<Data>, rel: &str, default: &str, goal: f64) -> Stri
     let d = &ev.data;
     let f = figures(d);
     let rounds = ev.parameters["rounds"].as_u64().unwrap_or(0);
+    let ways = d.ways().len() as u64;
+    let balance = if rounds % ways.max(1) == 0 {
+        format!("{rounds} is a multiple of the {ways} ways, so each way was timed first, second, ... equally often")
+    } else {
+        format!("{rounds} is not a multiple of the {ways} ways, so some ways were timed first more often than others: order effects are not fully balanced")
+    };
     let (secs, warm) = (ev.parameters["seconds"].as_f64().unwrap_or(f64::NAN), ev.parameters["warmup"].as_f64().unwrap_or(f64::NAN));
     let mut s = format!(
         "## libjpeg-turbo's own benchmark, side by side\n\n`harness experiment jpeg-tjbench` (`{}`): {rounds} rounds; in each, every image is decoded to RGB8 on \
          one thread by every way, the ways' order rotating by round: `tjbench -rgb -nowrite -benchtime {secs} -warmup {warm}` as its own process (Debian's \
          libjpeg-turbo, {}), and in the harness's process {} (mozjpeg's libjpeg-turbo fork), image 0.25 and image 0.24, each decoding for {secs} s after a \
          {warm} s warm-up. Before timing, Debian's `djpeg` and every Rust decoder decoded each image to mozjpeg-sys's pixels (PSNR against mozjpeg-sys; \
-         \"identical\": the same pixels). Ratios are paired per round: the median of the per-round ratios with its 95% interval.\n\n",
+         \"identical\": the same pixels). Ratios are paired per round: the median of the per-round ratios with its 95% interval; {balance}. \
+         image 0.24 runs jpeg-decoder in a one-thread rayon pool (its `jpeg_rayon` default would spread one decode over the global pool), so every way \
+         decodes on one thread.\n\n",
         rel,
         f.debian,
         f.mozjpeg_sys

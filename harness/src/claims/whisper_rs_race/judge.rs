@@ -2,13 +2,15 @@
 //! - `crash`: a trial died (signal, abort, non-zero exit);
 //! - `deadlock`: a trial stalled with its threads asleep (process CPU under
 //!   0.2 s per s over one second) and no worker finished;
-//! - `livelock`: a trial stalled with CPU still burning and no encoder or
-//!   decoder pass completed in its last stall window (the cell counts
-//!   passes; evidence from before it did cannot show this and calls such a
-//!   trial slow);
-//! - `slow`: a trial stopped while still completing passes (starved: over the
-//!   time limit), or all finished but slower than twice the expected wall
-//!   time;
+//! - `livelock`: a trial stopped for no progress with CPU still burning,
+//!   and either a `create_state` never returned or the quiet spell lasted
+//!   `LIVELOCK_FACTOR` times the trial's own pace between passes (the cell
+//!   counts encoder and decoder passes; evidence from before it did cannot
+//!   show this and calls such a trial slow);
+//! - `slow`: a trial stopped while still completing passes (starved: over
+//!   the time limit), or quiet but not long enough against its pace to tell
+//!   a livelock from starvation, or all finished but slower than twice the
+//!   expected wall time;
 //! - `wrong-output`: finished, but a transcript differs from the single-state
 //!   transcript of the same build;
 //! - `ok`: otherwise.
@@ -47,10 +49,10 @@ impl Class {
         matches!(self, Class::Deadlock | Class::Livelock | Class::Crash | Class::WrongOutput)
     }
 
-    /// Throughput collapsed (slow or no progress) without crashing, blocking
-    /// or a wrong transcript: what the configuration rule predicts.
+    /// Throughput collapsed while progress went on: what the configuration
+    /// rule predicts (a livelock is a hang, counted with the symptoms).
     pub fn is_collapse(self) -> bool {
-        matches!(self, Class::Slow | Class::Livelock)
+        self == Class::Slow
     }
 
     pub fn as_str(self) -> &'static str {
@@ -96,41 +98,66 @@ fn baseline<'a>(all: &'a [CellResult], c: &CellResult) -> Option<&'a CellResult>
         .or_else(|| all.iter().find(|b| b.cell.variant == c.cell.variant && b.cell.k == 1 && b.cell.phase == Phase::Both && !b.trials.is_empty()))
 }
 
-/// One stalled trial's class and why: asleep with no worker done is a
-/// deadlock; CPU burning with no pass completed in the last stall window is
-/// a livelock; otherwise (passes still completing, or no pass counts recorded)
-/// it was starved, slow.
+/// A trial quiet for at least this many times its own longest gap between
+/// passes stopped progressing rather than slowed down: a livelock when CPU
+/// burns. Below it, "no pass for the stall window" cannot tell a livelock
+/// from extreme starvation (a spinning barrier slows passes 10-100x).
+pub const LIVELOCK_FACTOR: f64 = 10.0;
+
+/// One stalled trial's class and why, pure. Asleep with no progress is a
+/// deadlock. Burning CPU with no progress is a livelock when a worker's
+/// `create_state` never returned (it takes well under a second) or when the
+/// quiet spell lasted [`LIVELOCK_FACTOR`] times the trial's own longest
+/// gap between passes; otherwise it is slow, the text saying what could not
+/// be told apart. Evidence from before passes were counted keeps the older
+/// rule (asleep with no worker done: deadlock; else slow).
 pub fn stalled_trial(t: &super::trial::Trial, k: usize) -> (Class, String) {
+    use super::trial::Stop;
     let s = t.stall.as_ref();
     let cpu = s.map_or(0.0, |s| s.cpu_per_s);
     let threads = format!("{} running / {} sleeping threads", s.map_or(0, |s| s.running), s.map_or(0, |s| s.sleeping));
     let passes = t.ticks.last().map_or(0, |(_, n)| *n);
     let blocked = liveness::silent(Some(cpu)) == Liveness::Blocked;
     let done = format!("{} of {k} workers done", t.workers_done);
-    match (blocked, t.passes_advancing) {
-        (true, Some(false)) => (
-            Class::Deadlock,
-            format!("stalled with threads asleep ({cpu:.2} CPU-s/s, {threads}) and no encoder or decoder pass completed in the last stall window, {done}"),
+    let quiet = t.quiet_s.unwrap_or(0.0);
+    match (t.stopped_for, blocked) {
+        (None, true) if t.workers_done == 0 => (Class::Deadlock, format!("stalled with threads asleep ({cpu:.2} CPU-s/s, {threads})")),
+        (None, _) => (
+            Class::Slow,
+            format!("{}: {cpu:.2} CPU-s per s ({threads}), {done}; this evidence has no pass counts, so neither a late deadlock nor a livelock is ruled out", t.exit),
         ),
-        // Without pass counts, only a stall before any worker finished is known to be a deadlock.
-        (true, None) if t.workers_done == 0 => (Class::Deadlock, format!("stalled with threads asleep ({cpu:.2} CPU-s/s, {threads})")),
-        (false, Some(false)) => (
+        (Some(Stop::TimeLimit), _) => {
+            (Class::Slow, format!("{}: still completing encoder and decoder passes ({passes} so far) at {cpu:.2} CPU-s per s ({threads}), {done}: starved", t.exit))
+        }
+        (Some(Stop::NoProgress), true) => {
+            (Class::Deadlock, format!("stalled with threads asleep ({cpu:.2} CPU-s/s, {threads}) and no progress for {quiet:.0} s, {done}"))
+        }
+        (Some(Stop::NoProgress), false) if t.states_created < k => (
             Class::Livelock,
             format!(
-                "{}: threads burning {cpu:.2} CPU-s per s ({threads}) but no encoder or decoder pass completed in the last stall window ({passes} in all; \
-                 the longest gap between passes before it: {}), {done}",
-                t.exit,
-                longest_gap(&t.ticks).map_or("none completed".to_string(), |g| format!("{g:.0} s"))
+                "{}: {} of {k} states created and no progress for {quiet:.0} s while threads burned {cpu:.2} CPU-s per s ({threads}): a `create_state` that never returned",
+                t.exit, t.states_created
             ),
         ),
-        (_, Some(true)) => (
-            Class::Slow,
-            format!(
-                "{}: still completing encoder and decoder passes ({passes} so far) at {cpu:.2} CPU-s per s ({threads}), {done}: starved, not blocked",
-                t.exit
+        (Some(Stop::NoProgress), false) => match longest_gap(&t.ticks) {
+            Some(g) if quiet >= LIVELOCK_FACTOR * g => (
+                Class::Livelock,
+                format!(
+                    "{}: no encoder or decoder pass for {quiet:.0} s, {:.0}x the trial's own longest gap between passes ({g:.0} s), while threads burned {cpu:.2} CPU-s per s ({threads}), {done}",
+                    t.exit,
+                    quiet / g
+                ),
             ),
-        ),
-        _ => (Class::Slow, format!("{}: {cpu:.2} CPU-s per s ({threads}), {done}; no pass counts in this evidence, so a livelock is not ruled out", t.exit)),
+            g => (
+                Class::Slow,
+                format!(
+                    "{}: no encoder or decoder pass for {quiet:.0} s while threads burned {cpu:.2} CPU-s per s ({threads}), {done}; its longest gap between passes before: {}. \
+                     A livelock or extreme starvation: not told apart at this resolution",
+                    t.exit,
+                    g.map_or("fewer than two passes".to_string(), |g| format!("{g:.0} s"))
+                ),
+            ),
+        },
     }
 }
 
@@ -218,13 +245,13 @@ pub fn judge(all: &[CellResult], c: &CellResult, cores: usize) -> Judged {
 
 #[cfg(test)]
 mod tests {
-    use super::super::trial::{Ending, StallSnapshot, Trial};
+    use super::super::trial::{Ending, StallSnapshot, Stop, Trial};
     use super::*;
 
-    fn stalled(cpu_per_s: f64, workers_done: usize, passes_advancing: Option<bool>) -> Trial {
+    fn stalled(cpu_per_s: f64, workers_done: usize, stop: Option<Stop>, ticks: Vec<(f64, u64)>, quiet_s: f64) -> Trial {
         Trial {
             ending: Ending::Stalled,
-            exit: "killed: no progress for 30 s".into(),
+            exit: "killed".into(),
             wall_s: 31.0,
             cpu_s: 60.0,
             states_created: 3,
@@ -233,22 +260,36 @@ mod tests {
             texts: vec![],
             stall: Some(StallSnapshot { running: 2, sleeping: 4, cpu_per_s, threads: vec![], stacks: String::new() }),
             stderr_tail: String::new(),
-            ticks: if passes_advancing.is_some() { vec![(1.0, 10), (31.0, 10)] } else { vec![] },
-            passes_advancing,
+            ticks,
+            stopped_for: stop,
+            quiet_s: stop.map(|_| quiet_s),
         }
     }
 
+    /// Passes every 2 s for 10 s, then none.
+    fn paced() -> Vec<(f64, u64)> {
+        (1..=40).map(|s| (s as f64, (s.min(10) / 2) as u64)).collect()
+    }
+
     #[test]
-    fn a_stalled_trial_is_classified_from_its_cpu_and_its_pass_progress() {
-        assert_eq!(stalled_trial(&stalled(0.01, 0, Some(false)), 3).0, Class::Deadlock, "asleep, nothing done");
-        assert_eq!(stalled_trial(&stalled(1.9, 0, Some(false)), 3).0, Class::Livelock, "burning, no pass");
-        assert_eq!(stalled_trial(&stalled(1.9, 1, Some(true)), 3).0, Class::Slow, "burning, still computing");
-        let (class, why) = stalled_trial(&stalled(1.9, 1, None), 3);
-        assert_eq!(class, Class::Slow);
-        assert!(why.contains("livelock is not ruled out"), "{why}");
-        assert_eq!(stalled_trial(&stalled(0.01, 2, Some(false)), 3).0, Class::Deadlock, "the seed's \"2 complete, 1 hangs\", asleep");
-        assert_eq!(stalled_trial(&stalled(0.01, 0, None), 3).0, Class::Deadlock, "older evidence: asleep before any worker finished");
-        assert_eq!(stalled_trial(&stalled(0.01, 2, None), 3).0, Class::Slow, "older evidence cannot tell a late sleeper from a slow one");
+    fn a_stalled_trial_is_classified_from_its_cpu_its_stop_and_its_pace() {
+        use Stop::*;
+        let class = |t: &Trial| stalled_trial(t, 3).0;
+        assert_eq!(class(&stalled(0.01, 0, Some(NoProgress), paced(), 30.0)), Class::Deadlock, "asleep, no progress");
+        assert_eq!(class(&stalled(0.01, 2, Some(NoProgress), paced(), 30.0)), Class::Deadlock, "the seed's \"2 complete, 1 hangs\", asleep");
+        assert_eq!(class(&stalled(1.9, 0, Some(NoProgress), paced(), 30.0)), Class::Livelock, "burning, quiet 15x its 2 s pace");
+        let (c, why) = stalled_trial(&stalled(1.9, 0, Some(NoProgress), paced(), 15.0), 3);
+        assert_eq!(c, Class::Slow, "quiet only 7.5x its pace");
+        assert!(why.contains("not told apart"), "{why}");
+        assert_eq!(class(&stalled(1.9, 0, Some(NoProgress), vec![(1.0, 0), (31.0, 0)], 30.0)), Class::Slow, "no pace to compare with");
+        let mut stuck = stalled(1.9, 0, Some(NoProgress), vec![(1.0, 0), (31.0, 0)], 30.0);
+        stuck.states_created = 2;
+        assert_eq!(class(&stuck), Class::Livelock, "a create_state that never returned");
+        assert_eq!(class(&stalled(1.9, 1, Some(TimeLimit), paced(), 0.5)), Class::Slow, "still progressing at the limit");
+        assert_eq!(class(&stalled(0.01, 0, None, vec![], 0.0)), Class::Deadlock, "older evidence: asleep before any worker finished");
+        let (c, why) = stalled_trial(&stalled(0.01, 2, None, vec![], 0.0), 3);
+        assert_eq!(c, Class::Slow, "older evidence cannot tell a late sleeper from a slow one");
+        assert!(why.contains("late deadlock"), "{why}");
     }
 
     #[test]
@@ -271,10 +312,15 @@ mod tests {
             guard: super::super::matrix::Guard::None,
             trials: 2,
         };
-        let c = CellResult { cell, audio_s: 3.0, trials: vec![stalled(1.9, 1, Some(true)), stalled(1.9, 0, Some(false))], error: None };
+        let c = CellResult {
+            cell,
+            audio_s: 3.0,
+            trials: vec![stalled(1.9, 1, Some(Stop::TimeLimit), paced(), 0.5), stalled(1.9, 0, Some(Stop::NoProgress), paced(), 30.0)],
+            error: None,
+        };
         let j = judge(std::slice::from_ref(&c), &c, 2);
         assert_eq!(j.class, Class::Livelock);
         assert!(j.reason.starts_with("2 of 2 trials stalled"), "{}", j.reason);
-        assert!(Class::Livelock.is_race_symptom() && Class::Livelock.is_collapse() && !Class::Deadlock.is_collapse());
+        assert!(Class::Livelock.is_race_symptom() && !Class::Livelock.is_collapse() && Class::Slow.is_collapse());
     }
 }

@@ -126,13 +126,13 @@ pub fn cells(quick: bool) -> Vec<Cell> {
     }
     out.push(cell(4, &omp, 1, 2, Phase::Both, Guard::None, 2));
     for n in [2, 4] {
-        out.push(cell(4, &omp, 3, n, Phase::Both, Guard::None, 1));
+        out.push(cell(4, &omp, 3, n, Phase::Both, Guard::None, trials(3, n)));
     }
     for k in [2, 8] {
         out.push(cell(5, &v15, k, 1, Phase::Create, Guard::None, 10));
     }
     for (k, n) in [(1, 1), (1, 4), (3, 1), (3, 4)] {
-        out.push(cell(5, &v15, k, n, Phase::Both, Guard::None, 1));
+        out.push(cell(5, &v15, k, n, Phase::Both, Guard::None, trials(k, n)));
     }
     out
 }

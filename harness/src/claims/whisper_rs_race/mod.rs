@@ -188,9 +188,10 @@ pub fn run(params: Params, progress: &dyn Fn(&str)) -> Result<PathBuf, crate::cl
     let limits = if params.quick {
         matrix::Limits { trial_limit_s: 20, stall_s: 8, budget_s: 150 }
     } else {
-        // A trial still computing runs to the limit (75 s, 25x a single
-        // state's 3 s); one that completes no encoder or decoder pass for 30 s is stopped.
-        matrix::Limits { trial_limit_s: 75, stall_s: 30, budget_s: 3600 }
+        // A trial still completing passes runs to the limit (60 s, 30x a
+        // single state's 2 s); one that completes no encoder or decoder pass
+        // for 30 s is stopped.
+        matrix::Limits { trial_limit_s: 60, stall_s: 30, budget_s: 3600 }
     };
     let cells = matrix::cells(params.quick);
     let (results, clip) = matrix::run(&cells, limits, progress)?;

@@ -2,7 +2,7 @@
 //! matrix (`judge.rs` classifies each cell) to one verdict per part of the
 //! seed's claim.
 
-use super::judge::{Class, Judged};
+use super::judge::{Class, Judged, LIVELOCK_FACTOR};
 use super::matrix::{CellResult, Guard, Phase};
 use crate::claims::registry::Part;
 use crate::claims::verdict::{Outcome, Verdict};
@@ -111,7 +111,7 @@ pub fn rules(rows: &[(&CellResult, Judged)], cores: usize) -> Vec<Verdict> {
             "hang-is-deadlock",
             Outcome::Refuted,
             format!(
-                "no cell deadlocked; a hang, but a livelock: in {} cell(s) threads burned CPU with no encoder or decoder pass completed for the stall window ({})",
+                "no cell deadlocked; the hang was a livelock: in {} cell(s) threads burned CPU without progress, a `create_state` never returning or no encoder or decoder pass for {LIVELOCK_FACTOR}x the trial's own pace ({})",
                 livelocks.len(),
                 list(&livelocks, |c, j| format!("K={} n={} (whisper-rs {}, guard {}): {} of {} trials stalled", c.cell.k, c.cell.n_threads, c.cell.variant.whisper_rs, c.cell.guard.as_str(), j.stalled, c.trials.len()))
             ),
@@ -243,7 +243,8 @@ mod tests {
             stall: None,
             stderr_tail: String::new(),
             ticks: vec![],
-            passes_advancing: None,
+            stopped_for: None,
+            quiet_s: None,
         };
         CellResult { cell: Cell { group: "t".into(), variant, k, n_threads: n, phase, guard, trials: 5 }, audio_s: 3.0, trials: vec![trial; 5], error: None }
     }
@@ -299,10 +300,8 @@ mod tests {
 
     #[test]
     fn a_burning_stall_without_progress_is_a_livelock_not_a_deadlock() {
-        let rows = vec![
-            (cell(4, 1, Phase::Create, Guard::None, &[]), judged(Class::Ok, 0.0)),
-            (cell(3, 4, Phase::Both, Guard::None, &[]), judged(Class::Livelock, 0.0)),
-        ];
+        let rows =
+            [(cell(4, 1, Phase::Create, Guard::None, &[]), judged(Class::Ok, 0.0)), (cell(3, 4, Phase::Both, Guard::None, &[]), judged(Class::Livelock, 0.0))];
         let refs: Vec<(&CellResult, Judged)> = rows.iter().map(|(c, j)| (c, j.clone())).collect();
         let v = rules(&refs, 2);
         assert_eq!(v[2].outcome, Outcome::Refuted);

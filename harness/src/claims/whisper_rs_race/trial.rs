@@ -65,18 +65,23 @@ pub struct Trial {
     /// from before the cell counted passes).
     #[serde(default)]
     pub ticks: Vec<(f64, u64)>,
-    /// For a stalled trial with ticks: whether passes were still
-    /// completing in the last stall window before it was stopped.
+    /// Why a stalled trial was stopped (`None` in evidence from before
+    /// passes were counted).
     #[serde(default)]
-    pub passes_advancing: Option<bool>,
+    pub stopped_for: Option<Stop>,
+    /// Seconds without progress when it was stopped.
+    #[serde(default)]
+    pub quiet_s: Option<f64>,
 }
 
-/// Whether the pass count rose within the last `window_s` seconds of `ticks`
-/// (`None` without ticks: nothing to tell progress from).
-pub fn advancing(ticks: &[(f64, u64)], window_s: f64) -> Option<bool> {
-    let &(t_end, n_end) = ticks.last()?;
-    let before = ticks.iter().rev().find(|(t, _)| *t <= t_end - window_s).or(ticks.first())?;
-    Some(n_end > before.1)
+/// Why the watcher stopped a trial.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stop {
+    /// No event and no rise of the pass count for the stall limit.
+    NoProgress,
+    /// Still progressing, but over the time limit.
+    TimeLimit,
 }
 
 /// `exit N` or `signal N`.
@@ -161,25 +166,30 @@ pub fn run(exe: &Path, model: &Path, clip: &Path, cell: &Cell, limit: Duration, 
                 stall: None,
                 stderr_tail: String::new(),
                 ticks: vec![],
-                passes_advancing: None,
+                stopped_for: None,
+                quiet_s: None,
             }
         }
     };
     let pid = child.id();
-    let (ending, exit, snap, finished) = loop {
+    let (ending, exit, snap, finished, stopped) = loop {
         if child.try_wait().is_some() {
             // Exited: collect what it printed (the pipes close with it).
             let f = child.wait(limit + Duration::from_secs(60)).ok();
             let status = f.as_ref().map(|f| f.status);
             let ending = if status.is_some_and(|s| s.success()) { Ending::Finished } else { Ending::Crashed };
-            break (ending, status.map_or("no exit status".into(), describe_exit), None, f);
+            break (ending, status.map_or("no exit status".into(), describe_exit), None, f, None);
         }
         let idle = t0.elapsed().saturating_sub(Duration::from_millis(last_beat.load(Ordering::Relaxed)));
         if idle > stall || t0.elapsed() > limit {
+            let stop = if idle > stall { Stop::NoProgress } else { Stop::TimeLimit };
             let snap = snapshot(pid, Duration::from_secs(20));
             let f = child.kill();
-            let why = if t0.elapsed() > limit { format!("over the {} s limit", limit.as_secs()) } else { format!("no progress for {} s", stall.as_secs()) };
-            break (Ending::Stalled, format!("killed: {why}"), Some(snap), Some(f));
+            let why = match stop {
+                Stop::NoProgress => format!("no progress for {} s", stall.as_secs()),
+                Stop::TimeLimit => format!("over the {} s limit", limit.as_secs()),
+            };
+            break (Ending::Stalled, format!("killed: {why}"), Some(snap), Some(f), Some((stop, idle.as_secs_f64())));
         }
         std::thread::sleep(Duration::from_millis(50));
     };
@@ -188,7 +198,6 @@ pub fn run(exe: &Path, model: &Path, clip: &Path, cell: &Cell, limit: Duration, 
     let stderr_tail = finished.map(|f| crate::process::Finished { stdout: vec![], ..f }.tail(6)).unwrap_or_default();
     let c = counts.lock().expect("counts").clone();
     let ticks = ticks.lock().expect("ticks").clone();
-    let passes_advancing = if ending == Ending::Stalled { advancing(&ticks, stall.as_secs_f64()) } else { None };
     Trial {
         ending,
         exit,
@@ -201,21 +210,7 @@ pub fn run(exe: &Path, model: &Path, clip: &Path, cell: &Cell, limit: Duration, 
         stall: snap,
         stderr_tail,
         ticks,
-        passes_advancing,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::advancing;
-
-    #[test]
-    fn passes_advancing_looks_at_the_last_window_only() {
-        let rising: Vec<(f64, u64)> = (1..=40).map(|s| (s as f64, 100 * s)).collect();
-        assert_eq!(advancing(&rising, 30.0), Some(true));
-        let flat_at_end: Vec<(f64, u64)> = (1..=40).map(|s| (s as f64, 100 * s.min(5))).collect();
-        assert_eq!(advancing(&flat_at_end, 30.0), Some(false), "passes stopped after 5 s");
-        assert_eq!(advancing(&flat_at_end[..20], 30.0), Some(true), "a window longer than the run starts at its first tick");
-        assert_eq!(advancing(&[], 30.0), None, "no ticks: evidence from before passes were counted");
+        stopped_for: stopped.map(|s| s.0),
+        quiet_s: stopped.map(|s| s.1),
     }
 }
