@@ -15,16 +15,20 @@
 //!   of THREADS (the same code; `frames_limit` is the most THREADS can gain
 //!   with those blocks);
 //! - `single-serial`: `reps` single transforms of the first n samples;
+//! - `mixed-radix`: the same with rustfft's own four-step (`MixedRadix`,
+//!   the split's factors), serially: what a split costs in rustfft's hands;
 //! - `split-1` / `split-n`: the same transforms split four-step
 //!   (`split.rs`) on a pool of 1 and of THREADS threads.
 
 mod split;
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use rayon::prelude::*;
 use rustfft::num_complex::Complex;
-use rustfft::FftPlanner;
+use rustfft::algorithm::MixedRadix;
+use rustfft::{Fft, FftPlanner};
 use split::SplitFft;
 
 type C = Complex<f32>;
@@ -122,19 +126,30 @@ fn measure(audio: &[f32], n: usize, threads: usize, round: usize) -> serde_json:
     fft.process(&mut reference);
     let mut scratch1 = vec![vec![C::default(); split.scratch_len()]; 1];
     let mut scratch_n = vec![vec![C::default(); split.scratch_len()]; threads];
-    let (mut x, mut out) = (input.clone(), vec![C::default(); n]);
-    one.install(|| split.process(&mut x, &mut out, &mut scratch1));
-    let error_1 = split::relative_error(&out, &reference);
+    let (mut x, mut work) = (input.clone(), vec![C::default(); n]);
+    one.install(|| split.process(&mut x, &mut work, &mut scratch1));
+    let error_1 = split::relative_error(&x, &reference);
     x.copy_from_slice(&input);
-    many.install(|| split.process(&mut x, &mut out, &mut scratch_n));
-    let error_n = split::relative_error(&out, &reference);
+    many.install(|| split.process(&mut x, &mut work, &mut scratch_n));
+    let error_n = split::relative_error(&x, &reference);
+    // rustfft's own four-step with the same factors: what a split costs when rustfft's authors write it.
+    let (n1, n2) = split.factors();
+    let mut planner = FftPlanner::<f32>::new();
+    let mixed: Arc<dyn Fft<f32>> = Arc::new(MixedRadix::new(planner.plan_fft_forward(n1), planner.plan_fft_forward(n2)));
+    x.copy_from_slice(&input);
+    let mut mixed_scratch = vec![C::default(); mixed.get_inplace_scratch_len()];
+    mixed.process_with_scratch(&mut x, &mut mixed_scratch);
+    let error_mixed = split::relative_error(&x, &reference);
     if error_1.max(error_n) > MAX_RELATIVE_ERROR {
         die(format!("n = {n}: the split transform differs from rustfft's by {:.2e} (limit {MAX_RELATIVE_ERROR:e})", error_1.max(error_n)));
+    }
+    if error_mixed > MAX_RELATIVE_ERROR {
+        die(format!("n = {n}: rustfft's MixedRadix differs from its planned transform by {error_mixed:.2e} (limit {MAX_RELATIVE_ERROR:e})"));
     }
 
     let mut ns = serde_json::Map::new();
     let mut scratch = vec![C::default(); fft.get_inplace_scratch_len()];
-    let variants = ["frames-1", "frames-n", "single-serial", "split-1", "split-n"];
+    let variants = ["frames-1", "frames-n", "single-serial", "mixed-radix", "split-1", "split-n"];
     for k in 0..variants.len() {
         let v = variants[(k + round) % variants.len()];
         let t = match v {
@@ -158,11 +173,17 @@ fn measure(audio: &[f32], n: usize, threads: usize, round: usize) -> serde_json:
                     fft.process_with_scratch(&mut x, &mut scratch);
                 }
             }),
+            "mixed-radix" => time(|| {
+                for _ in 0..reps {
+                    x.copy_from_slice(&input);
+                    mixed.process_with_scratch(&mut x, &mut mixed_scratch);
+                }
+            }),
             "split-1" => time(|| {
                 one.install(|| {
                     for _ in 0..reps {
                         x.copy_from_slice(&input);
-                        split.process(&mut x, &mut out, &mut scratch1);
+                        split.process(&mut x, &mut work, &mut scratch1);
                     }
                 })
             }),
@@ -170,7 +191,7 @@ fn measure(audio: &[f32], n: usize, threads: usize, round: usize) -> serde_json:
                 many.install(|| {
                     for _ in 0..reps {
                         x.copy_from_slice(&input);
-                        split.process(&mut x, &mut out, &mut scratch_n);
+                        split.process(&mut x, &mut work, &mut scratch_n);
                     }
                 })
             }),
@@ -180,7 +201,7 @@ fn measure(audio: &[f32], n: usize, threads: usize, round: usize) -> serde_json:
     serde_json::json!({
         "n": n, "factors": split.factors(), "frames": frames, "reps": reps, "passes": passes,
         "frames_limit": block_limit(frames, tasks, threads),
-        "split_error_1": error_1, "split_error_n": error_n, "ns": ns,
+        "split_error_1": error_1, "split_error_n": error_n, "mixed_error": error_mixed, "ns": ns,
     })
 }
 

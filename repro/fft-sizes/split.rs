@@ -2,11 +2,19 @@
 //! 4096, use Rayon to parallelize butterfly operations") prototyped far
 //! enough to measure, from rustfft's own building blocks. The four-step
 //! (Bailey) decomposition of n = n1 x n2: n2 transforms of length n1, a
-//! twiddle multiply, n1 transforms of length n2, with transposes between.
-//! Each step's rows are split over the current rayon pool, one scratch
-//! buffer per task. It depends only on rustfft and rayon, so the program
+//! twiddle multiply, n1 transforms of length n2. Two parallel steps, each
+//! split over the current rayon pool in one block per scratch buffer; each
+//! block works through groups of columns that stay in cache: gather the
+//! group (row segments copied, then transposed with the `transpose` crate,
+//! as rustfft's own `MixedRadix` does), transform it, write it back. It
+//! depends only on rustfft, rayon and transpose, so the program
 //! `repro/fft-sizes/main.rs` builds it against any rustfft version, and
 //! the harness compiles the same file for its tests.
+//!
+//! History: the first prototype transposed the whole array three times,
+//! each a parallel step of its own (five rayon joins per transform); it
+//! cost about 2x rustfft on one thread and gained nothing from a second
+//! thread at 65536 points. This one has two joins and costs about 1.4x.
 
 use std::sync::Arc;
 
@@ -15,6 +23,10 @@ use rustfft::num_complex::Complex;
 use rustfft::{Fft, FftPlanner};
 
 type C = Complex<f32>;
+
+/// Columns (or rows) gathered, transformed and written back together: a
+/// group of 32 rows of up to 512 points (128 KiB) stays in L2.
+const GROUP: usize = 32;
 
 /// A planned forward FFT of `n1 * n2` points, split into row transforms.
 pub struct SplitFft {
@@ -25,6 +37,12 @@ pub struct SplitFft {
     /// `twiddles[j2 * n1 + k1] = exp(-2 pi i j2 k1 / n)`, computed in f64.
     twiddles: Vec<C>,
 }
+
+/// The output buffer, shared by the second step's tasks, which write
+/// disjoint columns of it.
+struct Columns(*mut C);
+// SAFETY: only used to write disjoint elements from different tasks (see `process`).
+unsafe impl Sync for Columns {}
 
 impl SplitFft {
     /// Plans a transform of `n` points; `None` when `n` has no factor pair
@@ -50,66 +68,74 @@ impl SplitFft {
             .collect();
         Some(SplitFft { n1, n2, inner: planner.plan_fft_forward(n1), outer: planner.plan_fft_forward(n2), twiddles })
     }
-
     /// The two factors, `(n1, n2)`.
     pub fn factors(&self) -> (usize, usize) {
         (self.n1, self.n2)
     }
-
-    /// Scratch each task needs.
+    /// Scratch each task needs: a group, its gather buffer, the FFT's own.
     pub fn scratch_len(&self) -> usize {
-        self.inner.get_inplace_scratch_len().max(self.outer.get_inplace_scratch_len())
+        2 * GROUP * self.n1.max(self.n2) + self.inner.get_inplace_scratch_len().max(self.outer.get_inplace_scratch_len())
     }
-
-    /// The forward FFT of `x` into `out` (`x` is overwritten: it is the
+    /// The forward FFT of `data`, in place (`work`: `len()` elements of
     /// working space), on the current rayon pool in `scratch.len()` tasks.
     ///
     /// # Panics
-    /// If `x` or `out` is not `len()` long or `scratch` is empty.
-    pub fn process(&self, x: &mut [C], out: &mut [C], scratch: &mut [Vec<C>]) {
+    /// If `data` or `work` is not `n1 * n2` long, `scratch` is empty or a
+    /// scratch buffer is shorter than `scratch_len()`.
+    pub fn process(&self, data: &mut [C], work: &mut [C], scratch: &mut [Vec<C>]) {
         let (n1, n2) = (self.n1, self.n2);
-        assert!(x.len() == n1 * n2 && out.len() == n1 * n2 && !scratch.is_empty(), "SplitFft::process: wrong buffer lengths");
-        // x is n1 rows of n2 (index j1 * n2 + j2); the inner transforms run over j1.
-        transpose(x, out, n1, n2, None, scratch.len());
-        batch(&*self.inner, out, n1, scratch);
-        transpose(out, x, n2, n1, Some(&self.twiddles), scratch.len());
-        batch(&*self.outer, x, n2, scratch);
-        // x[k1 * n2 + k2] is X[k1 + n1 * k2].
-        transpose(x, out, n1, n2, None, scratch.len());
-    }
-}
-
-/// Rows of `src` read together by a transpose: a tile of this many source
-/// rows stays in L1 while the destination walks across their columns.
-const TILE: usize = 16;
-
-/// `dst[c * rows + r] = src[r * cols + c]` (times `tw[r * cols + c]` when
-/// given), destination rows split over `tasks` tasks, in tiles of source rows.
-fn transpose(src: &[C], dst: &mut [C], rows: usize, cols: usize, tw: Option<&[C]>, tasks: usize) {
-    let per = cols.div_ceil(tasks).max(1);
-    dst.par_chunks_mut(per * rows).enumerate().for_each(|(i, block)| {
-        let first = i * per;
-        for r0 in (0..rows).step_by(TILE) {
-            let r1 = (r0 + TILE).min(rows);
-            for (k, drow) in block.chunks_mut(rows).enumerate() {
-                let c = first + k;
-                let d = &mut drow[r0..r1];
-                match tw {
-                    Some(tw) => d.iter_mut().zip(r0..r1).for_each(|(d, r)| *d = src[r * cols + c] * tw[r * cols + c]),
-                    None => d.iter_mut().zip(r0..r1).for_each(|(d, r)| *d = src[r * cols + c]),
+        assert!(data.len() == n1 * n2 && work.len() == n1 * n2 && !scratch.is_empty(), "SplitFft::process: wrong buffer lengths");
+        let tasks = scratch.len();
+        // Step A: columns j2 of data (n1 rows x n2) -> work[j2 * n1 + k1], twiddled.
+        let per = n2.div_ceil(tasks).max(1);
+        let src: &[C] = data;
+        work.par_chunks_mut(per * n1).zip(scratch.par_iter_mut()).enumerate().for_each(|(t, (mid, s))| {
+            let (local, rest) = s.split_at_mut(GROUP * n1);
+            let (tmp, fs) = rest.split_at_mut(GROUP * n1);
+            let c_first = t * per;
+            for (g, block) in mid.chunks_mut(GROUP * n1).enumerate() {
+                let c0 = c_first + g * GROUP;
+                let cols = block.len() / n1;
+                let local = &mut local[..cols * n1];
+                let tmp = &mut tmp[..cols * n1];
+                for (j1, t) in tmp.chunks_exact_mut(cols).enumerate() {
+                    t.copy_from_slice(&src[j1 * n2 + c0..j1 * n2 + c0 + cols]);
                 }
+                transpose::transpose(tmp, local, cols, n1);
+                self.inner.process_with_scratch(local, fs);
+                let tw = &self.twiddles[c0 * n1..(c0 + cols) * n1];
+                block.iter_mut().zip(local.iter().zip(tw)).for_each(|(d, (v, w))| *d = v * w);
             }
-        }
-    });
-}
-
-/// Transforms every `len`-point row of `data`, rows split over one task per
-/// scratch buffer (rustfft transforms a buffer of several rows in one call).
-fn batch(fft: &dyn Fft<f32>, data: &mut [C], len: usize, scratch: &mut [Vec<C>]) {
-    let rows = data.len() / len;
-    // ceil(rows / ceil(rows / tasks)) <= tasks: every block gets a scratch buffer.
-    let per = rows.div_ceil(scratch.len()).max(1);
-    data.par_chunks_mut(per * len).zip(scratch.par_iter_mut()).for_each(|(block, s)| fft.process_with_scratch(block, s));
+        });
+        // Step B: rows k1 of work (column k1 of the n2 x n1 layout) -> data[k2 * n1 + k1].
+        let per = n1.div_ceil(tasks).max(1);
+        let out = Columns(data.as_mut_ptr());
+        let out = &out;
+        let mid: &[C] = work;
+        scratch.par_iter_mut().enumerate().for_each(|(t, s)| {
+            let (local, rest) = s.split_at_mut(GROUP * n2);
+            let (tmp, fs) = rest.split_at_mut(GROUP * n2);
+            let (r_first, r_end) = ((t * per).min(n1), ((t + 1) * per).min(n1));
+            let mut r0 = r_first;
+            while r0 < r_end {
+                let rows = GROUP.min(r_end - r0);
+                let local = &mut local[..rows * n2];
+                let tmp = &mut tmp[..rows * n2];
+                for (j2, t) in tmp.chunks_exact_mut(rows).enumerate() {
+                    t.copy_from_slice(&mid[j2 * n1 + r0..j2 * n1 + r0 + rows]);
+                }
+                transpose::transpose(tmp, local, rows, n2);
+                self.outer.process_with_scratch(local, fs);
+                transpose::transpose(local, tmp, n2, rows);
+                for (k2, t) in tmp.chunks_exact(rows).enumerate() {
+                    // SAFETY: in bounds (k2 < n2, r0 + rows <= n1); each task writes only
+                    // columns r_first..r_end, disjoint across tasks; nothing reads `data` in this step.
+                    unsafe { std::slice::from_raw_parts_mut(out.0.add(k2 * n1 + r0), rows) }.copy_from_slice(t);
+                }
+                r0 += rows;
+            }
+        });
+    }
 }
 
 /// The largest difference between two spectra, relative to the largest

@@ -62,8 +62,16 @@ pub fn label(env: &crate::evidence::environment::Environment, started_at: &str) 
 }
 
 fn label_of_machine(env: &crate::evidence::environment::Environment, started_at: &str) -> String {
+    // Virtual machines often name only the vendor ("AMD EPYC"): the widest vector unit tells generations apart.
+    let widest = if env.simd.iter().any(|f| f == "avx512f") {
+        " (AVX-512)"
+    } else if env.simd.iter().any(|f| f == "avx2") {
+        " (AVX2, no AVX-512)"
+    } else {
+        ""
+    };
     format!(
-        "{}, {} logical core{}, {}",
+        "{}{widest}, {} logical core{}, {}",
         env.cpu_model,
         env.logical_cores,
         if env.logical_cores == 1 { "" } else { "s" },
@@ -89,7 +97,7 @@ pub fn section(claim: &dyn Claim) -> Result<Option<String>, crate::claims::Claim
         verdicts.push(claim.judge(&Sources::pinned(claim)?.with(experiment, p.clone()))?);
     }
     // A profile of one machine (a name set, or the same CPU) is not another machine.
-    let profiles = if envs.iter().any(|e| e.profile.is_some()) || envs.windows(2).all(|w| w[0].cpu_model == w[1].cpu_model) {
+    let profiles = if envs.iter().any(|e| e.profile.is_some()) || envs.windows(2).all(|w| w[0].cpu_model == w[1].cpu_model && w[0].simd == w[1].simd) {
         " (the same CPU model on all: read \"machine\" as \"machine or profile\", not as different hardware)"
     } else {
         ""

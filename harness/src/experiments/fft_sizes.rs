@@ -31,7 +31,7 @@ pub const SIZES: &[usize] = &[512, 1024, 2048, 4096, 8192, 16384, 65536, 262144]
 /// The seed's team's version (claim 3: "rustfft v6.2"), newest 6.2 release.
 pub const SEED_VERSION: &str = "6.2.0";
 /// Variant names the program prints.
-pub const VARIANTS: &[&str] = &["frames-1", "frames-n", "single-serial", "split-1", "split-n"];
+pub const VARIANTS: &[&str] = &["frames-1", "frames-n", "single-serial", "mixed-radix", "split-1", "split-n"];
 
 /// One size's samples on one version, index i from round i (paired).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -170,6 +170,7 @@ fn build(dir: &Path, version: &str) -> Result<(PathBuf, String), String> {
         .bin("fft-sizes", &root.join("repro/fft-sizes/main.rs"))
         .dependency("rustfft", crate::manifest::exact(version, &[], true))
         .dependency("rayon", "1".into())
+        .dependency("transpose", "0.2".into())
         .dependency("serde_json", "1".into())
         .write(&project)
         .map_err(|e| fail(&e))?;
@@ -246,10 +247,10 @@ mod tests {
         rustfft::FftPlanner::new().plan_fft_forward(n).process(&mut reference);
         let split = SplitFft::new(n).expect("splits");
         let mut scratch = vec![vec![Complex::default(); split.scratch_len()]; threads];
-        let (mut x, mut out) = (input, vec![Complex::default(); n]);
+        let (mut x, mut work) = (input, vec![Complex::default(); n]);
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        pool.install(|| split.process(&mut x, &mut out, &mut scratch));
-        relative_error(&out, &reference)
+        pool.install(|| split.process(&mut x, &mut work, &mut scratch));
+        relative_error(&x, &reference)
     }
 
     #[test]

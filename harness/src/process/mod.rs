@@ -263,14 +263,21 @@ impl Running {
     }
 
     /// Waits up to `limit` from the start; kills it past that.
-    pub fn wait(mut self, limit: Duration) -> Result<Finished, ProcessError> {
+    pub fn wait(self, limit: Duration) -> Result<Finished, ProcessError> {
+        match self.wait_or_kill(limit)? {
+            (f, false) => Ok(f),
+            (f, true) => Err(ProcessError::TimedOut { command: f.command.clone(), limit_s: limit.as_secs_f64(), tail: f.tail(10) }),
+        }
+    }
+
+    /// Waits up to `limit` from the start; past it, kills it and returns
+    /// what it printed until then, with `true`: for a tool whose partial
+    /// output is a result in itself (helgrind's reports so far).
+    pub fn wait_or_kill(mut self, limit: Duration) -> Result<(Finished, bool), ProcessError> {
         let left = limit.saturating_sub(self.started.elapsed());
         match self.child.wait_timeout(left) {
-            Ok(Some(status)) => Ok(self.collect(status)),
-            Ok(None) => {
-                let f = self.kill();
-                Err(ProcessError::TimedOut { command: f.command.clone(), limit_s: limit.as_secs_f64(), tail: f.tail(10) })
-            }
+            Ok(Some(status)) => Ok((self.collect(status), false)),
+            Ok(None) => Ok((self.kill(), true)),
             Err(source) => {
                 let f = self.kill();
                 Err(ProcessError::Wait { command: f.command, source })
@@ -360,6 +367,15 @@ mod tests {
         // The grandchild `sleep` holds the pipes: killed too, nothing waits 30 s.
         assert!(t.elapsed() < Duration::from_secs(4), "killed with its child, not waited for: {:?}", t.elapsed());
         assert!(e.contains("sh -c 'echo started; sleep 30'") && e.contains("limit") && e.contains("started"), "{e}");
+    }
+
+    #[test]
+    fn a_command_killed_at_its_limit_can_still_leave_what_it_printed() {
+        let (f, killed) = spawn(&mut sh("echo report >&2; sleep 30"), None, None).unwrap().wait_or_kill(Duration::from_millis(300)).unwrap();
+        assert!(killed);
+        assert_eq!(f.stderr_text().trim(), "report");
+        let (f, killed) = spawn(&mut sh("echo done"), None, None).unwrap().wait_or_kill(limit::TOOL).unwrap();
+        assert!(!killed && f.status.success());
     }
 
     #[test]

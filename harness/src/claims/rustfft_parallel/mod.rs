@@ -353,12 +353,14 @@ pub fn render(path: &Path, sizes_path: &Path) -> Result<Page, crate::report::Ren
 fn sizes_method(ev: &Evidence<SizesData>) -> String {
     let d = &ev.data;
     let built: Vec<String> = d.versions.iter().map(|v| v.resolved.clone().unwrap_or_else(|| format!("{} (did not run)", v.version))).collect();
+    // Evidence with rustfft's own four-step timed came from the grouped prototype (the first one, with whole-array transposes, came before it).
+    let grouped = d.versions.iter().flat_map(|v| &v.sizes).any(|s| s.ns.contains_key("mixed-radix"));
     format!(
         "The seed's sizes (`harness experiment fft-sizes`, program `repro/fft-sizes/main.rs` built once per rustfft version: {}): for n = {} points, \
          a Hann-windowed STFT of the same {:.2} s of speech (hop n/4; each frame's power reduced to 64 equal bands as it is made, a stand-in for mel filters) \
          with rayon over frames, four blocks of frames per thread, buffers allocated before timing, on a pool of 1 thread and of {} (the same code; no rustfft change), several whole STFTs per sample; and one \
-         transform of n points, serially with rustfft, and split four-step (n = n1 x n2: n2 transforms of n1 points, twiddles, n1 transforms of n2 points, \
-         transposes in tiles; `repro/fft-sizes/split.rs`, built from rustfft's own transforms) on a pool of 1 thread and of {} threads. Before timing, \
+         transform of n points, serially with rustfft, {}and split four-step (n = n1 x n2: n2 transforms of n1 points, twiddles, n1 transforms of n2 points, \
+         {}; `repro/fft-sizes/split.rs`, built from rustfft's own transforms) on a pool of 1 thread and of {} threads. Before timing, \
          in every round: the STFT on all threads is bit-identical to the one on 1 and the split agrees with rustfft (largest relative error over all rounds: {:.1e}; NaN: none reported). \
          {} rounds; each round runs every version's program once, in rotated order, and each program times every size and variant once, in rotated \
          order, after one untimed warm-up; ratios are paired within a round (median of per-round ratios, 95% interval). This split is a prototype, far \
@@ -367,6 +369,13 @@ fn sizes_method(ev: &Evidence<SizesData>) -> String {
         crate::experiments::fft_sizes::SIZES.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", "),
         d.audio_s,
         d.threads,
+        if grouped { "serially with rustfft's own four-step (`MixedRadix`, the same factors, checked against rustfft's planned transform), " } else { "" },
+        if grouped {
+            "in two parallel steps, each working through groups of 32 columns gathered with the `transpose` crate and written back while in cache; \
+             evidence without a `MixedRadix` column timed the first prototype, whose three whole-array transposes were each a parallel step of their own"
+        } else {
+            "transposes in tiles, each a parallel step of its own (the first prototype)"
+        },
         d.threads,
         d.versions.iter().flat_map(|v| v.sizes.iter().map(|s| s.split_error)).fold(f64::NAN, f64::max),
         d.rounds
@@ -376,8 +385,8 @@ fn sizes_method(ev: &Evidence<SizesData>) -> String {
 /// The FFT sizes experiment's results.
 fn sizes_results(ev: &Evidence<SizesData>) -> String {
     format!(
-        "\nAt the seed's sizes (x times as fast, median of paired per-round ratios [95% CI]; the last column is the split's own cost on one thread, \
-         above 1 = slower than rustfft):\n\n{}\n",
+        "\nAt the seed's sizes (x times as fast, median of paired per-round ratios [95% CI]; the last two columns are the split's own cost on one thread \
+         and that of rustfft's own four-step, above 1 = slower than rustfft):\n\n{}\n",
         sizes::table(&ev.data)
     )
 }

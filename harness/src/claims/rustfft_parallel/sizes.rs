@@ -32,6 +32,10 @@ pub struct SizeFigures {
     pub split_overhead: Estimate,
     /// Microseconds per serial rustfft transform.
     pub serial_us: Estimate,
+    /// rustfft's own four-step (`MixedRadix`, the split's factors) / serial
+    /// rustfft: what a split costs in rustfft's hands; `None` in evidence
+    /// from before it was measured.
+    pub mixed_overhead: Option<Estimate>,
 }
 
 fn figures_of(s: &SizeSamples) -> Option<SizeFigures> {
@@ -45,6 +49,7 @@ fn figures_of(s: &SizeSamples) -> Option<SizeFigures> {
         split_scaling: paired_ratio(s1, sn),
         split_overhead: paired_ratio(s1, ss),
         serial_us: estimate(&ss.iter().map(|ns| ns / 1e3 / s.reps.max(1) as f64).collect::<Vec<_>>()),
+        mixed_overhead: g("mixed-radix").map(|m| paired_ratio(m, ss)),
     })
 }
 
@@ -96,11 +101,22 @@ pub fn split_rule(sizes: &[SizeFigures], threads: usize, version: &str) -> Verdi
         Outcome::Inconclusive
     };
     let why = if outcome == Outcome::Inconclusive && !large.iter().any(|s| competitive(s)) {
-        format!("; the prototype costs over {COMPETITIVE_COST}x serial rustfft on one thread at every size, so it cannot decide the idea")
+        format!("; the prototype costs over {COMPETITIVE_COST}x serial rustfft on one thread at every size, so it cannot decide the idea{}", mixed_cost(&large))
     } else {
         String::new()
     };
     Verdict::new(super::SPLIT_PART, outcome, format!("{figures}{why}"))
+}
+
+/// rustfft's own four-step cost at these sizes, as a clause (empty when
+/// not measured): how close a split gets when rustfft's authors write it.
+fn mixed_cost(sizes: &[&SizeFigures]) -> String {
+    let m: Vec<f64> = sizes.iter().filter_map(|s| s.mixed_overhead.as_ref().map(|e| e.median)).collect();
+    if m.is_empty() {
+        return String::new();
+    }
+    let (lo, hi) = m.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+    format!(" (rustfft's own four-step, `MixedRadix` with the same factors, costs {lo:.2}-{hi:.2}x serial rustfft on one thread at these sizes)")
 }
 
 /// Whether the frames speed-up at this size is within what its blocks
@@ -148,6 +164,7 @@ pub fn table(d: &Data) -> String {
                 crate::report::markdown::est(&s.split_speedup, 2),
                 crate::report::markdown::est(&s.split_scaling, 2),
                 crate::report::markdown::est(&s.split_overhead, 2),
+                s.mixed_overhead.as_ref().map_or("-".into(), |e| crate::report::markdown::est(e, 2)),
             ]);
         }
     }
@@ -161,6 +178,7 @@ pub fn table(d: &Data) -> String {
             "split on all threads / serial rustfft",
             "split: 1 thread / all threads",
             "split on 1 thread: cost vs serial rustfft",
+            "rustfft's own four-step (MixedRadix), 1 thread: cost vs serial rustfft",
         ],
         &rows,
     );
@@ -184,6 +202,7 @@ mod tests {
             split_scaling: e(1.0, 1.1),
             split_overhead: e(1.05, 1.15),
             serial_us: e(10.0, 11.0),
+            mixed_overhead: None,
         }
     }
 
@@ -201,6 +220,10 @@ mod tests {
         let v = split_rule(&[slow(8192), slow(16384)], 2, "6.4.1");
         assert_eq!(v.outcome, Outcome::Inconclusive, "a prototype slower than rustfft on one thread decides nothing");
         assert!(v.figures.contains("cannot decide the idea"), "{}", v.figures);
+        assert!(!v.figures.contains("MixedRadix"), "not measured, not mentioned: {}", v.figures);
+        let with_mixed = |n, m| SizeFigures { mixed_overhead: Some(Estimate::at_95(20, m, m - 0.05, m + 0.05)), ..slow(n) };
+        let v = split_rule(&[with_mixed(8192, 1.3), with_mixed(16384, 1.1)], 2, "6.4.1");
+        assert!(v.figures.contains("costs 1.10-1.30x serial rustfft"), "{}", v.figures);
     }
 
     #[test]

@@ -77,8 +77,9 @@ pub fn run(exe: &Path, model: &Path, clip: &Path, timeout_s: u64) -> Result<Helg
     let mut cmd = Command::new("valgrind");
     cmd.args(args).arg(exe).arg(model).arg(clip).args(["2", "1", "both", "none"]).env("GGML_NO_BACKTRACE", "1");
     // Past the limit the process module kills valgrind (SIGKILL: valgrind
-    // may defer SIGTERM while its client is blocked).
-    let out = crate::process::output(&mut cmd, std::time::Duration::from_secs(timeout_s))?;
+    // may defer SIGTERM while its client is blocked); the reports printed
+    // until then are kept, and the report says the run did not end.
+    let (out, _killed) = crate::process::spawn(&mut cmd, None, None)?.wait_or_kill(std::time::Duration::from_secs(timeout_s))?;
     let log = String::from_utf8_lossy(&out.stderr);
     let (reports, errors_line) = parse(&log);
     Ok(HelgrindSummary {
