@@ -61,7 +61,7 @@ fn name_of(run: &Outcomes) -> String {
     if !run.label.is_empty() {
         return run.label.clone();
     }
-    format!("{}, {} cores", run.environment.cpu_model, run.environment.logical_cores)
+    crate::claims::by_machine::hardware(&run.environment)
 }
 
 fn read(path: &Path) -> Result<Outcomes, MergeError> {

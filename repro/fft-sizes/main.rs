@@ -16,7 +16,9 @@
 //!   with those blocks);
 //! - `single-serial`: `reps` single transforms of the first n samples;
 //! - `mixed-radix`: the same with rustfft's own four-step (`MixedRadix`,
-//!   the split's factors), serially: what a split costs in rustfft's hands;
+//!   the split's factors as width and height: its height-point transforms
+//!   come first, the mirror of the split's order where n1 != n2), serially:
+//!   a reference point for what a four-step costs, not a floor;
 //! - `split-1` / `split-n`: the same transforms split four-step
 //!   (`split.rs`) on a pool of 1 and of THREADS threads.
 
@@ -26,8 +28,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use rayon::prelude::*;
-use rustfft::num_complex::Complex;
 use rustfft::algorithm::MixedRadix;
+use rustfft::num_complex::Complex;
 use rustfft::{Fft, FftPlanner};
 use split::SplitFft;
 
@@ -132,7 +134,7 @@ fn measure(audio: &[f32], n: usize, threads: usize, round: usize) -> serde_json:
     x.copy_from_slice(&input);
     many.install(|| split.process(&mut x, &mut work, &mut scratch_n));
     let error_n = split::relative_error(&x, &reference);
-    // rustfft's own four-step with the same factors: what a split costs when rustfft's authors write it.
+    // rustfft's own four-step with the same factors: a reference point for what a four-step costs.
     let (n1, n2) = split.factors();
     let mut planner = FftPlanner::<f32>::new();
     let mixed: Arc<dyn Fft<f32>> = Arc::new(MixedRadix::new(planner.plan_fft_forward(n1), planner.plan_fft_forward(n2)));

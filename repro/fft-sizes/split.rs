@@ -12,9 +12,11 @@
 //! the harness compiles the same file for its tests.
 //!
 //! History: the first prototype transposed the whole array three times,
-//! each a parallel step of its own (five rayon joins per transform); it
-//! cost about 2x rustfft on one thread and gained nothing from a second
-//! thread at 65536 points. This one has two joins and costs about 1.4x.
+//! each a parallel step of its own (five rayon joins per transform). The
+//! pinned evidence of the two prototypes comes from different machines,
+//! so it does not compare them; timed side by side on one machine during
+//! development (not pinned), this one was the faster on one thread and on
+//! two.
 
 use std::sync::Arc;
 
@@ -25,8 +27,9 @@ use rustfft::{Fft, FftPlanner};
 type C = Complex<f32>;
 
 /// Columns (or rows) gathered, transformed and written back together: a
-/// group of 32 rows of up to 512 points (128 KiB) stays in L2.
-const GROUP: usize = 32;
+/// group of 32 rows of up to 512 points (128 KiB, twice over with its
+/// gather buffer) stays in L2.
+pub const GROUP: usize = 32;
 
 /// A planned forward FFT of `n1 * n2` points, split into row transforms.
 pub struct SplitFft {
@@ -68,15 +71,18 @@ impl SplitFft {
             .collect();
         Some(SplitFft { n1, n2, inner: planner.plan_fft_forward(n1), outer: planner.plan_fft_forward(n2), twiddles })
     }
+
     /// The two factors, `(n1, n2)`.
     pub fn factors(&self) -> (usize, usize) {
         (self.n1, self.n2)
     }
+
     /// Scratch each task needs: a group, its gather buffer, the FFT's own.
     pub fn scratch_len(&self) -> usize {
         2 * GROUP * self.n1.max(self.n2) + self.inner.get_inplace_scratch_len().max(self.outer.get_inplace_scratch_len())
     }
-    /// The forward FFT of `data`, in place (`work`: `len()` elements of
+
+    /// The forward FFT of `data`, in place (`work`: `n1 * n2` elements of
     /// working space), on the current rayon pool in `scratch.len()` tasks.
     ///
     /// # Panics
@@ -85,6 +91,7 @@ impl SplitFft {
     pub fn process(&self, data: &mut [C], work: &mut [C], scratch: &mut [Vec<C>]) {
         let (n1, n2) = (self.n1, self.n2);
         assert!(data.len() == n1 * n2 && work.len() == n1 * n2 && !scratch.is_empty(), "SplitFft::process: wrong buffer lengths");
+        assert!(scratch.iter().all(|s| s.len() >= self.scratch_len()), "SplitFft::process: a scratch buffer is shorter than scratch_len()");
         let tasks = scratch.len();
         // Step A: columns j2 of data (n1 rows x n2) -> work[j2 * n1 + k1], twiddled.
         let per = n2.div_ceil(tasks).max(1);
@@ -98,8 +105,8 @@ impl SplitFft {
                 let cols = block.len() / n1;
                 let local = &mut local[..cols * n1];
                 let tmp = &mut tmp[..cols * n1];
-                for (j1, t) in tmp.chunks_exact_mut(cols).enumerate() {
-                    t.copy_from_slice(&src[j1 * n2 + c0..j1 * n2 + c0 + cols]);
+                for (j1, seg) in tmp.chunks_exact_mut(cols).enumerate() {
+                    seg.copy_from_slice(&src[j1 * n2 + c0..j1 * n2 + c0 + cols]);
                 }
                 transpose::transpose(tmp, local, cols, n1);
                 self.inner.process_with_scratch(local, fs);
@@ -121,16 +128,16 @@ impl SplitFft {
                 let rows = GROUP.min(r_end - r0);
                 let local = &mut local[..rows * n2];
                 let tmp = &mut tmp[..rows * n2];
-                for (j2, t) in tmp.chunks_exact_mut(rows).enumerate() {
-                    t.copy_from_slice(&mid[j2 * n1 + r0..j2 * n1 + r0 + rows]);
+                for (j2, seg) in tmp.chunks_exact_mut(rows).enumerate() {
+                    seg.copy_from_slice(&mid[j2 * n1 + r0..j2 * n1 + r0 + rows]);
                 }
                 transpose::transpose(tmp, local, rows, n2);
                 self.outer.process_with_scratch(local, fs);
                 transpose::transpose(local, tmp, n2, rows);
-                for (k2, t) in tmp.chunks_exact(rows).enumerate() {
+                for (k2, seg) in tmp.chunks_exact(rows).enumerate() {
                     // SAFETY: in bounds (k2 < n2, r0 + rows <= n1); each task writes only
                     // columns r_first..r_end, disjoint across tasks; nothing reads `data` in this step.
-                    unsafe { std::slice::from_raw_parts_mut(out.0.add(k2 * n1 + r0), rows) }.copy_from_slice(t);
+                    unsafe { std::slice::from_raw_parts_mut(out.0.add(k2 * n1 + r0), rows) }.copy_from_slice(seg);
                 }
                 r0 += rows;
             }

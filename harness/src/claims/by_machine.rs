@@ -62,21 +62,50 @@ pub fn label(env: &crate::evidence::environment::Environment, started_at: &str) 
 }
 
 fn label_of_machine(env: &crate::evidence::environment::Environment, started_at: &str) -> String {
-    // Virtual machines often name only the vendor ("AMD EPYC"): the widest vector unit tells generations apart.
-    let widest = if env.simd.iter().any(|f| f == "avx512f") {
+    format!("{}, {}", hardware(env), started_at.get(..10).unwrap_or(started_at))
+}
+
+/// The CPU, its widest vector unit and its logical cores: virtual machines
+/// often name only the vendor ("AMD EPYC"), and the vector unit tells
+/// generations apart.
+pub fn hardware(env: &crate::evidence::environment::Environment) -> String {
+    let has = |f: &str| env.simd.iter().any(|s| s == f);
+    let widest = if has("avx512f") {
         " (AVX-512)"
-    } else if env.simd.iter().any(|f| f == "avx2") {
+    } else if has("avx2") {
         " (AVX2, no AVX-512)"
     } else {
         ""
     };
+    format!("{}{widest}, {} logical core{}", env.cpu_model, env.logical_cores, if env.logical_cores == 1 { "" } else { "s" })
+}
+
+/// Whether every environment is the same hardware as far as evidence can
+/// tell (CPU model and vector unit).
+pub fn same_hardware(envs: &[crate::evidence::environment::Environment]) -> bool {
+    envs.windows(2).all(|w| w[0].cpu_model == w[1].cpu_model && w[0].simd == w[1].simd)
+}
+
+/// A sentence when the pinned files come from different commits: a
+/// difference between them may then come from the code, not the machine.
+fn commits_note(envs: &[crate::evidence::environment::Environment]) -> String {
+    let mut commits: Vec<&str> = envs.iter().map(|e| e.git_commit.get(..7).unwrap_or(&e.git_commit)).collect();
+    commits.dedup();
+    if commits.len() < 2 {
+        return String::new();
+    }
     format!(
-        "{}{widest}, {} logical core{}, {}",
-        env.cpu_model,
-        env.logical_cores,
-        if env.logical_cores == 1 { "" } else { "s" },
-        started_at.get(..10).unwrap_or(started_at)
+        " The files were measured at different commits ({}): a difference between machines may come from the code measured as well as from the machine.",
+        commits.join(", ")
     )
+}
+
+/// The environment an evidence file records.
+fn environment_of(path: &std::path::Path) -> Result<crate::evidence::environment::Environment, crate::claims::ClaimError> {
+    let ev: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).map_err(crate::claims::error::io(path))?)
+        .map_err(|e| crate::claims::ClaimError::Measurement { what: path.display().to_string(), problem: e.to_string() })?;
+    serde_json::from_value(ev["environment"].clone())
+        .map_err(|e| crate::claims::ClaimError::Measurement { what: path.display().to_string(), problem: format!("environment: {e}") })
 }
 
 /// The section, when some experiment the claim reads has several pinned
@@ -93,11 +122,19 @@ pub fn section(claim: &dyn Claim) -> Result<Option<String>, crate::claims::Claim
         let env: crate::evidence::environment::Environment = serde_json::from_value(ev["environment"].clone())
             .map_err(|e| crate::claims::ClaimError::Measurement { what: p.display().to_string(), problem: format!("environment: {e}") })?;
         machines.push(format!("{} (`{}`)", label(&env, ev["started_at"].as_str().unwrap_or("")), crate::report::markdown::data_path(p)));
+        let mut sources = Sources::pinned(claim)?.with(experiment, p.clone());
+        // Other evidence pinned from several machines: the file from this machine, when there is one.
+        for other in claim.evidence().iter().filter(|e| **e != experiment) {
+            let same = store::pinned_all(other).into_iter().rev().find(|q| environment_of(q).is_ok_and(|e| same_hardware(&[e, env.clone()])));
+            if let (Some(q), true) = (same, store::pinned_all(other).len() > 1) {
+                sources = sources.with(other, q);
+            }
+        }
         envs.push(env);
-        verdicts.push(claim.judge(&Sources::pinned(claim)?.with(experiment, p.clone()))?);
+        verdicts.push(claim.judge(&sources)?);
     }
     // A profile of one machine (a name set, or the same CPU) is not another machine.
-    let profiles = if envs.iter().any(|e| e.profile.is_some()) || envs.windows(2).all(|w| w[0].cpu_model == w[1].cpu_model && w[0].simd == w[1].simd) {
+    let profiles = if envs.iter().any(|e| e.profile.is_some()) || same_hardware(&envs) {
         " (the same CPU model on all: read \"machine\" as \"machine or profile\", not as different hardware)"
     } else {
         ""
@@ -129,9 +166,10 @@ pub fn section(claim: &dyn Claim) -> Result<Option<String>, crate::claims::Claim
     Ok(Some(format!(
         "## Verdicts by machine\n\n`{experiment}` evidence is pinned from {} machines or machine profiles{profiles}; each is judged by the same rules (the figures \
          above are machine {}'s, the last pinned). Rule for the last column (`claims::by_machine::holds`): the same verdict everywhere; or the same where decided and \
-         undecided elsewhere; or it depends on the machine. Any other evidence the claim reads is its last pin, the same for every machine.\n\n{list}\n\n{}\n{figures}\n",
+         undecided elsewhere; or it depends on the machine. Other evidence pinned from several machines is matched to each by hardware (CPU model and vector unit); any other evidence the claim reads is its last pin, the same for every machine.{}\n\n{list}\n\n{}\n{figures}\n",
         machines.len(),
         machines.len(),
+        commits_note(&envs),
         crate::report::markdown::table(&head, &rows)
     )))
 }
@@ -151,5 +189,26 @@ mod tests {
         assert_eq!(holds(&[Some(Partly), Some(Confirmed)]), Holds::Differs);
         assert_eq!(holds(&[Some(Confirmed), None]), Holds::Incomplete);
         assert_eq!(holds(&[]), Holds::Incomplete);
+    }
+
+    fn env(simd: &[&str], commit: &str) -> crate::evidence::environment::Environment {
+        let mut e = crate::evidence::environment::Environment::capture();
+        e.cpu_model = "AMD EPYC".into();
+        e.logical_cores = 2;
+        e.simd = simd.iter().map(|s| s.to_string()).collect();
+        e.git_commit = commit.into();
+        e
+    }
+
+    #[test]
+    fn machines_with_one_model_name_differ_by_their_vector_unit() {
+        let (zen4, zen3) = (env(&["avx2", "avx512f"], "aaaaaaaa"), env(&["avx2"], "aaaaaaaa"));
+        assert_eq!(hardware(&zen4), "AMD EPYC (AVX-512), 2 logical cores");
+        assert_eq!(hardware(&zen3), "AMD EPYC (AVX2, no AVX-512), 2 logical cores");
+        assert!(!same_hardware(&[zen4.clone(), zen3.clone()]));
+        assert!(same_hardware(&[zen3.clone(), zen3.clone()]));
+        assert_eq!(commits_note(&[zen4.clone(), zen3.clone()]), "");
+        let later = env(&["avx2"], "bbbbbbbb");
+        assert!(commits_note(&[zen4, later]).contains("different commits (aaaaaaa, bbbbbbb)"));
     }
 }

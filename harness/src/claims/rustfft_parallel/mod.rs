@@ -120,6 +120,9 @@ pub struct Figures {
     pub frames_at: Vec<(usize, Estimate)>,
     /// The split transform's rule (`sizes::split_rule`).
     pub split: Verdict,
+    /// The two machines, `(log-mel bench, STFT sizes)`, when the two
+    /// evidence files were measured on different hardware.
+    pub machines_differ: Option<(String, String)>,
 }
 
 /// The rules of claim 3, pure.
@@ -127,8 +130,11 @@ pub fn rules(f: &Figures) -> Vec<Verdict> {
     let mut all = vec![("400-point log-mel".to_string(), &f.frame_parallel_speedup)];
     all.extend(f.frames_at.iter().map(|(n, e)| (format!("{n}-point STFT"), e)));
     let shown: Vec<String> = all.iter().map(|(what, e)| format!("{what} {}", comparison(e, 2))).collect();
+    let machines = f.machines_differ.as_ref().map_or(String::new(), |(bench, stft)| {
+        format!(" (the log-mel figure measured on {bench}, the STFT figures on {stft}: different machines, judged together)")
+    });
     let figures = format!(
-        "rayon over frames, with no rustfft change, against one thread on {} cores (x times as fast; rustfft {}): {}",
+        "rayon over frames, with no rustfft change, against one thread on {} cores (x times as fast; rustfft {}): {}{machines}",
         f.cores,
         f.rustfft_version,
         shown.join("; ")
@@ -165,6 +171,11 @@ pub fn figures(ev: &Evidence<Data>, rel: &str, sizes_ev: &Evidence<SizesData>) -
         frames_at: at.iter().filter(|s| (s.n == 2048 || s.n == 4096) && sizes::frames_plausible(s)).map(|s| (s.n, s.frames_speedup)).collect(),
         split: sizes::split_rule(&at, sizes_ev.data.threads, &rustfft_version),
         rustfft_version,
+        machines_differ: {
+            let (b, s) = (&ev.environment, &sizes_ev.environment);
+            (b.cpu_model != s.cpu_model || b.simd != s.simd || b.logical_cores != s.logical_cores)
+                .then(|| (super::by_machine::label(b, &ev.started_at), super::by_machine::label(s, &sizes_ev.started_at)))
+        },
     })
 }
 
@@ -339,9 +350,8 @@ pub fn render(path: &Path, sizes_path: &Path) -> Result<Page, crate::report::Ren
     s += &environment(&ev.environment, &rel);
     let e = &sizes_ev.environment;
     s += &format!(
-        "- The FFT sizes experiment: {} ({} logical cores), commit {}{}, `{}`\n",
-        e.cpu_model,
-        e.logical_cores,
+        "- The FFT sizes experiment: {}, commit {}{}, `{}`\n",
+        super::by_machine::label(e, &sizes_ev.started_at),
         e.git_commit,
         if e.git_dirty { " (with uncommitted changes)" } else { "" },
         crate::report::markdown::data_path(sizes_path)
@@ -429,6 +439,7 @@ mod tests {
             rustfft_version: "6.4.1".into(),
             frames_at: vec![(2048, Estimate::at_95(10, (lo + hi) / 2.0, lo, hi)), (4096, Estimate::at_95(10, (lo + hi) / 2.0, lo, hi))],
             split: Verdict::new(SPLIT_PART, Outcome::Refuted, String::new()),
+            machines_differ: None,
         }
     }
 
@@ -441,6 +452,9 @@ mod tests {
         let mut mixed = fig(1.85, 1.95);
         mixed.frames_at[1] = (4096, Estimate::at_95(10, 1.3, 1.2, 1.4));
         assert_eq!(rules(&mixed)[0].outcome, Outcome::Inconclusive, "every size the use case names must reach +50%");
+        assert!(!rules(&fig(1.85, 1.95))[0].figures.contains("different machines"));
+        let two = Figures { machines_differ: Some(("A (AVX-512)".into(), "B (AVX2)".into())), ..fig(1.85, 1.95) };
+        assert!(rules(&two)[0].figures.contains("measured on A (AVX-512), the STFT figures on B (AVX2): different machines"), "{}", rules(&two)[0].figures);
     }
 
     #[test]

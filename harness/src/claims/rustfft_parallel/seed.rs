@@ -24,6 +24,15 @@ fn pick<'a>(sizes: impl Iterator<Item = &'a SizeFigures>, of: impl Fn(&SizeFigur
 
 use crate::claims::seed_figures::interval;
 
+/// `; why not judged`, when the prototype is not fit to decide.
+fn unjudged(fit: bool, unfit: &str) -> String {
+    if fit {
+        String::new()
+    } else {
+        format!("; {unfit}")
+    }
+}
+
 /// One row per figure of the seed's claim 3, on `sizes` (one version's)
 /// measured with `threads` threads. The split prototype's figures are
 /// judged only where it is [`competitive`] with rustfft on one thread.
@@ -60,8 +69,8 @@ pub fn rows(sizes: &[SizeFigures], threads: usize, version: &str) -> Vec<Row> {
             measured: measured_threshold(sizes).filter(|_| fit).map(|t| t as f64),
             interval: None,
             shown: match (measured_threshold(sizes), largest) {
-                (Some(0), _) => "the split beats serial rustfft at every size measured (threshold below the smallest)".into(),
-                (Some(t), _) => format!("the split beats serial rustfft (whole interval above 1) at every size above {t}"),
+                (Some(0), _) => format!("the split beats serial rustfft at every size measured (threshold below the smallest){}", unjudged(fit, &unfit)),
+                (Some(t), _) => format!("the split beats serial rustfft (whole interval above 1) at every size above {t}{}", unjudged(fit, &unfit)),
                 (None, Some(l)) => {
                     format!("the split beats serial rustfft at no size up to {}: a threshold, if any, lies above the sizes measured; {unfit}", l.n)
                 }
@@ -93,6 +102,25 @@ pub fn rows(sizes: &[SizeFigures], threads: usize, version: &str) -> Vec<Row> {
 #[cfg(test)]
 mod tests {
     use crate::evidence::store::{self, Evidence};
+
+    #[test]
+    fn a_threshold_from_a_prototype_unfit_to_decide_says_why_it_is_not_judged() {
+        let e = |m: f64| crate::measure::stats::Estimate::at_95(30, m, m - 0.02, m + 0.02);
+        let size = |n, speedup| super::SizeFigures {
+            n,
+            frames_speedup: e(1.8),
+            frames_limit: 2.0,
+            split_speedup: e(speedup),
+            split_scaling: e(1.5),
+            split_overhead: e(1.45),
+            serial_us: e(10.0),
+            mixed_overhead: None,
+        };
+        let rows = super::rows(&[size(8192, 0.9), size(16384, 1.1), size(65536, 1.2)], 2, "6.4.1");
+        let threshold = &rows[1];
+        assert!(threshold.shown.contains("every size above 8192") && threshold.shown.contains("not judged"), "{}", threshold.shown);
+        assert_eq!(threshold.verdict().outcome, crate::claims::verdict::Outcome::NotMeasured);
+    }
 
     #[test]
     fn every_row_quotes_the_seed_verbatim_and_is_judged() {

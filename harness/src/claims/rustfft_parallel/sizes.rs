@@ -101,7 +101,10 @@ pub fn split_rule(sizes: &[SizeFigures], threads: usize, version: &str) -> Verdi
         Outcome::Inconclusive
     };
     let why = if outcome == Outcome::Inconclusive && !large.iter().any(|s| competitive(s)) {
-        format!("; the prototype costs over {COMPETITIVE_COST}x serial rustfft on one thread at every size, so it cannot decide the idea{}", mixed_cost(&large))
+        format!(
+            "; the prototype's cost on one thread is below {COMPETITIVE_COST}x serial rustfft (whole interval) at no size, so it cannot decide the idea{}",
+            mixed_cost(&large)
+        )
     } else {
         String::new()
     };
@@ -109,14 +112,16 @@ pub fn split_rule(sizes: &[SizeFigures], threads: usize, version: &str) -> Verdi
 }
 
 /// rustfft's own four-step cost at these sizes, as a clause (empty when
-/// not measured): how close a split gets when rustfft's authors write it.
+/// not measured): a reference point for what a four-step costs.
 fn mixed_cost(sizes: &[&SizeFigures]) -> String {
     let m: Vec<f64> = sizes.iter().filter_map(|s| s.mixed_overhead.as_ref().map(|e| e.median)).collect();
     if m.is_empty() {
         return String::new();
     }
     let (lo, hi) = m.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)));
-    format!(" (rustfft's own four-step, `MixedRadix` with the same factors, costs {lo:.2}-{hi:.2}x serial rustfft on one thread at these sizes)")
+    let cost = if format!("{lo:.2}") == format!("{hi:.2}") { format!("{lo:.2}x") } else { format!("{lo:.2}-{hi:.2}x") };
+    let at = if m.len() == sizes.len() { "these sizes".to_string() } else { format!("the {} of these sizes where it was timed", m.len()) };
+    format!(" (rustfft's own four-step, `MixedRadix` with the same factors, costs {cost} serial rustfft on one thread at {at})")
 }
 
 /// Whether the frames speed-up at this size is within what its blocks
@@ -223,7 +228,9 @@ mod tests {
         assert!(!v.figures.contains("MixedRadix"), "not measured, not mentioned: {}", v.figures);
         let with_mixed = |n, m| SizeFigures { mixed_overhead: Some(Estimate::at_95(20, m, m - 0.05, m + 0.05)), ..slow(n) };
         let v = split_rule(&[with_mixed(8192, 1.3), with_mixed(16384, 1.1)], 2, "6.4.1");
-        assert!(v.figures.contains("costs 1.10-1.30x serial rustfft"), "{}", v.figures);
+        assert!(v.figures.contains("costs 1.10-1.30x serial rustfft on one thread at these sizes"), "{}", v.figures);
+        let v = split_rule(&[with_mixed(8192, 1.3), slow(16384)], 2, "6.4.1");
+        assert!(v.figures.contains("costs 1.30x serial rustfft on one thread at the 1 of these sizes where it was timed"), "{}", v.figures);
     }
 
     #[test]

@@ -27,6 +27,10 @@ pub struct HelgrindSummary {
     pub wall_s: f64,
     pub errors_line: String,
     pub reports: Vec<RaceReport>,
+    /// Killed at the time limit (the reports are those made until then);
+    /// absent in evidence from before it was recorded.
+    #[serde(default)]
+    pub killed: Option<bool>,
 }
 
 fn frame_fn(line: &str) -> Option<String> {
@@ -79,7 +83,7 @@ pub fn run(exe: &Path, model: &Path, clip: &Path, timeout_s: u64) -> Result<Helg
     // Past the limit the process module kills valgrind (SIGKILL: valgrind
     // may defer SIGTERM while its client is blocked); the reports printed
     // until then are kept, and the report says the run did not end.
-    let (out, _killed) = crate::process::spawn(&mut cmd, None, None)?.wait_or_kill(std::time::Duration::from_secs(timeout_s))?;
+    let (out, killed) = crate::process::spawn(&mut cmd, None, None)?.wait_or_kill(std::time::Duration::from_secs(timeout_s))?;
     let log = String::from_utf8_lossy(&out.stderr);
     let (reports, errors_line) = parse(&log);
     Ok(HelgrindSummary {
@@ -88,6 +92,7 @@ pub fn run(exe: &Path, model: &Path, clip: &Path, timeout_s: u64) -> Result<Helg
         wall_s: t.elapsed().as_secs_f64(),
         errors_line,
         reports,
+        killed: Some(killed),
     })
 }
 

@@ -181,14 +181,17 @@ pub fn render(path: &Path) -> Result<crate::report::Page, crate::report::RenderE
         None => s += "Not run in this evidence (`harness repro whisper-race --helgrind`).\n",
         Some(Err(e)) => s += &format!("Did not complete: {e}\n"),
         Some(Ok(h)) => {
-            let finished = !h.errors_line.is_empty();
+            // Older evidence did not record the kill: a missing ERROR SUMMARY line then stands for it.
+            let finished = h.killed.map_or(!h.errors_line.is_empty(), |k| !k);
             s += &format!(
                 "`{}` ({:.0} s, exit {}): {}.\n\n",
                 h.command,
                 h.wall_s,
                 h.exit,
-                if finished {
+                if finished && !h.errors_line.is_empty() {
                     h.errors_line.clone()
+                } else if finished {
+                    "ended without helgrind's ERROR SUMMARY line (the log's tail was kept; see the exit status)".into()
                 } else {
                     "killed at the time limit before the run ended; the reports below are those made until then".into()
                 }
