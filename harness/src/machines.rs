@@ -2,8 +2,10 @@
 //! runs (one per machine, or per machine profile such as one core pinned
 //! with `taskset`) merged into one table, each part's verdict per machine
 //! and whether it holds on all of them (`holds`). The merge refuses files
-//! it cannot compare, naming them: another schema, other claims or parts,
-//! quick runs mixed with full ones.
+//! it cannot compare, naming them: another schema, other claims, quick runs
+//! mixed with full ones. A part that only some runs have (their harnesses
+//! come from different commits) is shown as "not in this run" there, and
+//! does not hold on all.
 
 use std::path::{Path, PathBuf};
 
@@ -24,8 +26,8 @@ pub enum MergeError {
     NotCheck { path: PathBuf, source: serde_json::Error },
     #[error("{path}: schema {found}, this harness merges {expected}\n  fix: re-run `harness check` there with this harness version")]
     Schema { path: PathBuf, found: String, expected: &'static str },
-    #[error("{first} and {second} checked different claims or parts ({difference})\n  fix: run the same `harness check CLAIMS` on every machine")]
-    Parts { first: PathBuf, second: PathBuf, difference: String },
+    #[error("{first} and {second} checked different claims ({difference})\n  fix: run the same `harness check CLAIMS` on every machine")]
+    Claims { first: PathBuf, second: PathBuf, difference: String },
     #[error("{first} is a {first_kind} run and {second} a {second_kind} one: their verdicts are not comparable\n  fix: merge quick runs with quick runs")]
     Grade { first: PathBuf, first_kind: &'static str, second: PathBuf, second_kind: &'static str },
 }
@@ -47,6 +49,9 @@ pub struct Part {
     pub part: String,
     pub verdicts: Vec<Option<Outcome>>,
     pub figures: Vec<String>,
+    /// Whether each run has the part at all (a harness from before the part existed has not).
+    #[serde(default)]
+    pub in_run: Vec<bool>,
     pub holds: Holds,
 }
 
@@ -61,7 +66,7 @@ fn name_of(run: &Outcomes) -> String {
     if !run.label.is_empty() {
         return run.label.clone();
     }
-    crate::claims::by_machine::hardware(&run.environment)
+    run.environment.hardware()
 }
 
 fn read(path: &Path) -> Result<Outcomes, MergeError> {
@@ -73,10 +78,29 @@ fn read(path: &Path) -> Result<Outcomes, MergeError> {
     Ok(run)
 }
 
-fn keys(run: &Outcomes) -> Vec<(String, String)> {
-    let mut k: Vec<(String, String)> = run.rows.iter().map(|r| (r.claim.clone(), r.part.clone())).collect();
+fn claims_of(run: &Outcomes) -> Vec<String> {
+    let mut k: Vec<String> = run.rows.iter().map(|r| r.claim.clone()).collect();
     k.sort();
+    k.dedup();
     k
+}
+
+/// Every part any run judged, in the order the runs list them: runs made
+/// by harnesses of different commits may know different parts of a claim.
+fn union_of_parts(runs: &[Outcomes]) -> Vec<(String, String)> {
+    let mut keys: Vec<(String, String)> = Vec::new();
+    for row in runs.iter().flat_map(|r| &r.rows) {
+        let key = (row.claim.clone(), row.part.clone());
+        if keys.contains(&key) {
+            continue;
+        }
+        // A part only a later run has goes with its claim's other parts.
+        match keys.iter().rposition(|(claim, _)| *claim == key.0) {
+            Some(i) => keys.insert(i + 1, key),
+            None => keys.push(key),
+        }
+    }
+    keys
 }
 
 fn grade(quick: bool) -> &'static str {
@@ -95,27 +119,25 @@ pub fn merge(files: &[PathBuf]) -> Result<Merged, MergeError> {
     let runs: Vec<Outcomes> = files.iter().map(|f| read(f)).collect::<Result<_, _>>()?;
     let (first, first_file) = (&runs[0], &files[0]);
     for (run, file) in runs.iter().zip(files).skip(1) {
-        let (a, b) = (keys(first), keys(run));
+        let (a, b) = (claims_of(first), claims_of(run));
         if a != b {
-            let only =
-                |x: &[(String, String)], y: &[(String, String)]| x.iter().filter(|k| !y.contains(k)).map(|(c, p)| format!("{c} {p}")).collect::<Vec<_>>();
+            let only = |x: &[String], y: &[String]| x.iter().filter(|k| !y.contains(k)).cloned().collect::<Vec<_>>();
             let difference = format!("only in the first: [{}]; only in the second: [{}]", only(&a, &b).join(", "), only(&b, &a).join(", "));
-            return Err(MergeError::Parts { first: first_file.clone(), second: file.clone(), difference });
+            return Err(MergeError::Claims { first: first_file.clone(), second: file.clone(), difference });
         }
         if run.quick != first.quick {
             return Err(MergeError::Grade { first: first_file.clone(), first_kind: grade(first.quick), second: file.clone(), second_kind: grade(run.quick) });
         }
     }
-    let parts = first
-        .rows
-        .iter()
-        .map(|row| {
-            let cells: Vec<(Option<Outcome>, String)> = runs
-                .iter()
-                .map(|r| r.rows.iter().find(|x| x.claim == row.claim && x.part == row.part).map_or((None, String::new()), |x| (x.now, x.detail.clone())))
-                .collect();
-            let verdicts: Vec<Option<Outcome>> = cells.iter().map(|c| c.0).collect();
-            Part { claim: row.claim.clone(), part: row.part.clone(), holds: holds(&verdicts), verdicts, figures: cells.into_iter().map(|c| c.1).collect() }
+    let parts = union_of_parts(&runs)
+        .into_iter()
+        .map(|(claim, part)| {
+            let cells: Vec<Option<(Option<Outcome>, String)>> =
+                runs.iter().map(|r| r.rows.iter().find(|x| x.claim == claim && x.part == part).map(|x| (x.now, x.detail.clone()))).collect();
+            let verdicts: Vec<Option<Outcome>> = cells.iter().map(|c| c.as_ref().and_then(|c| c.0)).collect();
+            let in_run: Vec<bool> = cells.iter().map(Option::is_some).collect();
+            let figures = cells.into_iter().map(|c| c.map(|c| c.1).unwrap_or_default()).collect();
+            Part { claim, part, holds: holds(&verdicts), verdicts, figures, in_run }
         })
         .collect();
     let machines = runs.into_iter().zip(files).map(|(run, f)| Machine { name: name_of(&run), file: f.clone(), run }).collect();
@@ -149,6 +171,11 @@ pub fn render(m: &Merged) -> String {
         })
         .collect();
     s += &table(&["machine", "CPU", "logical cores", "SIMD", "OS", "commit", "started"], &rows);
+    let envs: Vec<crate::evidence::environment::Environment> = m.machines.iter().map(|x| x.run.environment.clone()).collect();
+    let commits = crate::claims::by_machine::commits_note(&envs);
+    if !commits.is_empty() {
+        s += &format!("\n{}\n", commits.trim_start());
+    }
     s += "\n";
     let mut header = vec!["claim", "part"];
     header.extend(m.machines.iter().map(|x| x.name.as_str()));
@@ -158,7 +185,11 @@ pub fn render(m: &Merged) -> String {
         .iter()
         .map(|p| {
             let mut r = vec![p.claim.clone(), p.part.clone()];
-            r.extend(p.verdicts.iter().map(|v| v.map_or("not judged".to_string(), |o| o.label().to_string())));
+            r.extend(p.verdicts.iter().zip(&p.in_run).map(|(v, &in_run)| match (v, in_run) {
+                (_, false) => "not in this run".to_string(),
+                (None, true) => "not judged".to_string(),
+                (Some(o), true) => o.label().to_string(),
+            }));
             r.push(p.holds.describe());
             r
         })
@@ -167,8 +198,15 @@ pub fn render(m: &Merged) -> String {
     s += "\n## Figures per machine\n\n";
     for p in &m.parts {
         s += &format!("- {} {}:\n", p.claim, p.part);
-        for (x, f) in m.machines.iter().zip(&p.figures) {
-            s += &format!("  - {}: {}\n", x.name, if f.is_empty() { "-" } else { f });
+        for ((x, f), in_run) in m.machines.iter().zip(&p.figures).zip(&p.in_run) {
+            let figure = if !in_run {
+                "not in this run (its harness did not have the part)"
+            } else if f.is_empty() {
+                "-"
+            } else {
+                f
+            };
+            s += &format!("  - {}: {figure}\n", x.name);
         }
     }
     s

@@ -94,6 +94,10 @@ enum Cmd {
         /// Only build the whisper-rs variants the matrix needs, then stop.
         #[arg(long)]
         prepare: bool,
+        /// whisper-race: run the create_state race and the oversubscribed cells on this whisper.cpp
+        /// source tree (a release's top folder) and, setting by setting, on the bundled one.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["helgrind", "prepare"])]
+        whisper_cpp: Option<PathBuf>,
     },
     /// Check a patched fork of an upstream crate before and after (patches/<crate>/<name>.patch).
     Fork {
@@ -132,6 +136,10 @@ enum Cmd {
     Promote {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Keep the pins measured on other machines (or profiles) and replace only this machine's:
+        /// the report then shows every machine's verdicts side by side.
+        #[arg(long)]
+        beside: bool,
     },
     /// Export a bench-backed claim's newest evidence as bencher.dev BMF JSON (stdout).
     ExportBmf { claim: String },
@@ -379,9 +387,12 @@ run.json: {}",
             stored(&[path], promote)?;
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Repro { name, quick, helgrind, prepare, promote } => {
+        Cmd::Repro { name, quick, helgrind, prepare, promote, whisper_cpp } => {
             let r = harness::claims::reproduction(&name)?;
-            let opts = harness::claims::ReproOptions { quick, helgrind, prepare };
+            if whisper_cpp.is_some() && r.name != "whisper-race" {
+                anyhow::bail!("--whisper-cpp applies to whisper-race only, not {}", r.name);
+            }
+            let opts = harness::claims::ReproOptions { quick, helgrind, prepare, whisper_cpp };
             let paths = (r.run)(opts, &|m| eprintln!("[repro] {m}"))?;
             if prepare {
                 paths.iter().for_each(|exe| println!("built {}", exe.display()));
@@ -396,7 +407,18 @@ run.json: {}",
             stored(&[p], promote)?;
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Promote { files } => {
+        Cmd::Promote { files, beside: true } => {
+            for f in &files {
+                let pinned = harness::evidence::store::promote_beside(f)?;
+                println!(
+                    "evidence: {} (pinned beside other machines' in {})",
+                    pinned.display(),
+                    harness::evidence::store::root().join(harness::evidence::store::INDEX_FILE).display()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Promote { files, beside: false } => {
             stored(&files, true)?;
             Ok(ExitCode::SUCCESS)
         }

@@ -181,6 +181,29 @@ fn bad_evidence_a_broken_index_and_an_unknown_claim_are_refused_by_name() -> any
     Ok(())
 }
 
+/// `harness repro whisper-race --whisper-cpp DIR` with a folder that is not
+/// a whisper.cpp release is refused naming the folder and the fix, before
+/// anything is copied or built; combined with `--helgrind` it is a usage
+/// error (issue #13's newer whisper.cpp).
+#[test]
+fn a_whisper_cpp_folder_that_is_not_a_release_is_refused_naming_it() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let tree = dir.path().join("not-whisper");
+    std::fs::create_dir_all(&tree)?;
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_harness")).args(args).env("HARNESS_EVIDENCE_DIR", dir.path().join("store")).output().expect("harness runs")
+    };
+    let out = run(&["repro", "whisper-race", "--whisper-cpp", tree.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("not-whisper") && err.contains("not a whisper.cpp source tree") && err.contains("fix:"), "{err}");
+    let out = run(&["repro", "whisper-race", "--whisper-cpp", tree.to_str().unwrap(), "--helgrind"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--helgrind") && err.contains("cannot be used with"), "{err}");
+    Ok(())
+}
+
 /// A model of another layout given where a stage expects YOLOv8 or Silero
 /// VAD (`HARNESS_YOLO_MODEL`, `HARNESS_VAD_MODEL`) is refused at load time,
 /// naming the file, the expected shape and the shape found; it used to panic

@@ -1,6 +1,7 @@
 //! Verdicts across machines (issue #13: "Claims across versions and
 //! machines: which verdicts hold where, and since when"): `harness
-//! check-merge` renders the committed runs of two machine profiles into
+//! check-merge` renders the committed runs (two profiles of one machine and
+//! a second machine kind) into
 //! `reports/machines.md` byte for byte, and refuses, naming the file, runs
 //! it cannot compare.
 
@@ -34,6 +35,24 @@ fn the_committed_machine_profiles_render_to_the_committed_page() {
     assert!(merged.machines.iter().all(|m| !m.run.label.is_empty()), "profiles are labelled as such");
 }
 
+#[test]
+fn a_part_only_some_runs_have_is_shown_as_not_in_the_others_and_does_not_hold_on_all() {
+    let files = runs();
+    let dir = tempfile::tempdir().unwrap();
+    let last = |v: &serde_json::Value| v["rows"].as_array().unwrap().last().unwrap().clone();
+    let first: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&files[0]).unwrap()).unwrap();
+    let dropped = last(&first);
+    let fewer = edited(dir.path(), &files[0], "fewer.json", |v| {
+        v["rows"].as_array_mut().unwrap().pop();
+    });
+    let merged = harness::machines::merge(&[fewer, files[0].clone()]).unwrap();
+    let part = merged.parts.iter().find(|p| p.claim == dropped["claim"] && p.part == dropped["part"]).expect("the part of one run is in the merge");
+    assert_eq!(part.in_run, vec![false, true]);
+    assert_eq!(part.holds, harness::machines::Holds::Incomplete);
+    let md = harness::machines::render(&merged);
+    assert!(md.contains("not in this run"), "{md}");
+}
+
 fn edited(dir: &Path, from: &Path, name: &str, edit: impl Fn(&mut serde_json::Value)) -> PathBuf {
     let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(from).unwrap()).unwrap();
     edit(&mut v);
@@ -50,11 +69,11 @@ fn runs_that_cannot_be_compared_are_refused_naming_the_file() {
     let (ok, _, err) = merge(&[files[0].clone(), other_schema]);
     assert!(!ok && err.contains("old.json") && err.contains("schema harness.check/0"), "{err}");
 
-    let fewer_parts = edited(dir.path(), &files[1], "fewer.json", |v| {
-        v["rows"].as_array_mut().unwrap().pop();
+    let other_claims = edited(dir.path(), &files[1], "other.json", |v| {
+        v["rows"].as_array_mut().unwrap().retain(|r| r["claim"] != "image-jpeg");
     });
-    let (ok, _, err) = merge(&[files[0].clone(), fewer_parts]);
-    assert!(!ok && err.contains("fewer.json") && err.contains("only in the first"), "{err}");
+    let (ok, _, err) = merge(&[files[0].clone(), other_claims]);
+    assert!(!ok && err.contains("other.json") && err.contains("only in the first: [image-jpeg]"), "{err}");
 
     let full = edited(dir.path(), &files[1], "full.json", |v| v["quick"] = false.into());
     let (ok, _, err) = merge(&[files[0].clone(), full]);

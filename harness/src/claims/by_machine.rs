@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::registry::{Claim, Sources};
 use super::verdict::Outcome;
+use crate::evidence::environment::Environment;
 use crate::evidence::store;
 
 /// Whether a part's verdict holds on every machine.
@@ -20,7 +21,8 @@ pub enum Holds {
     WhereDecided(Outcome),
     /// Decided differently on different machines: the verdict depends on the machine.
     Differs,
-    /// Not judged on some machine (measuring failed there).
+    /// Not judged on some machine: measuring failed there, its run lacks
+    /// the part, or its figures came partly from other hardware.
     Incomplete,
 }
 
@@ -56,39 +58,24 @@ impl Holds {
 }
 
 /// How a report names a machine: its CPU, cores and when it measured.
-pub fn label(env: &crate::evidence::environment::Environment, started_at: &str) -> String {
+pub fn label(env: &Environment, started_at: &str) -> String {
     let profile = env.profile.as_ref().map_or(String::new(), |p| format!("{p}: "));
     format!("{profile}{}", label_of_machine(env, started_at))
 }
 
-fn label_of_machine(env: &crate::evidence::environment::Environment, started_at: &str) -> String {
-    format!("{}, {}", hardware(env), started_at.get(..10).unwrap_or(started_at))
-}
-
-/// The CPU, its widest vector unit and its logical cores: virtual machines
-/// often name only the vendor ("AMD EPYC"), and the vector unit tells
-/// generations apart.
-pub fn hardware(env: &crate::evidence::environment::Environment) -> String {
-    let has = |f: &str| env.simd.iter().any(|s| s == f);
-    let widest = if has("avx512f") {
-        " (AVX-512)"
-    } else if has("avx2") {
-        " (AVX2, no AVX-512)"
-    } else {
-        ""
-    };
-    format!("{}{widest}, {} logical core{}", env.cpu_model, env.logical_cores, if env.logical_cores == 1 { "" } else { "s" })
+fn label_of_machine(env: &Environment, started_at: &str) -> String {
+    format!("{}, {}", env.hardware(), started_at.get(..10).unwrap_or(started_at))
 }
 
 /// Whether every environment is the same hardware as far as evidence can
 /// tell (CPU model and vector unit).
-pub fn same_hardware(envs: &[crate::evidence::environment::Environment]) -> bool {
+pub fn same_hardware(envs: &[Environment]) -> bool {
     envs.windows(2).all(|w| w[0].cpu_model == w[1].cpu_model && w[0].simd == w[1].simd)
 }
 
 /// A sentence when the pinned files come from different commits: a
 /// difference between them may then come from the code, not the machine.
-fn commits_note(envs: &[crate::evidence::environment::Environment]) -> String {
+pub fn commits_note(envs: &[Environment]) -> String {
     let mut commits: Vec<&str> = envs.iter().map(|e| e.git_commit.get(..7).unwrap_or(&e.git_commit)).collect();
     commits.dedup();
     if commits.len() < 2 {
@@ -101,11 +88,22 @@ fn commits_note(envs: &[crate::evidence::environment::Environment]) -> String {
 }
 
 /// The environment an evidence file records.
-fn environment_of(path: &std::path::Path) -> Result<crate::evidence::environment::Environment, crate::claims::ClaimError> {
+fn environment_of(path: &std::path::Path) -> Result<Environment, crate::claims::ClaimError> {
     let ev: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).map_err(crate::claims::error::io(path))?)
         .map_err(|e| crate::claims::ClaimError::Measurement { what: path.display().to_string(), problem: e.to_string() })?;
     serde_json::from_value(ev["environment"].clone())
         .map_err(|e| crate::claims::ClaimError::Measurement { what: path.display().to_string(), problem: format!("environment: {e}") })
+}
+
+/// One pinned file of the experiment that has several: which machine, and
+/// what the claim says on it.
+struct Machine {
+    label: String,
+    env: Environment,
+    verdicts: Vec<super::verdict::Verdict>,
+    /// Other experiments whose figures on this machine come from other
+    /// hardware (their only pin is another machine's), as sentences.
+    borrowed: Vec<String>,
 }
 
 /// The section, when some experiment the claim reads has several pinned
@@ -114,64 +112,119 @@ fn environment_of(path: &std::path::Path) -> Result<crate::evidence::environment
 pub fn section(claim: &dyn Claim) -> Result<Option<String>, crate::claims::ClaimError> {
     let Some((experiment, pins)) = claim.evidence().iter().map(|e| (*e, store::pinned_all(e))).find(|(_, p)| p.len() > 1) else { return Ok(None) };
     let mut machines = Vec::new();
-    let mut envs = Vec::new();
-    let mut verdicts = Vec::new();
     for p in &pins {
-        let ev: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(p).map_err(crate::claims::error::io(p))?)
-            .map_err(|e| crate::claims::ClaimError::Measurement { what: p.display().to_string(), problem: e.to_string() })?;
-        let env: crate::evidence::environment::Environment = serde_json::from_value(ev["environment"].clone())
-            .map_err(|e| crate::claims::ClaimError::Measurement { what: p.display().to_string(), problem: format!("environment: {e}") })?;
-        machines.push(format!("{} (`{}`)", label(&env, ev["started_at"].as_str().unwrap_or("")), crate::report::markdown::data_path(p)));
-        let mut sources = Sources::pinned(claim)?.with(experiment, p.clone());
-        // Other evidence pinned from several machines: the file from this machine, when there is one.
-        for other in claim.evidence().iter().filter(|e| **e != experiment) {
-            let same = store::pinned_all(other).into_iter().rev().find(|q| environment_of(q).is_ok_and(|e| same_hardware(&[e, env.clone()])));
-            if let (Some(q), true) = (same, store::pinned_all(other).len() > 1) {
-                sources = sources.with(other, q);
-            }
-        }
-        envs.push(env);
-        verdicts.push(claim.judge(&sources)?);
+        machines.push(judge_on(claim, experiment, p, machines.len() + 1)?);
     }
-    // A profile of one machine (a name set, or the same CPU) is not another machine.
-    let profiles = if envs.iter().any(|e| e.profile.is_some()) || same_hardware(&envs) {
-        " (the same CPU model on all: read \"machine\" as \"machine or profile\", not as different hardware)"
+    let envs: Vec<Environment> = machines.iter().map(|m| m.env.clone()).collect();
+    let borrowed: Vec<&String> = machines.iter().flat_map(|m| &m.borrowed).collect();
+    let borrowed = if borrowed.is_empty() {
+        String::new()
     } else {
-        ""
+        let list: Vec<&str> = borrowed.iter().map(|s| s.as_str()).collect();
+        format!(" Not every figure is from its machine: {}; such a machine's verdicts are shown but not counted in the last column.", list.join("; "))
     };
     let mut header = vec!["part".to_string()];
     header.extend((1..=machines.len()).map(|i| format!("machine {i}")));
     header.push("holds on all?".into());
-    let rows: Vec<Vec<String>> = claim
-        .parts()
-        .iter()
-        .map(|part| {
-            let per: Vec<Option<Outcome>> = verdicts.iter().map(|vs| vs.iter().find(|v| v.part == part.id).map(|v| v.outcome)).collect();
-            let mut r = vec![format!("`{}`", part.id)];
-            r.extend(per.iter().map(|o| o.map_or("(no verdict)".to_string(), |o| o.label().to_string())));
-            r.push(holds(&per).describe());
-            r
-        })
-        .collect();
+    let rows: Vec<Vec<String>> = claim.parts().iter().map(|part| row(part.id, &machines)).collect();
     let mut figures = String::from("Each machine's figures, by part:\n\n");
     for part in claim.parts() {
         figures += &format!("- `{}`:\n", part.id);
-        for (i, vs) in verdicts.iter().enumerate() {
-            let f = vs.iter().find(|v| v.part == part.id).map_or("(no verdict)", |v| v.figures.as_str());
+        for (i, m) in machines.iter().enumerate() {
+            let f = m.verdicts.iter().find(|v| v.part == part.id).map_or("(no verdict)", |v| v.figures.as_str());
             figures += &format!("  - machine {}: {f}\n", i + 1);
         }
     }
     let head: Vec<&str> = header.iter().map(String::as_str).collect();
-    let list = machines.iter().enumerate().map(|(i, m)| format!("{}. {m}", i + 1)).collect::<Vec<_>>().join("\n");
+    let list = machines.iter().enumerate().map(|(i, m)| format!("{}. {}", i + 1, m.label)).collect::<Vec<_>>().join("\n");
     Ok(Some(format!(
-        "## Verdicts by machine\n\n`{experiment}` evidence is pinned from {} machines or machine profiles{profiles}; each is judged by the same rules (the figures \
+        "## Verdicts by machine\n\n`{experiment}` evidence is pinned from {} machines or machine profiles{}; each is judged by the same rules (the figures \
          above are machine {}'s, the last pinned). Rule for the last column (`claims::by_machine::holds`): the same verdict everywhere; or the same where decided and \
-         undecided elsewhere; or it depends on the machine. Other evidence pinned from several machines is matched to each by hardware (CPU model and vector unit); any other evidence the claim reads is its last pin, the same for every machine.{}\n\n{list}\n\n{}\n{figures}\n",
+         undecided elsewhere; or it depends on the machine. Other evidence pinned from several machines is matched to each by hardware (CPU model and vector unit); any other evidence the claim reads is its last pin, the same for every machine.{}{borrowed}\n\n{list}\n\n{}\n{figures}\n",
         machines.len(),
+        hardware_note(&envs),
         machines.len(),
         commits_note(&envs),
         crate::report::markdown::table(&head, &rows)
     )))
+}
+
+/// Judges the claim on one pinned file of `experiment`, reading every other
+/// experiment from the same hardware where it is pinned from several.
+fn judge_on(claim: &dyn Claim, experiment: &str, p: &std::path::Path, number: usize) -> Result<Machine, crate::claims::ClaimError> {
+    let ev: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(p).map_err(crate::claims::error::io(p))?)
+        .map_err(|e| crate::claims::ClaimError::Measurement { what: p.display().to_string(), problem: e.to_string() })?;
+    let env = environment_of(p)?;
+    let label = format!("{} (`{}`)", label(&env, ev["started_at"].as_str().unwrap_or("")), crate::report::markdown::data_path(p));
+    let mut sources = Sources::pinned(claim)?.with(experiment, p.to_path_buf());
+    let mut borrowed = Vec::new();
+    for other in claim.evidence().iter().filter(|e| **e != experiment) {
+        let all = store::pinned_all(other);
+        let same = all.iter().rev().find(|q| environment_of(q).is_ok_and(|e| same_hardware(&[e, env.clone()])));
+        match (same, all.len() > 1) {
+            (Some(q), true) => sources = sources.with(other, q.clone()),
+            _ => {
+                // Its last pin, whatever machine measured it: say so when that is other hardware.
+                let used = sources.get(other)?.to_path_buf();
+                let from = environment_of(&used)?;
+                if !same_hardware(&[from.clone(), env.clone()]) {
+                    borrowed.push(format!(
+                        "machine {number}'s `{other}` figures come from {} (`{}`), not from its own hardware",
+                        from.hardware(),
+                        crate::report::markdown::data_path(&used)
+                    ));
+                }
+            }
+        }
+    }
+    Ok(Machine { label, verdicts: claim.judge(&sources)?, env, borrowed })
+}
+
+/// One part's row: each machine's verdict, and whether it holds on all,
+/// counting only machines judged wholly on their own hardware's evidence.
+fn row(part: &str, machines: &[Machine]) -> Vec<String> {
+    let per: Vec<Option<Outcome>> = machines.iter().map(|m| m.verdicts.iter().find(|v| v.part == part).map(|v| v.outcome)).collect();
+    let own: Vec<bool> = machines.iter().map(|m| m.borrowed.is_empty()).collect();
+    let mut r = vec![format!("`{part}`")];
+    r.extend(per.iter().zip(&own).map(|(o, own)| {
+        let cell = o.map_or("(no verdict)".to_string(), |o| o.label().to_string());
+        if *own {
+            cell
+        } else {
+            format!("{cell} (partly other hardware's evidence)")
+        }
+    }));
+    r.push(holds_on_own(&per, &own));
+    r
+}
+
+/// The last column: `holds` over the machines judged on their own evidence;
+/// when some machine borrowed another's evidence, it cannot vouch for itself.
+pub fn holds_on_own(per: &[Option<Outcome>], own: &[bool]) -> String {
+    if own.iter().all(|o| *o) {
+        return holds(per).describe();
+    }
+    // Machines on their own evidence that already differ decide "depends"; anything else waits for the borrowing machine's own evidence.
+    let counted: Vec<Option<Outcome>> = per.iter().zip(own).filter(|(_, own)| **own).map(|(o, _)| *o).collect();
+    match holds(&counted) {
+        Holds::Differs => Holds::Differs.describe(),
+        _ => "not decided: some machine was judged partly on other hardware's evidence".into(),
+    }
+}
+
+/// How many hardware kinds the pinned files come from, and whether some of
+/// them share one (profiles or repeat runs of one machine kind).
+pub fn hardware_note(envs: &[Environment]) -> String {
+    let mut kinds: Vec<(&str, &[String])> = envs.iter().map(|e| (e.cpu_model.as_str(), e.simd.as_slice())).collect();
+    kinds.sort();
+    kinds.dedup();
+    match kinds.len() {
+        1 => " (one hardware kind, by CPU model and vector unit, on all: read \"machine\" as \"machine or profile\", not as different hardware)".to_string(),
+        n if n < envs.len() => format!(
+            " ({n} hardware kinds by CPU model and vector unit; some entries share one (a profile such as a core limit, or a repeat run): read \"machine\" as \"machine or profile\")"
+        ),
+        n => format!(" ({n} hardware kinds by CPU model and vector unit)"),
+    }
 }
 
 #[cfg(test)]
@@ -191,8 +244,8 @@ mod tests {
         assert_eq!(holds(&[]), Holds::Incomplete);
     }
 
-    fn env(simd: &[&str], commit: &str) -> crate::evidence::environment::Environment {
-        let mut e = crate::evidence::environment::Environment::capture();
+    fn env(simd: &[&str], commit: &str) -> Environment {
+        let mut e = Environment::capture();
         e.cpu_model = "AMD EPYC".into();
         e.logical_cores = 2;
         e.simd = simd.iter().map(|s| s.to_string()).collect();
@@ -203,12 +256,28 @@ mod tests {
     #[test]
     fn machines_with_one_model_name_differ_by_their_vector_unit() {
         let (zen4, zen3) = (env(&["avx2", "avx512f"], "aaaaaaaa"), env(&["avx2"], "aaaaaaaa"));
-        assert_eq!(hardware(&zen4), "AMD EPYC (AVX-512), 2 logical cores");
-        assert_eq!(hardware(&zen3), "AMD EPYC (AVX2, no AVX-512), 2 logical cores");
+        assert_eq!(zen4.hardware(), "AMD EPYC (AVX-512), 2 logical cores");
+        assert_eq!(zen3.hardware(), "AMD EPYC (AVX2, no AVX-512), 2 logical cores");
         assert!(!same_hardware(&[zen4.clone(), zen3.clone()]));
         assert!(same_hardware(&[zen3.clone(), zen3.clone()]));
         assert_eq!(commits_note(&[zen4.clone(), zen3.clone()]), "");
         let later = env(&["avx2"], "bbbbbbbb");
         assert!(commits_note(&[zen4, later]).contains("different commits (aaaaaaa, bbbbbbb)"));
+    }
+
+    #[test]
+    fn a_machine_judged_on_other_hardwares_evidence_is_not_counted() {
+        assert_eq!(holds_on_own(&[Some(Refuted), Some(Refuted)], &[true, true]), holds(&[Some(Refuted), Some(Refuted)]).describe());
+        assert_eq!(holds_on_own(&[Some(Refuted), Some(Refuted)], &[true, false]), "not decided: some machine was judged partly on other hardware's evidence");
+        // Three machines, one borrowing: the other two still differ.
+        assert_eq!(holds_on_own(&[Some(Refuted), Some(Confirmed), Some(Refuted)], &[true, true, false]), Holds::Differs.describe());
+    }
+
+    #[test]
+    fn the_hardware_note_counts_kinds_and_says_when_entries_share_one() {
+        let (zen4, zen3) = (env(&["avx2", "avx512f"], "a"), env(&["avx2"], "a"));
+        assert!(hardware_note(&[zen4.clone(), zen4.clone()]).contains("one hardware kind"));
+        assert_eq!(hardware_note(&[zen4.clone(), zen3.clone()]), " (2 hardware kinds by CPU model and vector unit)");
+        assert!(hardware_note(&[zen4.clone(), zen4, zen3]).contains("2 hardware kinds by CPU model and vector unit; some entries share one"));
     }
 }

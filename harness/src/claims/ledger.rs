@@ -200,6 +200,10 @@ mod tests {
         let mut x: Vec<String> = ["2.0.0-rc.10", "2.0.0", "2.0.0-rc.9", "0.9.0", "junk"].iter().map(|s| s.to_string()).collect();
         sort_versions(&mut x);
         assert_eq!(x, ["0.9.0", "2.0.0-rc.9", "2.0.0-rc.10", "2.0.0", "junk"]);
+        // A rebuilt C library is build metadata: right after the version it extends, before the next.
+        let mut y: Vec<String> = ["0.16.1", "0.16.0+whisper.cpp-1.9.3", "0.16.0", "0.15.1"].iter().map(|s| s.to_string()).collect();
+        sort_versions(&mut y);
+        assert_eq!(y, ["0.15.1", "0.16.0", "0.16.0+whisper.cpp-1.9.3", "0.16.1"]);
     }
 
     #[test]

@@ -40,12 +40,15 @@ pub use crate::evidence::criterion::BenchData;
 pub use error::ClaimError;
 
 /// Options of `harness repro`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Default)]
 pub struct ReproOptions {
     pub quick: bool,
     pub helgrind: bool,
     /// Only build what the repro needs, then stop.
     pub prepare: bool,
+    /// A whisper.cpp source tree to run the race's cells on instead of the
+    /// bundled one (`whisper_rs_race::newer`).
+    pub whisper_cpp: Option<PathBuf>,
 }
 
 /// Runs a reproduction: its options and progress; the files written or built.
@@ -66,7 +69,9 @@ pub const REPRODUCTIONS: &[Reproduction] = &[
         name: "whisper-race",
         claim: whisper_rs_race::CLAIM,
         run: |o, progress| {
-            if o.prepare {
+            if let Some(tree) = &o.whisper_cpp {
+                Ok(vec![whisper_rs_race::newer::run(tree, o.quick, progress)?])
+            } else if o.prepare {
                 whisper_rs_race::prepare(o.quick, o.helgrind, progress)
             } else {
                 Ok(vec![whisper_rs_race::run(whisper_rs_race::Params { quick: o.quick, helgrind: o.helgrind }, progress)?])

@@ -51,6 +51,31 @@ pub struct Environment {
     pub profile: Option<String>,
 }
 
+impl Environment {
+    /// The CPU, its widest vector unit and its logical cores: virtual
+    /// machines often name only the vendor ("AMD EPYC"), and the vector unit
+    /// tells generations apart.
+    pub fn hardware(&self) -> String {
+        let has = |f: &str| self.simd.iter().any(|s| s == f);
+        let widest = if has("avx512f") {
+            " (AVX-512)"
+        } else if has("avx2") {
+            " (AVX2, no AVX-512)"
+        } else {
+            ""
+        };
+        format!("{}{widest}, {} logical core{}", self.cpu_model, self.logical_cores, if self.logical_cores == 1 { "" } else { "s" })
+    }
+
+    /// Whether two results come from the same machine, as far as evidence
+    /// can tell: the same CPU model, vector unit, core count and profile.
+    /// Virtual machines often name only the vendor, so the vector unit and
+    /// the cores are what tell two kinds apart.
+    pub fn same_machine(&self, other: &Environment) -> bool {
+        self.cpu_model == other.cpu_model && self.simd == other.simd && self.logical_cores == other.logical_cores && self.profile == other.profile
+    }
+}
+
 fn cpuinfo() -> (String, Vec<String>) {
     let text = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let field = |name: &str| {
@@ -104,6 +129,31 @@ impl Environment {
             git_commit: git(&["rev-parse", "HEAD"]).unwrap_or_else(|| "unknown (not a git checkout)".into()),
             git_dirty: git(&["status", "--porcelain"]).is_some_and(|s| !s.is_empty()),
             profile: std::env::var(PROFILE_ENV).ok().filter(|p| !p.trim().is_empty()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_machine_is_the_same_cpu_vector_unit_cores_and_profile() {
+        let mut a = Environment::capture();
+        a.cpu_model = "AMD EPYC".into();
+        a.simd = vec!["avx2".into(), "avx512f".into()];
+        a.logical_cores = 2;
+        a.profile = None;
+        let mut later = a.clone();
+        later.git_commit = "another".into();
+        later.os = "another kernel".into();
+        assert!(a.same_machine(&later), "commit and kernel do not make another machine");
+        let differs: [fn(&mut Environment); 4] =
+            [|e| e.cpu_model = "Intel Xeon".into(), |e| e.simd = vec!["avx2".into()], |e| e.logical_cores = 1, |e| e.profile = Some("1 core (taskset)".into())];
+        for change in differs {
+            let mut b = a.clone();
+            change(&mut b);
+            assert!(!a.same_machine(&b), "{b:?}");
         }
     }
 }

@@ -138,7 +138,10 @@ fn load_index_in(store: &Path) -> Result<Index, StoreError> {
 fn save_index_in(store: &Path, index: &Index) -> Result<(), StoreError> {
     let path = store.join(INDEX_FILE);
     let body = toml::to_string(index).map_err(|e| StoreError::Index { path: path.clone(), message: e.to_string() })?;
-    std::fs::write(&path, format!("{INDEX_HEADER}{body}")).map_err(io(&path))
+    // Written beside and renamed over: an interrupted write never leaves a half index.
+    let part = store.join(format!("{INDEX_FILE}.part"));
+    std::fs::write(&part, format!("{INDEX_HEADER}{body}")).map_err(io(&part))?;
+    std::fs::rename(&part, &path).map_err(io(&path))
 }
 
 /// Every pinned evidence file of `experiment`, in index order.
@@ -194,13 +197,66 @@ pub fn promote(file: &Path) -> Result<PathBuf, StoreError> {
     promote_into(&root(), file)
 }
 
-fn promote_into(store: &Path, file: &Path) -> Result<PathBuf, StoreError> {
+/// Promotes an evidence file beside the pins of other machines: a pin
+/// measured on the same machine (`Environment::same_machine`) is replaced,
+/// pins from other machines stay, and the new file is pinned last (the one
+/// a single-machine report renders from).
+pub fn promote_beside(file: &Path) -> Result<PathBuf, StoreError> {
+    promote_beside_into(&root(), file)
+}
+
+fn promote_beside_into(store: &Path, file: &Path) -> Result<PathBuf, StoreError> {
+    // Read everything before writing, so a bad file leaves the pins as they were.
+    let new_env = environment_of(file)?;
+    let experiment = experiment_of(file)?;
+    let same_file = |p: &Path| p.canonicalize().ok().is_some_and(|p| file.canonicalize().ok() == Some(p));
+    let mut kept = Vec::new();
+    for rel in load_index_in(store)?.pins.get(&experiment).cloned().unwrap_or_default() {
+        let path = store.join(&rel);
+        if !same_file(&path) && !environment_of(&path)?.same_machine(&new_env) {
+            kept.push(rel);
+        }
+    }
+    let (rel, committed) = copy_into(store, file)?;
+    kept.push(rel);
+    // One write of the index: the pins are never half-updated.
+    let mut index = load_index_in(store)?;
+    index.pins.insert(experiment, kept);
+    save_index_in(store, &index)?;
+    Ok(committed)
+}
+
+/// The experiment an evidence file belongs to (its folder in the store).
+fn experiment_of(file: &Path) -> Result<String, StoreError> {
     let text = std::fs::read_to_string(file).map_err(io(file))?;
     let head: serde_json::Value = serde_json::from_str(&text).map_err(|e| StoreError::NotEvidence { path: file.to_path_buf(), message: e.to_string() })?;
-    let experiment = match (head["schema"].as_str(), head["experiment"].as_str()) {
-        (Some(SCHEMA), Some(e)) if !e.is_empty() && !e.contains(['/', '\\', '.']) => e.to_string(),
-        _ => return Err(StoreError::NotEvidence { path: file.to_path_buf(), message: format!("no `schema` = {SCHEMA:?} with an `experiment` name") }),
-    };
+    match (head["schema"].as_str(), head["experiment"].as_str()) {
+        (Some(SCHEMA), Some(e)) if !e.is_empty() && !e.contains(['/', '\\', '.']) => Ok(e.to_string()),
+        _ => Err(StoreError::NotEvidence { path: file.to_path_buf(), message: format!("no `schema` = {SCHEMA:?} with an `experiment` name") }),
+    }
+}
+
+fn environment_of(path: &Path) -> Result<Environment, StoreError> {
+    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| StoreError::NotEvidence { path: path.to_path_buf(), message: e.to_string() })?;
+    serde_json::from_value(value["environment"].clone())
+        .map_err(|e| StoreError::NotEvidence { path: path.to_path_buf(), message: format!("no machine fingerprint (`environment`): {e}") })
+}
+
+fn promote_into(store: &Path, file: &Path) -> Result<PathBuf, StoreError> {
+    let experiment = experiment_of(file)?;
+    let (rel, committed) = copy_into(store, file)?;
+    let mut index = load_index_in(store)?;
+    index.pins.insert(experiment, vec![rel]);
+    save_index_in(store, &index)?;
+    Ok(committed)
+}
+
+/// Copies an evidence file into its experiment's folder of the store (a
+/// file already there stays); returns its index entry and its path.
+fn copy_into(store: &Path, file: &Path) -> Result<(String, PathBuf), StoreError> {
+    let text = std::fs::read_to_string(file).map_err(io(file))?;
+    let experiment = experiment_of(file)?;
     let dir = store.join(&experiment);
     let committed = match (file.canonicalize(), dir.canonicalize()) {
         (Ok(f), Ok(d)) if f.parent() == Some(d.as_path()) => f,
@@ -210,10 +266,7 @@ fn promote_into(store: &Path, file: &Path) -> Result<PathBuf, StoreError> {
         }
     };
     let name = committed.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut index = load_index_in(store)?;
-    index.pins.insert(experiment.clone(), vec![format!("{experiment}/{name}")]);
-    save_index_in(store, &index)?;
-    Ok(dir.join(name))
+    Ok((format!("{experiment}/{name}"), dir.join(name)))
 }
 
 /// Reads an evidence file.
@@ -258,6 +311,35 @@ mod tests {
         // Promoting a file already in the store pins it without a copy.
         assert_eq!(promote_into(store.path(), &committed).unwrap(), committed);
         assert_eq!(std::fs::read_dir(store.path().join("whisper-rs-race")).unwrap().count(), 2);
+    }
+
+    fn evidence_on(dir: &Path, stamp: &str, simd: &[&str], profile: Option<&str>) -> PathBuf {
+        let env = serde_json::json!({ "cpu_model": "AMD EPYC", "logical_cores": 2, "simd": simd, "os": "Debian", "kernel": "6", "rustc": "1",
+            "crates": {}, "git_commit": "abc", "git_dirty": false, "profile": profile });
+        let ev = serde_json::json!({ "schema": SCHEMA, "experiment": "fft-sizes", "started_at": stamp, "environment": env });
+        write_unique(&dir.join("fft-sizes"), stamp, ev.to_string().as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn promoting_beside_replaces_the_same_machines_pin_and_keeps_the_others() {
+        let (store, scratch) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let avx512 = promote_into(store.path(), &evidence_on(scratch.path(), "1", &["avx2", "avx512f"], None)).unwrap();
+        let avx2 = promote_beside_into(store.path(), &evidence_on(scratch.path(), "2", &["avx2"], None)).unwrap();
+        assert_eq!(pinned_in(store.path(), "fft-sizes"), vec![avx512.clone(), avx2.clone()], "another vector unit is another machine");
+        // The same AVX2 machine measured again replaces its own pin only, and is last.
+        let again = promote_beside_into(store.path(), &evidence_on(scratch.path(), "3", &["avx2"], None)).unwrap();
+        assert_eq!(pinned_in(store.path(), "fft-sizes"), vec![avx512.clone(), again.clone()]);
+        // A profile of one machine is its own column.
+        let one_core = promote_beside_into(store.path(), &evidence_on(scratch.path(), "4", &["avx2"], Some("1 core"))).unwrap();
+        assert_eq!(pinned_in(store.path(), "fft-sizes"), vec![avx512.clone(), again.clone(), one_core.clone()]);
+        // Re-promoting a pinned file moves it last without a copy.
+        assert_eq!(promote_beside_into(store.path(), &avx512).unwrap(), avx512);
+        assert_eq!(pinned_in(store.path(), "fft-sizes"), vec![again.clone(), one_core.clone(), avx512.clone()]);
+        // A file without a machine fingerprint is refused, naming it, and the pins stay.
+        let bare = evidence_file(scratch.path(), "fft-sizes", "5");
+        let e = promote_beside_into(store.path(), &bare).unwrap_err().to_string();
+        assert!(e.contains(&bare.display().to_string()) && e.contains("machine fingerprint"), "{e}");
+        assert_eq!(pinned_in(store.path(), "fft-sizes"), vec![again, one_core, avx512]);
     }
 
     #[derive(Debug, Serialize, Deserialize)]

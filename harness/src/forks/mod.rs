@@ -3,6 +3,8 @@
 //! - `variant.rs`: the race cell built against another version, feature set
 //!   or local source of whisper-rs, in an isolated generated project.
 //! - `source.rs`: the exact registry source of a crate version, via cargo.
+//! - `whisper_cpp.rs`: whisper-rs-sys's source with a newer whisper.cpp
+//!   tree in place of the one it bundles, for `variant.rs` to patch in.
 //! - `patch.rs`: applying a patch (dry run first; the failing hunk on error).
 //! - `proof.rs`: proving from the lock file and `cargo metadata` that the
 //!   patched copy is what was compiled (cargo only warns about unused patches).
@@ -23,6 +25,7 @@ pub mod report;
 pub mod source;
 pub mod spec;
 pub mod variant;
+pub mod whisper_cpp;
 
 use std::path::PathBuf;
 
@@ -41,6 +44,8 @@ pub enum ForkError {
     DoesNotBuild { which: String, first_error: String },
     #[error("{0}")]
     Io(String),
+    #[error("{}: not a whisper.cpp source tree ({why})\n  fix: give the top folder of a whisper.cpp release, e.g. `git -C whisper.cpp archive --prefix=w/ v1.9.3 | tar -x`", tree.display())]
+    NotWhisperCpp { tree: PathBuf, why: String },
     #[error(transparent)]
     PatchFile(#[from] patch_file::PatchFileError),
     #[error(transparent)]

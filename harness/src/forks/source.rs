@@ -36,17 +36,23 @@ pub fn registry_source(krate: &str, version: &str, work: &Path) -> Result<PathBu
     Ok(manifest.parent().expect("a manifest has a folder").to_path_buf())
 }
 
-/// Copies `src` to a fresh `dest` and makes it its own workspace (an empty
-/// `[workspace]` table), so cargo does not attach it to this project's.
-/// The same edit is made to the unpatched and the patched copy.
-pub fn copy_as_workspace(src: &Path, dest: &Path) -> Result<(), ForkError> {
-    let _ = std::fs::remove_dir_all(dest);
+/// Copies the folder `src` to `dest` (created), keeping modes and links.
+pub fn copy_tree(src: &Path, dest: &Path) -> Result<(), ForkError> {
     std::fs::create_dir_all(dest).map_err(|e| ForkError::Io(format!("{}: {e}", dest.display())))?;
     let o = crate::process::output(Command::new("cp").arg("-a").arg(format!("{}/.", src.display())).arg(dest), crate::process::limit::TOOL)
         .map_err(|e| ForkError::Io(format!("cp: {e}")))?;
     if !o.status.success() {
         return Err(ForkError::Io(format!("copying {} to {}: {}", src.display(), dest.display(), String::from_utf8_lossy(&o.stderr))));
     }
+    Ok(())
+}
+
+/// Copies `src` to a fresh `dest` and makes it its own workspace (an empty
+/// `[workspace]` table), so cargo does not attach it to this project's.
+/// The same edit is made to the unpatched and the patched copy.
+pub fn copy_as_workspace(src: &Path, dest: &Path) -> Result<(), ForkError> {
+    let _ = std::fs::remove_dir_all(dest);
+    copy_tree(src, dest)?;
     let manifest = dest.join("Cargo.toml");
     let mut text = std::fs::read_to_string(&manifest).map_err(|e| ForkError::Io(format!("{}: {e}", manifest.display())))?;
     if !text.lines().any(|l| l.trim() == "[workspace]") {

@@ -27,6 +27,10 @@ pub struct WhisperVariant {
     /// its lock file, that the copy is what was compiled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// A local whisper-rs-sys (`forks::whisper_cpp::prepare`: its source
+    /// with another whisper.cpp) patched in the same way and proved the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sys_source: Option<String>,
 }
 
 /// Why a variant could not be built.
@@ -47,12 +51,19 @@ pub enum VariantError {
 impl WhisperVariant {
     /// The version the workspace itself builds (no extra build needed).
     pub fn workspace_default() -> Self {
-        WhisperVariant { whisper_rs: "0.16.0".into(), features: vec![], cmake_env: vec![], tag: None, source: None }
+        WhisperVariant { whisper_rs: "0.16.0".into(), features: vec![], cmake_env: vec![], tag: None, source: None, sys_source: None }
     }
 
     /// A registry version with features and nothing else.
     pub fn registry(version: &str, features: &[&str]) -> Self {
-        WhisperVariant { whisper_rs: version.into(), features: features.iter().map(|f| f.to_string()).collect(), cmake_env: vec![], tag: None, source: None }
+        WhisperVariant {
+            whisper_rs: version.into(),
+            features: features.iter().map(|f| f.to_string()).collect(),
+            cmake_env: vec![],
+            tag: None,
+            source: None,
+            sys_source: None,
+        }
     }
 
     /// The workspace version built for valgrind: valgrind 3.19 cannot decode
@@ -65,13 +76,36 @@ impl WhisperVariant {
             cmake_env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             tag: Some("avx2-only".into()),
             source: None,
+            sys_source: None,
         }
     }
 
     /// The registry version replaced by the local source at `source` (a fork
     /// under the fork check's folder), named `whisper-rs-<v>+<tag>`.
     pub fn fork(version: &str, source: &Path, tag: &str) -> Self {
-        WhisperVariant { whisper_rs: version.into(), features: vec![], cmake_env: vec![], tag: Some(tag.into()), source: Some(source.display().to_string()) }
+        WhisperVariant {
+            whisper_rs: version.into(),
+            features: vec![],
+            cmake_env: vec![],
+            tag: Some(tag.into()),
+            source: Some(source.display().to_string()),
+            sys_source: None,
+        }
+    }
+
+    /// The workspace's whisper-rs on a prepared whisper-rs-sys copy with
+    /// another whisper.cpp, named `whisper-rs-0.16.0+whisper.cpp-<v>`.
+    pub fn with_whisper_cpp(local: &crate::forks::whisper_cpp::LocalSys) -> Self {
+        WhisperVariant {
+            tag: Some(format!("whisper.cpp-{}", local.whisper_cpp)),
+            sys_source: Some(local.dir.display().to_string()),
+            ..WhisperVariant::workspace_default()
+        }
+    }
+
+    /// The whisper.cpp this variant runs, when it replaces the bundled one.
+    pub fn whisper_cpp_override(&self) -> Option<&str> {
+        self.sys_source.as_ref().and(self.tag.as_deref()?.strip_prefix("whisper.cpp-"))
     }
 
     /// A short name: `whisper-rs-0.16.0`, `whisper-rs-0.16.0+openmp`.
@@ -152,6 +186,9 @@ pub fn build_race_cell(variant: &WhisperVariant, progress: &dyn Fn(&str)) -> Res
     if let Some(p) = &variant.source {
         manifest = manifest.patch("whisper-rs", Path::new(p));
     }
+    if let Some(p) = &variant.sys_source {
+        manifest = manifest.patch("whisper-rs-sys", Path::new(p));
+    }
     manifest.write(&dir).map_err(io)?;
     progress(&format!("building the race cell against {name} (cached after the first build, which compiles whisper.cpp)"));
     let mut cmd = crate::process::cargo();
@@ -173,6 +210,10 @@ pub fn build_race_cell(variant: &WhisperVariant, progress: &dyn Fn(&str)) -> Res
     }
     if variant.source.is_some() {
         crate::forks::proof::patched_source_used(&dir.join("Cargo.lock"), "whisper-rs")
+            .map_err(|reason| VariantError::PatchUnused { name: name.clone(), reason: Box::new(reason) })?;
+    }
+    if variant.sys_source.is_some() {
+        crate::forks::proof::patched_source_used(&dir.join("Cargo.lock"), "whisper-rs-sys")
             .map_err(|reason| VariantError::PatchUnused { name, reason: Box::new(reason) })?;
     }
     Ok(exe)

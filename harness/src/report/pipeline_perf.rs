@@ -54,6 +54,9 @@ fn anchor_row(p: &Option<Pair>, name: &str) -> Vec<String> {
 pub struct Sections<'a> {
     pub transcription: Option<&'a Path>,
     pub thread_budget: Option<&'a Path>,
+    /// Every pinned `pipeline-perf` file (one per machine); with two or
+    /// more the report adds "On each machine".
+    pub machines: &'a [std::path::PathBuf],
 }
 
 /// Renders the report from an evidence file, with the other experiments'
@@ -131,6 +134,10 @@ pub fn render(path: &Path, sections: Sections) -> Result<super::Page, super::Ren
         s += &format!("\nLock wait in that run: {}.\n\n", if waits.is_empty() { "none recorded".into() } else { waits.join(", ") });
     } else {
         s += "Not measured (see errors).\n\n";
+    }
+
+    if sections.machines.len() > 1 {
+        s += &machines_section(sections.machines)?;
     }
 
     s += "## Memory against file length\n\n";
@@ -234,11 +241,55 @@ pub fn render(path: &Path, sections: Sections) -> Result<super::Page, super::Ren
     Ok(super::Page::new(s, charts))
 }
 
+/// "On each machine": the scaling figures of every pinned file side by
+/// side, each judged by the same goals. Machines are never compared by a
+/// ratio: their runs were not interleaved (different days), so only each
+/// machine's own 2-worker / 1-worker ratio is paired.
+fn machines_section(files: &[std::path::PathBuf]) -> Result<String, super::RenderError> {
+    let mut rows = Vec::new();
+    for f in files {
+        let ev: Evidence<Data> = store::read(f)?;
+        let one: Vec<&RunSample> = ev.data.scaling.iter().filter(|s| s.files_parallel == 1).collect();
+        let two: Vec<&RunSample> = ev.data.scaling.iter().filter(|s| s.files_parallel == 2).collect();
+        let profile = ev.environment.profile.as_ref().map_or(String::new(), |p| format!("{p}: "));
+        let machine = format!(
+            "{profile}{}, {} (`{}`)",
+            ev.environment.hardware(),
+            ev.started_at.get(..10).unwrap_or(&ev.started_at),
+            crate::report::markdown::data_path(f)
+        );
+        if one.is_empty() || two.is_empty() {
+            rows.push(vec![machine, "not measured".into(), "-".into(), "-".into(), "-".into()]);
+            continue;
+        }
+        let sc = ratio(&throughput(&two), &throughput(&one));
+        let util = estimate(&two.iter().map(|r| r.wall_s / (r.process_cpu_s / r.cores as f64)).collect::<Vec<_>>());
+        rows.push(vec![
+            machine,
+            est(&estimate(&throughput(&one)), 2),
+            est(&estimate(&throughput(&two)), 2),
+            format!("{} (goal >= {SCALING_MIN}: {})", est(&sc, 3), at_least(&sc, SCALING_MIN).label()),
+            format!("{} (goal <= {UTILISATION_MAX:.2}: {})", est(&util, 3), at_most(&util, UTILISATION_MAX).label()),
+        ]);
+    }
+    let mut s = String::from("### On each machine\n\n");
+    s += &format!(
+        "`pipeline-perf` evidence is pinned from {} machines (`reports/data/index.toml`); the figures above are the last one's. \
+         Throughput is machine-specific: the runs on different machines were not interleaved, so no ratio between machines is given; \
+         each machine's scaling ratio and CPU use come from its own run alone (the ratio of two independent samples, not paired) and are judged by the same goals.\n\n",
+        files.len()
+    );
+    s += &table(&["machine", "media-s per s, 1 worker", "media-s per s, 2 workers", "2 workers / 1 worker", "wall / (CPU / cores), 2 workers"], &rows);
+    s += "\n";
+    Ok(s)
+}
+
 /// Renders the newest evidence into `reports/pipeline-performance.md`.
 pub fn render_latest() -> Result<std::path::PathBuf, super::RenderError> {
     let p = store::pinned(EXPERIMENT).ok_or_else(|| store::not_pinned(EXPERIMENT, "harness experiment pipeline-perf"))?;
     let transcription = store::pinned(crate::experiments::transcription::EXPERIMENT);
     let thread_budget = store::pinned(crate::experiments::thread_budget::EXPERIMENT);
-    let text = render(&p, Sections { transcription: transcription.as_deref(), thread_budget: thread_budget.as_deref() })?;
+    let machines = store::pinned_all(EXPERIMENT);
+    let text = render(&p, Sections { transcription: transcription.as_deref(), thread_budget: thread_budget.as_deref(), machines: &machines })?;
     super::write(FILE, &text).map_err(|source| super::RenderError::Write { path: super::reports_dir().join(FILE), source })
 }

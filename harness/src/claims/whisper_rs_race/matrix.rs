@@ -137,6 +137,41 @@ pub fn cells(quick: bool) -> Vec<Cell> {
     out
 }
 
+/// The cells run on a replaced whisper.cpp (`newer`): the create_state
+/// race and the oversubscribed cells of group F, on `variant`.
+pub fn newer_cells(bundled: &WhisperVariant, newer: &WhisperVariant, quick: bool) -> Vec<Cell> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let trials = |k: usize, n: usize| {
+        if quick {
+            1
+        } else if k * n <= cores {
+            2
+        } else {
+            OVERSUBSCRIBED_TRIALS
+        }
+    };
+    let group = NEWER_GROUP.0.to_string();
+    // Each setting on both builds, one after the other: the comparison is
+    // paired by setting within one run, so machine drift hits both alike.
+    let pair = |k: usize, n_threads: usize, phase: Phase, trials: usize| {
+        [bundled, newer].map(|v| Cell { group: group.clone(), variant: v.clone(), k, n_threads, phase, guard: Guard::None, trials })
+    };
+    let mut out = Vec::new();
+    for k in [2, 8] {
+        out.extend(pair(k, 1, Phase::Create, if quick { 3 } else { 10 }));
+    }
+    for (k, n) in [(1, 1), (1, 4), (3, 1), (3, 4)] {
+        out.extend(pair(k, n, Phase::Both, trials(k, n)));
+    }
+    out
+}
+
+/// The group of `newer_cells`, with why it exists.
+pub const NEWER_GROUP: (&str, &str) = (
+    "G: a newer whisper.cpp",
+    "whisper-rs 0.16.0 with whisper-rs-sys 0.15.0's source rebuilt on a newer whisper.cpp release (a local copy, `forks::whisper_cpp`): the create_state race and the oversubscribed cells of F again, each setting run on the bundled whisper.cpp and then on the newer one in the same run.",
+);
+
 /// Trials per cell where K x n_threads exceeds the cores (issue #12: at
 /// least 5, so one stall in a cell is a rate, not an anecdote).
 pub const OVERSUBSCRIBED_TRIALS: usize = 5;

@@ -5,13 +5,15 @@
 //! `harness repro whisper-race` runs the matrix (`matrix.rs`, each trial a
 //! process watched by `trial.rs`), the C side under helgrind (`helgrind.rs`),
 //! the loom model of the seed's fix, and the VAD lead; `judge.rs` holds the
-//! rules; `report.rs` renders `reports/whisper-rs-race.md`.
+//! rules; `report.rs` renders `reports/whisper-rs-race.md`; `newer.rs` runs
+//! the race's core cells on a newer whisper.cpp than whisper-rs-sys bundles.
 
 pub mod collapse;
 pub mod fork;
 pub mod helgrind;
 pub mod judge;
 pub mod matrix;
+pub mod newer;
 pub mod parts;
 pub mod report;
 pub mod seed;
@@ -79,7 +81,9 @@ impl crate::claims::registry::Claim for RaceClaim {
     }
     fn ledger(&self, sources: &crate::claims::registry::Sources) -> Result<Vec<crate::claims::ledger::Entry>, crate::claims::ClaimError> {
         let ev: Evidence<Data> = store::read(sources.get(CLAIM)?)?;
-        Ok(parts::by_version(&report::judged(&ev), report::cores(&ev)))
+        let mut entries = parts::by_version(&report::judged(&ev), report::cores(&ev));
+        entries.extend(newer::ledger()?);
+        Ok(entries)
     }
 }
 
@@ -152,7 +156,7 @@ fn run_loom() -> LoomResult {
     }
 }
 
-fn vad_check(v: &WhisperVariant, progress: &dyn Fn(&str)) -> Result<serde_json::Value, crate::claims::ClaimError> {
+pub(crate) fn vad_check(v: &WhisperVariant, progress: &dyn Fn(&str)) -> Result<serde_json::Value, crate::claims::ClaimError> {
     let exe = variant::build_race_cell(v, progress)?;
     let model = locate::require(catalog::id::WHISPER_GGML)?;
     // Two clips with a long silence between them: where VAD would matter.

@@ -202,6 +202,8 @@ pub fn rules(rows: &[(&CellResult, Judged)], cores: usize) -> Vec<Verdict> {
 /// (registry builds; forks are the fork check's, not a version's). A part
 /// with no cells on a version is "not measured" there.
 pub fn by_version(rows: &[(&CellResult, Judged)], cores: usize) -> Vec<crate::claims::ledger::Entry> {
+    let rows: Vec<(&CellResult, Judged)> = rows.iter().filter(|(c, _)| c.cell.variant.sys_source.is_none()).cloned().collect();
+    let rows = rows.as_slice();
     let mut versions: Vec<String> = rows.iter().filter(|(c, _)| c.cell.variant.source.is_none()).map(|(c, _)| c.cell.variant.whisper_rs.clone()).collect();
     crate::claims::ledger::sort_versions(&mut versions);
     versions.dedup();
@@ -214,6 +216,34 @@ pub fn by_version(rows: &[(&CellResult, Judged)], cores: usize) -> Vec<crate::cl
             rules(&mine, cores).into_iter().map(move |verdict| crate::claims::ledger::Entry {
                 krate: "whisper-rs".into(),
                 version: v.clone(),
+                bundled: bundled.clone(),
+                verdict,
+            })
+        })
+        .collect()
+}
+
+/// Ledger entries of cells run on a replaced whisper.cpp (`newer`): one
+/// per whisper.cpp, as the version `0.16.0+whisper.cpp-1.9.3` (semver build
+/// metadata, so it sorts right after the whisper-rs it extends).
+pub fn by_whisper_cpp(rows: &[(&CellResult, Judged)], cores: usize) -> Vec<crate::claims::ledger::Entry> {
+    let mut cpps: Vec<(String, String)> =
+        rows.iter().filter_map(|(c, _)| Some((c.cell.variant.whisper_rs.clone(), c.cell.variant.whisper_cpp_override()?.to_string()))).collect();
+    cpps.sort();
+    cpps.dedup();
+    cpps.into_iter()
+        .flat_map(|(rs, cpp)| {
+            let mine: Vec<(&CellResult, Judged)> = rows
+                .iter()
+                .filter(|(c, _)| c.cell.variant.whisper_rs == rs && c.cell.variant.whisper_cpp_override() == Some(cpp.as_str()))
+                .map(|(c, j)| (*c, j.clone()))
+                .collect();
+            let sys = crate::forks::variant::bundled(&rs).map_or("?", |b| b.sys);
+            let bundled = format!("whisper-rs-sys {sys}'s source rebuilt on whisper.cpp {cpp}: a local copy, not a published version");
+            let version = format!("{rs}+whisper.cpp-{cpp}");
+            rules(&mine, cores).into_iter().map(move |verdict| crate::claims::ledger::Entry {
+                krate: "whisper-rs".into(),
+                version: version.clone(),
                 bundled: bundled.clone(),
                 verdict,
             })
@@ -308,5 +338,26 @@ mod tests {
         assert!(v[2].figures.contains("a livelock"), "{}", v[2].figures);
         let create_livelock = vec![(cell(4, 1, Phase::Create, Guard::None, &[]), judged(Class::Livelock, 0.0))];
         assert_eq!(outcomes(&create_livelock)[0], Outcome::Confirmed, "a livelock inside concurrent create_state is a race symptom");
+    }
+
+    fn on_newer(mut c: CellResult) -> CellResult {
+        let local = crate::forks::whisper_cpp::LocalSys { dir: "/x".into(), sys: "0.15.0".into(), whisper_cpp: "1.9.3".into(), digest: "0".repeat(64) };
+        c.cell.variant = WhisperVariant::with_whisper_cpp(&local);
+        c
+    }
+
+    #[test]
+    fn a_replaced_whisper_cpp_is_its_own_ledger_version_and_not_the_registry_ones() {
+        let rows = [
+            (cell(2, 1, Phase::Create, Guard::None, &[]), judged(Class::Ok, 0.0)),
+            (on_newer(cell(2, 1, Phase::Create, Guard::None, &[])), judged(Class::Crash, 0.0)),
+        ];
+        let refs: Vec<(&CellResult, Judged)> = rows.iter().map(|(c, j)| (c, j.clone())).collect();
+        let registry = by_version(&refs, 2);
+        assert!(registry.iter().all(|e| e.version == "0.16.0"), "the replaced build must not count as 0.16.0");
+        assert_eq!(registry[0].verdict.outcome, Outcome::Refuted);
+        let newer = by_whisper_cpp(&refs, 2);
+        assert!(newer.iter().all(|e| e.version == "0.16.0+whisper.cpp-1.9.3" && e.bundled.contains("not a published version")));
+        assert_eq!(newer[0].verdict.outcome, Outcome::Confirmed, "the crash is the newer build's alone");
     }
 }

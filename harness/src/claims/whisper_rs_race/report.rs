@@ -2,7 +2,7 @@
 //! from stored `whisper-rs-race` evidence. Every verdict is derived here from
 //! the data by the rules stated in the text.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::judge::{self, Judged};
 use super::matrix::{CellResult, Guard, Phase, GROUPS};
@@ -57,6 +57,62 @@ pub fn cores(ev: &Evidence<Data>) -> usize {
 pub fn judged(ev: &Evidence<Data>) -> Vec<(&CellResult, Judged)> {
     let all = &ev.data.cells;
     all.iter().map(|c| (c, judge::judge(all, c, cores(ev)))).collect()
+}
+
+/// The matrix's table: one row per cell with its class and why.
+fn matrix_table(rows: &[(&CellResult, Judged)]) -> String {
+    let table_rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|(c, j)| {
+            vec![
+                c.cell.group.split(':').next().unwrap_or("").to_string(),
+                c.cell.variant.name(),
+                c.cell.k.to_string(),
+                c.cell.n_threads.to_string(),
+                format!("{}", c.cell.k * c.cell.n_threads),
+                c.cell.phase.as_str().into(),
+                c.cell.guard.as_str().into(),
+                format!("{}/{}/{}", j.finished, j.crashed, j.stalled),
+                if j.wall_s.is_nan() { "-".into() } else { format!("{:.2}", j.wall_s) },
+                if j.audio_s_per_s > 0.0 { format!("{:.2}", j.audio_s_per_s) } else { "-".into() },
+                format!("**{}**", j.class.as_str()),
+                j.reason.clone(),
+            ]
+        })
+        .collect();
+    table(
+        &["group", "build", "K", "n_threads", "K x n", "phase", "guard", "finished/crashed/stalled", "median wall s", "audio-s per s", "class", "why"],
+        &table_rows,
+    )
+}
+
+/// The cells behind the ledger's newer-whisper.cpp row.
+fn newer_section(path: &Path, ev: &Evidence<Data>) -> String {
+    let rows = judged(ev);
+    let mut s = format!(
+        "### The newer whisper.cpp's cells\n\n{} The cells (`harness repro whisper-race --whisper-cpp DIR`, parameters `{}`, evidence `{}`, {} cores, {}):\n\n",
+        super::matrix::NEWER_GROUP.1,
+        ev.parameters,
+        crate::report::markdown::data_path(path),
+        cores(ev),
+        ev.started_at
+    );
+    s += &matrix_table(&rows);
+    let pairs = super::newer::compare(&rows);
+    let differ = pairs.iter().filter(|c| c.bundled.0 != c.newer.0).count();
+    s += &if pairs.is_empty() {
+        "\nThis run has no cells on the bundled whisper.cpp: its rows in \"Verdicts by version\" compare with 0.16.0's across runs, not paired.\n".to_string()
+    } else {
+        format!(
+            "\nPaired by setting (bundled whisper.cpp -> newer, class and share of the attainable throughput; code: `claims::whisper_rs_race::newer::compare`): the class differs on {differ} of {} settings. {}.\n",
+            pairs.len(),
+            pairs.iter().map(|c| c.describe()).collect::<Vec<_>>().join("; ")
+        )
+    };
+    for (name, vad) in &ev.data.vad {
+        s += &format!("\nVAD lead on {name}: {}\n", vad.as_ref().map_or_else(|e| format!("not measured ({e})"), |v| format!("`{v}`")));
+    }
+    s + "\n"
 }
 
 /// Renders the race report.
@@ -117,29 +173,7 @@ pub fn render(path: &Path) -> Result<crate::report::Page, crate::report::RenderE
     );
 
     s += "## The matrix\n\n";
-    let table_rows: Vec<Vec<String>> = rows
-        .iter()
-        .map(|(c, j)| {
-            vec![
-                c.cell.group.split(':').next().unwrap_or("").to_string(),
-                c.cell.variant.name(),
-                c.cell.k.to_string(),
-                c.cell.n_threads.to_string(),
-                format!("{}", c.cell.k * c.cell.n_threads),
-                c.cell.phase.as_str().into(),
-                c.cell.guard.as_str().into(),
-                format!("{}/{}/{}", j.finished, j.crashed, j.stalled),
-                if j.wall_s.is_nan() { "-".into() } else { format!("{:.2}", j.wall_s) },
-                if j.audio_s_per_s > 0.0 { format!("{:.2}", j.audio_s_per_s) } else { "-".into() },
-                format!("**{}**", j.class.as_str()),
-                j.reason.clone(),
-            ]
-        })
-        .collect();
-    s += &table(
-        &["group", "build", "K", "n_threads", "K x n", "phase", "guard", "finished/crashed/stalled", "median wall s", "audio-s per s", "class", "why"],
-        &table_rows,
-    );
+    s += &matrix_table(&rows);
     let mut plotted: Vec<_> = rows.iter().filter(|(c, j)| c.cell.phase == Phase::Both && c.cell.guard == Guard::None && j.audio_s_per_s > 0.0).collect();
     plotted.sort_by_key(|(c, _)| (c.cell.k * c.cell.n_threads, c.cell.k, c.cell.variant.name()));
     let chart_bars: Vec<Bar> = plotted
@@ -242,7 +276,18 @@ pub fn render(path: &Path) -> Result<crate::report::Page, crate::report::RenderE
           fully locked cell whose n_threads fits the cores was ok; the thread pool matters when the OpenMP build was ok where ggml's pool was slow.\n\n";
     s += &crate::claims::verdict_table(super::parts::PARTS, &verdicts);
     s += "\n";
-    s += &crate::claims::ledger::section(super::parts::PARTS, &super::parts::by_version(&rows, n_cores), super::VERSIONS.seed);
+    let mut ledger = super::parts::by_version(&rows, n_cores);
+    let newer: Option<(PathBuf, Evidence<Data>)> = match store::pinned(super::newer::EXPERIMENT) {
+        Some(p) => Some((p.clone(), store::read(&p)?)),
+        None => None,
+    };
+    if let Some((_, ev)) = &newer {
+        ledger.extend(super::parts::by_whisper_cpp(&judged(ev), cores(ev)));
+    }
+    s += &crate::claims::ledger::section(super::parts::PARTS, &ledger, super::VERSIONS.seed);
+    if let Some((p, ev)) = &newer {
+        s += &newer_section(p, ev);
+    }
     let plain: Vec<super::collapse::Cell> = rows
         .iter()
         // One build (the workspace's whisper-rs): versions are not pooled.
