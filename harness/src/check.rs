@@ -140,8 +140,10 @@ pub fn run(claims: &[&'static dyn Claim], quick: bool, label: &str, progress: &d
         }
     }
     let mut rows = Vec::new();
+    // Evidence pinned from several machines: compare with this machine's.
+    let here = crate::evidence::environment::Environment::capture();
     for c in claims {
-        let committed = Sources::pinned(*c).and_then(|s| c.judge(&s)).map_err(|e| e.to_string());
+        let committed = Sources::pinned_for(*c, &here).and_then(|s| c.judge(&s)).map_err(|e| e.to_string());
         let now = match failed.get(c.id()) {
             Some(e) => Err(format!("not measured: {e}")),
             None => {
@@ -150,7 +152,7 @@ pub fn run(claims: &[&'static dyn Claim], quick: bool, label: &str, progress: &d
                 let mut sources = Sources::default();
                 let mut missing = Vec::new();
                 for name in c.evidence() {
-                    match fresh.get(*name).cloned().or_else(|| crate::evidence::store::pinned(name)) {
+                    match fresh.get(*name).cloned().or_else(|| crate::evidence::store::pinned_for(name, &here)) {
                         Some(p) => sources = sources.with(name, p),
                         None => missing.push(*name),
                     }

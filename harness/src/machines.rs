@@ -165,7 +165,7 @@ pub fn render(m: &Merged) -> String {
                 e.logical_cores.to_string(),
                 e.simd.join(" "),
                 e.os.clone(),
-                format!("{}{}", &e.git_commit[..e.git_commit.len().min(10)], if e.git_dirty { " (dirty)" } else { "" }),
+                format!("{}{}", e.git_commit.get(..10).unwrap_or(&e.git_commit), if e.git_dirty { " (dirty)" } else { "" }),
                 x.run.started_at.clone(),
             ]
         })

@@ -77,6 +77,7 @@ pub fn same_hardware(envs: &[Environment]) -> bool {
 /// difference between them may then come from the code, not the machine.
 pub fn commits_note(envs: &[Environment]) -> String {
     let mut commits: Vec<&str> = envs.iter().map(|e| e.git_commit.get(..7).unwrap_or(&e.git_commit)).collect();
+    commits.sort_unstable();
     commits.dedup();
     if commits.len() < 2 {
         return String::new();
@@ -109,7 +110,7 @@ struct Machine {
 /// The section, when some experiment the claim reads has several pinned
 /// files (one per machine); `None` otherwise. Every other experiment is
 /// read from its last pin.
-pub fn section(claim: &dyn Claim) -> Result<Option<String>, crate::claims::ClaimError> {
+pub fn section(claim: &dyn Claim) -> Result<Option<Section>, crate::claims::ClaimError> {
     let Some((experiment, pins)) = claim.evidence().iter().map(|e| (*e, store::pinned_all(e))).find(|(_, p)| p.len() > 1) else { return Ok(None) };
     let mut machines = Vec::new();
     for p in &pins {
@@ -126,7 +127,10 @@ pub fn section(claim: &dyn Claim) -> Result<Option<String>, crate::claims::Claim
     let mut header = vec!["part".to_string()];
     header.extend((1..=machines.len()).map(|i| format!("machine {i}")));
     header.push("holds on all?".into());
-    let rows: Vec<Vec<String>> = claim.parts().iter().map(|part| row(part.id, &machines)).collect();
+    let (rows, everywhere): (Vec<Vec<String>>, Vec<bool>) = claim.parts().iter().map(|part| row(part.id, &machines)).unzip();
+    let differing: Vec<String> = claim.parts().iter().zip(&everywhere).filter(|(_, e)| !**e).map(|(p, _)| format!("`{}`", p.id)).collect();
+    let left_out: Vec<usize> = machines.iter().enumerate().filter(|(_, m)| !m.borrowed.is_empty()).map(|(i, _)| i + 1).collect();
+    let headline = headline(machines.len(), &machines[machines.len() - 1].label, &differing, &left_out);
     let mut figures = String::from("Each machine's figures, by part:\n\n");
     for part in claim.parts() {
         figures += &format!("- `{}`:\n", part.id);
@@ -137,20 +141,49 @@ pub fn section(claim: &dyn Claim) -> Result<Option<String>, crate::claims::Claim
     }
     let head: Vec<&str> = header.iter().map(String::as_str).collect();
     let list = machines.iter().enumerate().map(|(i, m)| format!("{}. {}", i + 1, m.label)).collect::<Vec<_>>().join("\n");
-    Ok(Some(format!(
+    let markdown = format!(
         "## Verdicts by machine\n\n`{experiment}` evidence is pinned from {} machines or machine profiles{}; each is judged by the same rules (the figures \
          above are machine {}'s, the last pinned). Rule for the last column (`claims::by_machine::holds`): the same verdict everywhere; or the same where decided and \
-         undecided elsewhere; or it depends on the machine. Other evidence pinned from several machines is matched to each by hardware (CPU model and vector unit); any other evidence the claim reads is its last pin, the same for every machine.{}{borrowed}\n\n{list}\n\n{}\n{figures}\n",
+         undecided elsewhere; or it depends on the machine. Other evidence the claim reads is taken from the same machine (CPU, vector unit, cores and profile) where it is pinned from it, else from the same hardware (CPU model and vector unit), else its last pin; the two fallbacks are named below.{}{borrowed}\n\n{list}\n\n{}\n{figures}\n",
         machines.len(),
         hardware_note(&envs),
         machines.len(),
         commits_note(&envs),
         crate::report::markdown::table(&head, &rows)
-    )))
+    );
+    Ok(Some(Section { markdown, headline }))
+}
+
+/// The "Verdicts by machine" section, and the sentence the page's verdict
+/// opens with: whose evidence the headline verdicts are, and which parts
+/// do not hold the same on every machine.
+pub struct Section {
+    pub markdown: String,
+    pub headline: String,
+}
+
+/// The verdict's opening sentence (`differing`: the parts that do not hold
+/// the same on every machine counted; `left_out`: the machines not counted,
+/// their figures partly from another machine's evidence).
+pub fn headline(machines: usize, last: &str, differing: &[String], left_out: &[usize]) -> String {
+    let which = format!("The verdicts below are judged on machine {machines}'s evidence, the last pinned of {machines}: {last}.");
+    let counted = if left_out.is_empty() {
+        "every machine".to_string()
+    } else {
+        let list: Vec<String> = left_out.iter().map(|i| i.to_string()).collect();
+        format!("every machine counted (not machine {}: its figures partly come from another machine's evidence)", list.join(", "))
+    };
+    if differing.is_empty() {
+        format!("{which} Every part's verdict is the same on {counted} (\"Verdicts by machine\").\n\n")
+    } else {
+        format!("{which} **Not the same on {counted}**: {} (\"Verdicts by machine\" gives each machine's verdict).\n\n", differing.join(", "))
+    }
 }
 
 /// Judges the claim on one pinned file of `experiment`, reading every other
-/// experiment from the same hardware where it is pinned from several.
+/// experiment from the same machine where it is pinned from it, else from
+/// the same hardware, else its last pin; the last two are recorded as
+/// borrowed.
 fn judge_on(claim: &dyn Claim, experiment: &str, p: &std::path::Path, number: usize) -> Result<Machine, crate::claims::ClaimError> {
     let ev: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(p).map_err(crate::claims::error::io(p))?)
         .map_err(|e| crate::claims::ClaimError::Measurement { what: p.display().to_string(), problem: e.to_string() })?;
@@ -159,30 +192,25 @@ fn judge_on(claim: &dyn Claim, experiment: &str, p: &std::path::Path, number: us
     let mut sources = Sources::pinned(claim)?.with(experiment, p.to_path_buf());
     let mut borrowed = Vec::new();
     for other in claim.evidence().iter().filter(|e| **e != experiment) {
-        let all = store::pinned_all(other);
-        let same = all.iter().rev().find(|q| environment_of(q).is_ok_and(|e| same_hardware(&[e, env.clone()])));
-        match (same, all.len() > 1) {
-            (Some(q), true) => sources = sources.with(other, q.clone()),
-            _ => {
-                // Its last pin, whatever machine measured it: say so when that is other hardware.
-                let used = sources.get(other)?.to_path_buf();
-                let from = environment_of(&used)?;
-                if !same_hardware(&[from.clone(), env.clone()]) {
-                    borrowed.push(format!(
-                        "machine {number}'s `{other}` figures come from {} (`{}`), not from its own hardware",
-                        from.hardware(),
-                        crate::report::markdown::data_path(&used)
-                    ));
-                }
-            }
+        let Some(used) = store::pinned_for(other, &env) else { continue };
+        sources = sources.with(other, used.clone());
+        let from = environment_of(&used)?;
+        if !from.same_machine(&env) {
+            let whose = if same_hardware(&[from.clone(), env.clone()]) { "the same hardware under another profile or core count" } else { "other hardware" };
+            borrowed.push(format!(
+                "machine {number}'s `{other}` figures come from {whose}, {} (`{}`)",
+                from.profile.as_ref().map_or(from.hardware(), |p| format!("{p}: {}", from.hardware())),
+                crate::report::markdown::data_path(&used)
+            ));
         }
     }
     Ok(Machine { label, verdicts: claim.judge(&sources)?, env, borrowed })
 }
 
-/// One part's row: each machine's verdict, and whether it holds on all,
-/// counting only machines judged wholly on their own hardware's evidence.
-fn row(part: &str, machines: &[Machine]) -> Vec<String> {
+/// One part's row: each machine's verdict, and whether it holds on all
+/// (`counted_holds`); the last field says whether it holds the same on
+/// every machine counted.
+fn row(part: &str, machines: &[Machine]) -> (Vec<String>, bool) {
     let per: Vec<Option<Outcome>> = machines.iter().map(|m| m.verdicts.iter().find(|v| v.part == part).map(|v| v.outcome)).collect();
     let own: Vec<bool> = machines.iter().map(|m| m.borrowed.is_empty()).collect();
     let mut r = vec![format!("`{part}`")];
@@ -191,25 +219,27 @@ fn row(part: &str, machines: &[Machine]) -> Vec<String> {
         if *own {
             cell
         } else {
-            format!("{cell} (partly other hardware's evidence)")
+            format!("{cell} (partly another machine's evidence)")
         }
     }));
-    r.push(holds_on_own(&per, &own));
-    r
+    let (holds, text) = counted_holds(&per, &own);
+    r.push(text);
+    (r, matches!(holds, Holds::Everywhere(_)))
 }
 
-/// The last column: `holds` over the machines judged on their own evidence;
-/// when some machine borrowed another's evidence, it cannot vouch for itself.
-pub fn holds_on_own(per: &[Option<Outcome>], own: &[bool]) -> String {
-    if own.iter().all(|o| *o) {
-        return holds(per).describe();
-    }
-    // Machines on their own evidence that already differ decide "depends"; anything else waits for the borrowing machine's own evidence.
+/// The last column: `holds` over the machines judged on their own
+/// evidence, naming the machines left out (their figures partly come from
+/// another machine's evidence, so they cannot vouch for themselves).
+pub fn counted_holds(per: &[Option<Outcome>], own: &[bool]) -> (Holds, String) {
     let counted: Vec<Option<Outcome>> = per.iter().zip(own).filter(|(_, own)| **own).map(|(o, _)| *o).collect();
-    match holds(&counted) {
-        Holds::Differs => Holds::Differs.describe(),
-        _ => "not decided: some machine was judged partly on other hardware's evidence".into(),
-    }
+    let holds = holds(&counted);
+    let left_out: Vec<String> = own.iter().enumerate().filter(|(_, own)| !**own).map(|(i, _)| (i + 1).to_string()).collect();
+    let text = match (left_out.is_empty(), counted.is_empty()) {
+        (true, _) => holds.describe(),
+        (false, true) => "not decided: every machine was judged partly on another machine's evidence".into(),
+        (false, false) => format!("{} (machine {} not counted)", holds.describe(), left_out.join(", ")),
+    };
+    (holds, text)
 }
 
 /// How many hardware kinds the pinned files come from, and whether some of
@@ -266,11 +296,25 @@ mod tests {
     }
 
     #[test]
-    fn a_machine_judged_on_other_hardwares_evidence_is_not_counted() {
-        assert_eq!(holds_on_own(&[Some(Refuted), Some(Refuted)], &[true, true]), holds(&[Some(Refuted), Some(Refuted)]).describe());
-        assert_eq!(holds_on_own(&[Some(Refuted), Some(Refuted)], &[true, false]), "not decided: some machine was judged partly on other hardware's evidence");
-        // Three machines, one borrowing: the other two still differ.
-        assert_eq!(holds_on_own(&[Some(Refuted), Some(Confirmed), Some(Refuted)], &[true, true, false]), Holds::Differs.describe());
+    fn a_machine_judged_on_another_machines_evidence_is_not_counted() {
+        let both = counted_holds(&[Some(Refuted), Some(Refuted)], &[true, true]);
+        assert_eq!(both, (Holds::Everywhere(Refuted), Holds::Everywhere(Refuted).describe()));
+        let (h, text) = counted_holds(&[Some(Confirmed), Some(Refuted), Some(Refuted)], &[false, true, true]);
+        assert_eq!(h, Holds::Everywhere(Refuted), "machine 1's Confirmed is not counted");
+        assert!(text.ends_with("(machine 1 not counted)"), "{text}");
+        let (h, _) = counted_holds(&[Some(Refuted), Some(Confirmed), Some(Refuted)], &[true, true, false]);
+        assert_eq!(h, Holds::Differs, "the machines on their own evidence already differ");
+        assert!(counted_holds(&[Some(Refuted)], &[false]).1.starts_with("not decided"));
+    }
+
+    #[test]
+    fn the_headline_names_whose_evidence_and_the_parts_that_differ() {
+        let same = headline(2, "AMD EPYC (AVX2, no AVX-512)", &[], &[]);
+        assert!(same.contains("machine 2's evidence") && same.contains("the same on every machine ("), "{same}");
+        let differ = headline(3, "x", &["`gain`".into()], &[]);
+        assert!(differ.contains("**Not the same on every machine**: `gain`"), "{differ}");
+        let partly = headline(3, "x", &[], &[1]);
+        assert!(partly.contains("the same on every machine counted (not machine 1:"), "{partly}");
     }
 
     #[test]

@@ -190,7 +190,11 @@ pub fn render_report(name: &str) -> Result<Vec<PathBuf>, crate::claims::ClaimErr
     // Several machines' evidence pinned: the claim's main page shows each one's verdicts.
     if let (Some(section), Some((_, page))) = (by_machine::section(claim)?, pages.first_mut()) {
         let at = page.markdown.find("\n## What to file").map_or(page.markdown.len(), |i| i + 1);
-        page.markdown.insert_str(at, &format!("{section}\n"));
+        page.markdown.insert_str(at, &format!("{}\n", section.markdown));
+        // The headline verdicts are one machine's: say whose, and what differs.
+        if let Some(i) = page.markdown.find("\n## Verdict\n\n") {
+            page.markdown.insert_str(i + "\n## Verdict\n\n".len(), &section.headline);
+        }
     }
     pages.into_iter().map(|(file, page)| crate::report::write(&file, &page).map_err(error::io(&crate::report::reports_dir().join(&file)))).collect()
 }

@@ -67,6 +67,19 @@ impl Sources {
         Ok(Sources(m))
     }
 
+    /// The pinned evidence, each experiment pinned from several machines
+    /// read from the pin of `here`'s machine where there is one
+    /// (`store::pinned_for`): what `harness check` compares with.
+    pub fn pinned_for(claim: &dyn Claim, here: &crate::evidence::environment::Environment) -> Result<Self, crate::claims::ClaimError> {
+        let mut sources = Self::pinned(claim)?;
+        for n in claim.evidence() {
+            if let Some(p) = store::pinned_for(n, here) {
+                sources = sources.with(n, p);
+            }
+        }
+        Ok(sources)
+    }
+
     /// These sources, with `name` read from `path` instead.
     pub fn with(mut self, name: &str, path: PathBuf) -> Self {
         self.0.insert(name.to_string(), path);

@@ -144,6 +144,22 @@ fn save_index_in(store: &Path, index: &Index) -> Result<(), StoreError> {
     std::fs::rename(&part, &path).map_err(io(&path))
 }
 
+/// The pinned file of `experiment` measured on `here`'s machine (same CPU,
+/// vector unit, cores and profile), else on its hardware (CPU model and
+/// vector unit), else the last pinned: what a check on this machine should
+/// compare its fresh evidence with.
+pub fn pinned_for(experiment: &str, here: &Environment) -> Option<PathBuf> {
+    pinned_for_in(&root(), experiment, here)
+}
+
+fn pinned_for_in(store: &Path, experiment: &str, here: &Environment) -> Option<PathBuf> {
+    let all = pinned_in(store, experiment);
+    let env = |p: &PathBuf| environment_of(p).ok();
+    let machine = all.iter().rev().find(|p| env(p).is_some_and(|e| e.same_machine(here)));
+    let hardware = all.iter().rev().find(|p| env(p).is_some_and(|e| e.cpu_model == here.cpu_model && e.simd == here.simd));
+    machine.or(hardware).or(all.last()).cloned()
+}
+
 /// Every pinned evidence file of `experiment`, in index order.
 pub fn pinned_all(experiment: &str) -> Vec<PathBuf> {
     pinned_in(&root(), experiment)
@@ -236,7 +252,8 @@ fn experiment_of(file: &Path) -> Result<String, StoreError> {
     }
 }
 
-fn environment_of(path: &Path) -> Result<Environment, StoreError> {
+/// The machine fingerprint an evidence file records.
+pub fn environment_of(path: &Path) -> Result<Environment, StoreError> {
     let text = std::fs::read_to_string(path).map_err(io(path))?;
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| StoreError::NotEvidence { path: path.to_path_buf(), message: e.to_string() })?;
     serde_json::from_value(value["environment"].clone())
@@ -339,7 +356,17 @@ mod tests {
         let bare = evidence_file(scratch.path(), "fft-sizes", "5");
         let e = promote_beside_into(store.path(), &bare).unwrap_err().to_string();
         assert!(e.contains(&bare.display().to_string()) && e.contains("machine fingerprint"), "{e}");
-        assert_eq!(pinned_in(store.path(), "fft-sizes"), vec![again, one_core, avx512]);
+        assert_eq!(pinned_in(store.path(), "fft-sizes"), vec![again.clone(), one_core.clone(), avx512.clone()]);
+        // A check compares with its own machine's pin, else its hardware's, else the last.
+        let env_of = |p: &Path| environment_of(p).unwrap();
+        assert_eq!(pinned_for_in(store.path(), "fft-sizes", &env_of(&again)), Some(again.clone()));
+        assert_eq!(pinned_for_in(store.path(), "fft-sizes", &env_of(&one_core)), Some(one_core.clone()));
+        let mut two_core_avx2 = env_of(&again);
+        two_core_avx2.logical_cores += 6;
+        assert_eq!(pinned_for_in(store.path(), "fft-sizes", &two_core_avx2), Some(one_core), "same hardware: the last such pin");
+        let mut intel = env_of(&again);
+        intel.cpu_model = "Intel Xeon".into();
+        assert_eq!(pinned_for_in(store.path(), "fft-sizes", &intel), Some(avx512));
     }
 
     #[derive(Debug, Serialize, Deserialize)]

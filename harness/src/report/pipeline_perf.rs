@@ -156,7 +156,8 @@ pub fn render(path: &Path, sections: Sections) -> Result<super::Page, super::Ren
             figure_at_most(r, MEMORY_GROWTH_MAX).label()
         );
     } else {
-        s += "Not measured in this run (quick mode, or long media missing: `harness setup --with long-media`).\n\n";
+        s += "Not measured in this run (quick mode, or long media missing: `harness setup --with long-media`)";
+        s += if sections.machines.len() > 1 { "; the other machines' figures are in \"On each machine\".\n\n" } else { ".\n\n" };
     }
 
     s += "## Instrumentation cost\n\n";
@@ -259,7 +260,7 @@ fn machines_section(files: &[std::path::PathBuf]) -> Result<String, super::Rende
             crate::report::markdown::data_path(f)
         );
         if one.is_empty() || two.is_empty() {
-            rows.push(vec![machine, "not measured".into(), "-".into(), "-".into(), "-".into()]);
+            rows.push(vec![machine, "not measured".into(), "-".into(), "-".into(), "-".into(), memory_growth(&ev.data)]);
             continue;
         }
         let sc = ratio(&throughput(&two), &throughput(&one));
@@ -270,6 +271,7 @@ fn machines_section(files: &[std::path::PathBuf]) -> Result<String, super::Rende
             est(&estimate(&throughput(&two)), 2),
             format!("{} (goal >= {SCALING_MIN}: {})", est(&sc, 3), at_least(&sc, SCALING_MIN).label()),
             format!("{} (goal <= {UTILISATION_MAX:.2}: {})", est(&util, 3), at_most(&util, UTILISATION_MAX).label()),
+            memory_growth(&ev.data),
         ]);
     }
     let mut s = String::from("### On each machine\n\n");
@@ -279,9 +281,31 @@ fn machines_section(files: &[std::path::PathBuf]) -> Result<String, super::Rende
          each machine's scaling ratio and CPU use come from its own run alone (the ratio of two independent samples, not paired) and are judged by the same goals.\n\n",
         files.len()
     );
-    s += &table(&["machine", "media-s per s, 1 worker", "media-s per s, 2 workers", "2 workers / 1 worker", "wall / (CPU / cores), 2 workers"], &rows);
+    s += &table(
+        &[
+            "machine",
+            "media-s per s, 1 worker",
+            "media-s per s, 2 workers",
+            "2 workers / 1 worker",
+            "wall / (CPU / cores), 2 workers",
+            "peak RSS 10 min / 1 min",
+        ],
+        &rows,
+    );
     s += "\n";
     Ok(s)
+}
+
+/// Peak RSS on the 10 min video over the 1 min video, judged by the goal,
+/// or "not measured".
+fn memory_growth(d: &Data) -> String {
+    match (samples(&d.memory, "1 min").first(), samples(&d.memory, "10 min").first()) {
+        (Some(a), Some(b)) => {
+            let r = b.peak_rss_bytes as f64 / a.peak_rss_bytes as f64;
+            format!("{r:.3} (goal <= {MEMORY_GROWTH_MAX:.2}: {})", figure_at_most(r, MEMORY_GROWTH_MAX).label())
+        }
+        _ => "not measured".into(),
+    }
 }
 
 /// Renders the newest evidence into `reports/pipeline-performance.md`.

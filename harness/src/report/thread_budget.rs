@@ -63,12 +63,11 @@ pub fn section(ev: &Evidence<Data>, rel: &str) -> String {
     s += &format!(
         "The default scenario with every hand-set cell (files in parallel x threads per stage call: whisper's `n_threads`, \
          ONNX Runtime's intra-op threads and the rayon pool, each 1 or all cores) and with `auto`, each run its own \
-         `harness run`; every repeat runs every cell once, the order rotated per repeat. Measured {} to {} on {} ({} logical \
-         cores); {} Evidence: `{rel}`.\n\n",
+         `harness run`; every repeat runs every cell once, the order rotated per repeat. Measured {} to {} on {}; {} \
+         Evidence: `{rel}`.\n\n",
         ev.started_at,
         ev.finished_at,
-        ev.environment.cpu_model,
-        ev.environment.logical_cores,
+        ev.environment.hardware(),
         crate::experiments::grade_note(crate::experiments::thread_budget::EXPERIMENT, ev.parameters["repeats"].as_u64().unwrap_or(0) as usize)
     );
     let Some(best) = best_cell(&d.samples) else {

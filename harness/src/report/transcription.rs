@@ -204,11 +204,10 @@ pub fn section(ev: &Evidence<Data>, rel: &str) -> String {
         s += &format!("> Input note: {label}\n\n");
     }
     s += &format!(
-        "Measured {} to {} on {} ({} logical cores); {} Evidence: `{rel}`.\n\n",
+        "Measured {} to {} on {}; {} Evidence: `{rel}`.\n\n",
         ev.started_at,
         ev.finished_at,
-        ev.environment.cpu_model,
-        ev.environment.logical_cores,
+        ev.environment.hardware(),
         crate::experiments::grade_note(crate::experiments::transcription::EXPERIMENT, ev.parameters["repeats"].as_u64().unwrap_or(0) as usize)
     );
     s += &gate_section(&ev.data);

@@ -139,8 +139,7 @@ pub fn cells(quick: bool) -> Vec<Cell> {
 
 /// The cells run on a replaced whisper.cpp (`newer`): the create_state
 /// race and the oversubscribed cells of group F, on `variant`.
-pub fn newer_cells(bundled: &WhisperVariant, newer: &WhisperVariant, quick: bool) -> Vec<Cell> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+pub fn newer_cells(bundled: &WhisperVariant, newer: &WhisperVariant, quick: bool, cores: usize) -> Vec<Cell> {
     let trials = |k: usize, n: usize| {
         if quick {
             1

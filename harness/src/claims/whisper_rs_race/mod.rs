@@ -82,7 +82,7 @@ impl crate::claims::registry::Claim for RaceClaim {
     fn ledger(&self, sources: &crate::claims::registry::Sources) -> Result<Vec<crate::claims::ledger::Entry>, crate::claims::ClaimError> {
         let ev: Evidence<Data> = store::read(sources.get(CLAIM)?)?;
         let mut entries = parts::by_version(&report::judged(&ev), report::cores(&ev));
-        entries.extend(newer::ledger()?);
+        entries.extend(newer::ledger(&ev.environment)?);
         Ok(entries)
     }
 }

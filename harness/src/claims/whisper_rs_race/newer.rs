@@ -31,7 +31,7 @@ pub fn run(tree: &Path, quick: bool, progress: &dyn Fn(&str)) -> Result<PathBuf,
     // build's cells still run, so the failure is itself evidence.
     let limits =
         if quick { matrix::Limits { trial_limit_s: 20, stall_s: 8, budget_s: 300 } } else { matrix::Limits { trial_limit_s: 60, stall_s: 30, budget_s: 1800 } };
-    let (cells, clip) = matrix::run(&matrix::newer_cells(&base, &v, quick), limits, progress)?;
+    let (cells, clip) = matrix::run(&matrix::newer_cells(&base, &v, quick, std::thread::available_parallelism().map_or(1, |n| n.get())), limits, progress)?;
     let mut data = Data { clip, limits, cells, helgrind: None, loom: None, vad: Vec::new() };
     for build in [&base, &v] {
         progress(&format!("VAD lead on {}", build.name()));
@@ -44,11 +44,30 @@ pub fn run(tree: &Path, quick: bool, progress: &dyn Fn(&str)) -> Result<PathBuf,
     store::write_new(EXPERIMENT, &evidence).map_err(crate::claims::error::scratch)
 }
 
-/// The ledger entries of the pinned run, if there is one.
-pub fn ledger() -> Result<Vec<crate::claims::ledger::Entry>, crate::claims::ClaimError> {
+/// The ledger entries of the pinned run, if there is one. `matrix_env`
+/// is the machine of the registry versions' rows: when this run comes from
+/// other hardware, its rows say so, since a difference between the rows
+/// may then be the machine's (the paired cells of the run are the
+/// comparison that holds).
+pub fn ledger(matrix_env: &crate::evidence::environment::Environment) -> Result<Vec<crate::claims::ledger::Entry>, crate::claims::ClaimError> {
     let Some(p) = store::pinned(EXPERIMENT) else { return Ok(Vec::new()) };
-    let ev: Evidence<Data> = store::read(&p)?;
-    Ok(parts::by_whisper_cpp(&report::judged(&ev), report::cores(&ev)))
+    Ok(entries(&store::read(&p)?, matrix_env))
+}
+
+/// The ledger entries of one run of this experiment (see `ledger`).
+pub fn entries(ev: &Evidence<Data>, matrix_env: &crate::evidence::environment::Environment) -> Vec<crate::claims::ledger::Entry> {
+    let mut entries = parts::by_whisper_cpp(&report::judged(ev), report::cores(ev));
+    let (here, there) = (&ev.environment, matrix_env);
+    if here.cpu_model != there.cpu_model || here.simd != there.simd || here.logical_cores != there.logical_cores {
+        for e in &mut entries {
+            e.bundled += &format!(
+                "; measured on {}, the other rows on {}: compare with the bundled cells of its own run (\"The newer whisper.cpp's cells\"), not across rows",
+                here.hardware(),
+                there.hardware()
+            );
+        }
+    }
+    entries
 }
 
 /// The paired reading of the run: for each setting run on both builds, the
@@ -125,13 +144,14 @@ mod tests {
         let base = WhisperVariant::workspace_default();
         let local = crate::forks::whisper_cpp::LocalSys { dir: "/x".into(), sys: "0.15.0".into(), whisper_cpp: "1.9.3".into(), digest: String::new() };
         let newer = WhisperVariant::with_whisper_cpp(&local);
-        let cells = matrix::newer_cells(&base, &newer, false);
+        let cells = matrix::newer_cells(&base, &newer, false, 2);
         assert_eq!(cells.len() % 2, 0);
         for pair in cells.chunks(2) {
             assert_eq!((pair[0].variant.whisper_cpp_override(), pair[1].variant.whisper_cpp_override()), (None, Some("1.9.3")));
             assert_eq!((pair[0].k, pair[0].n_threads, pair[0].phase, pair[0].trials), (pair[1].k, pair[1].n_threads, pair[1].phase, pair[1].trials));
         }
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        assert!(cells.iter().filter(|c| c.phase == Phase::Both && c.k * c.n_threads > cores).all(|c| c.trials >= matrix::OVERSUBSCRIBED_TRIALS));
+        let over: Vec<&Cell> = cells.iter().filter(|c| c.phase == Phase::Both && c.k * c.n_threads > 2).collect();
+        assert_eq!(over.len(), 6, "K=1 n=4, K=3 n=1 and K=3 n=4 on both builds");
+        assert!(over.iter().all(|c| c.trials >= matrix::OVERSUBSCRIBED_TRIALS));
     }
 }

@@ -113,7 +113,7 @@ pub fn rules(rows: &[(&CellResult, Judged)], cores: usize) -> Vec<Verdict> {
             format!(
                 "no cell deadlocked; the hang was a livelock: in {} cell(s) threads burned CPU without progress, a `create_state` never returning or no encoder or decoder pass for {LIVELOCK_FACTOR}x the trial's own pace ({})",
                 livelocks.len(),
-                list(&livelocks, |c, j| format!("K={} n={} (whisper-rs {}, guard {}): {} of {} trials stalled", c.cell.k, c.cell.n_threads, c.cell.variant.whisper_rs, c.cell.guard.as_str(), j.stalled, c.trials.len()))
+                list(&livelocks, |c, j| format!("K={} n={} ({}, guard {}): {} of {} trials stalled", c.cell.k, c.cell.n_threads, build(c), c.cell.guard.as_str(), j.stalled, c.trials.len()))
             ),
         )
     } else if !slow_over.is_empty() {
@@ -124,10 +124,10 @@ pub fn rules(rows: &[(&CellResult, Judged)], cores: usize) -> Vec<Verdict> {
                 "no cell deadlocked or livelocked; {} cell(s) where K x n_threads exceeded the {cores} cores were slow with threads still burning CPU ({}); within the cores {ok_within} cell(s) were ok and {slow_within} slow",
                 slow_over.len(),
                 list(&slow_over, |c, j| format!(
-                    "K={} n={} (whisper-rs {}): {}",
+                    "K={} n={} ({}): {}",
                     c.cell.k,
                     c.cell.n_threads,
-                    c.cell.variant.whisper_rs,
+                    build(c),
                     if j.efficiency > 0.0 { format!("{:.0}% of attainable throughput", 100.0 * j.efficiency) } else { "stopped".into() }
                 ))
             ),
@@ -196,6 +196,15 @@ pub fn rules(rows: &[(&CellResult, Judged)], cores: usize) -> Vec<Verdict> {
         )
     };
     vec![race, unsound, hang, mutex, pool]
+}
+
+/// The build a cell ran, as figures name it: "whisper-rs 0.16.0", or
+/// "whisper-rs 0.16.0 on whisper.cpp 1.9.3" for a replaced whisper.cpp.
+fn build(c: &CellResult) -> String {
+    match c.cell.variant.whisper_cpp_override() {
+        Some(cpp) => format!("whisper-rs {} on whisper.cpp {cpp}", c.cell.variant.whisper_rs),
+        None => format!("whisper-rs {}", c.cell.variant.whisper_rs),
+    }
 }
 
 /// The ledger: the same rules on each whisper-rs version's cells alone

@@ -281,8 +281,8 @@ pub fn render(path: &Path) -> Result<crate::report::Page, crate::report::RenderE
         Some(p) => Some((p.clone(), store::read(&p)?)),
         None => None,
     };
-    if let Some((_, ev)) = &newer {
-        ledger.extend(super::parts::by_whisper_cpp(&judged(ev), cores(ev)));
+    if let Some((_, newer_ev)) = &newer {
+        ledger.extend(super::newer::entries(newer_ev, &ev.environment));
     }
     s += &crate::claims::ledger::section(super::parts::PARTS, &ledger, super::VERSIONS.seed);
     if let Some((p, ev)) = &newer {
